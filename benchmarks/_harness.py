@@ -1,0 +1,169 @@
+"""Timing, machine facts, peak memory and child processes for the benchmark suite.
+
+The machine this suite was written on has two cores shared with other work, so a single
+timing means little: every figure is the median of repeats, comparisons are ratios of
+measurements taken in the same process a moment apart (interleaved, so drift hits both
+sides), and every figure carries the conditions it was taken under.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "REPO_ROOT",
+    "ChildFailed",
+    "Skipped",
+    "machine_info",
+    "machine_tag",
+    "peak_rss_mb",
+    "progress",
+    "rss_mb",
+    "run_child",
+    "summarize",
+    "timed",
+]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+JSON = dict[str, Any]
+
+
+class Skipped(Exception):
+    """Raised by a scenario whose prerequisite (sandbox, JS layer, store, ...) is missing."""
+
+
+class ChildFailed(Exception):
+    """Raised when a benchmark child process exits badly or prints no result."""
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr (stdout of a child carries its JSON result)."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def summarize(samples: Sequence[float]) -> JSON:
+    """Median, min, max and count of a list of timings (seconds)."""
+    if not samples:
+        raise ValueError("no samples")
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "n": len(samples),
+    }
+
+
+async def timed(fn: Callable[[], Awaitable[object]]) -> float:
+    """Wall time of one ``await fn()`` in seconds (perf_counter)."""
+    started = time.perf_counter()
+    await fn()
+    return time.perf_counter() - started
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _node_version() -> str | None:
+    try:
+        out = subprocess.run(["node", "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def machine_info() -> JSON:
+    """The facts a reader needs to judge a figure: cores, CPU, Python, library versions."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {
+        "hostname": socket.gethostname(),
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "anyio": _version("anyio"),
+        "flowdsl": _version("flowdsl"),
+        "node": _node_version(),
+        "loadavg_at_start": list(load) if load else None,
+    }
+
+
+def machine_tag() -> str:
+    """``<hostname>-<cores>c``: the machine part of a result file's name."""
+    host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname())
+    return f"{host or 'unknown'}-{os.cpu_count() or 0}c"
+
+
+def _status_kb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (VmRSS)."""
+    kb = _status_kb("VmRSS")
+    return (kb or 0.0) / 1024
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (VmHWM, else ru_maxrss)."""
+    kb = _status_kb("VmHWM")
+    if kb is None:
+        kb = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return kb / 1024
+
+
+def run_child(argv: Sequence[str], *, timeout: float) -> JSON:
+    """Run ``python -m benchmarks ARGV`` and return the JSON object it prints last.
+
+    Raises:
+        ChildFailed: the child crashed, timed out, or printed no JSON result.
+    """
+    cmd = [sys.executable, "-m", "benchmarks", *argv]
+    try:
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ChildFailed(f"{' '.join(argv)}: no result within {timeout:.0f} s") from None
+    sys.stderr.write(proc.stderr)
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise ChildFailed(f"{' '.join(argv)}: exit {proc.returncode}: {tail[0]}")
+    try:
+        result: JSON = json.loads(lines[-1])
+    except json.JSONDecodeError as exc:
+        raise ChildFailed(f"{' '.join(argv)}: unreadable result ({exc})") from None
+    return result

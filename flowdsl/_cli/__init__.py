@@ -1,0 +1,74 @@
+"""The ``flowdsl`` command: argparse front, one module per command group.
+
+Exit codes: 0 completed, 1 the run failed (or was stopped), 2 bad input (unknown option,
+unreadable file, invalid JSON, script errors, unknown run id), 130 interrupted (Ctrl-C).
+A user mistake prints one line ``flowdsl: error: ...`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import FlowError, ScriptError, StoreError, UsageError
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one line, never a usage dump on stdout."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"flowdsl: error: {message} (see 'flowdsl --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="flowdsl",
+        description="Run dynamic workflows: scripts that orchestrate many LLM subagents.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"flowdsl {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    from . import _run
+
+    _run.register(sub)
+    try:
+        from . import _runs
+    except ImportError:
+        pass
+    else:
+        _runs.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``flowdsl`` console script; returns the exit code."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    try:
+        code: int = ns.handler(ns)
+    except (ScriptError, UsageError, StoreError) as exc:
+        print(f"flowdsl: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FlowError as exc:
+        print(f"flowdsl: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("flowdsl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    return code
+
+
+def entry() -> None:
+    sys.exit(main())

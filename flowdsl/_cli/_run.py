@@ -1,0 +1,204 @@
+"""``flowdsl run``, ``flowdsl check`` and ``flowdsl transpile``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .._frontends import CompiledWorkflow, compile_file
+from .._runtime import Limits, execute, resolve_backend
+from .._types import RunResult
+from ..errors import UsageError
+from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._view import format_summary, format_value, make_view
+
+__all__ = ["load_args", "register", "resolve_script"]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text}")
+    return value
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run a workflow (file path or saved name)")
+    run.add_argument("script", help="a .flow.py / .js file, or the name of a saved workflow")
+    run.add_argument("--args", dest="args_json", metavar="JSON",
+                     help="the script's args: JSON text, or @file.json")
+    run.add_argument("--backend",
+                     help="simulate, openai, anthropic, claude, codex, or module:factory")
+    run.add_argument("--model", help="default model when neither the call nor its phase names one")
+    run.add_argument("--base-url", help="API base URL for the openai/anthropic backends")
+    run.add_argument("--concurrency", type=_positive_int, default=16,
+                     help="agents running at once (default 16)")
+    run.add_argument("--max-agents", type=_non_negative_int, default=1000,
+                     help="agent cap (default 1000)")
+    run.add_argument("--budget", type=_non_negative_int, metavar="TOKENS",
+                     help="hard cap on real input+output tokens")
+    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="per-agent timeout (default 600)")
+    run.add_argument("--run-timeout", type=_seconds, metavar="SECONDS",
+                     help="wall-clock limit of the whole run")
+    run.add_argument("--dry-run", action="store_true",
+                     help="run on the simulate backend: agent count and projected tokens")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(handler=cmd_run)
+
+    check = sub.add_parser("check", help="validate a workflow without running it")
+    check.add_argument("script")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_check)
+
+    transpile = sub.add_parser("transpile", help="show the Python form of a .js workflow")
+    transpile.add_argument("script")
+    transpile.add_argument("-o", "--output", help="write to this file instead of stdout")
+    transpile.set_defaults(handler=cmd_transpile)
+
+
+def load_args(text: str | None) -> Any:
+    """``--args`` value: JSON text, or ``@path`` to a JSON file."""
+    if text is None:
+        return None
+    where = "--args"
+    if text.startswith("@"):
+        where = text[1:]
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--args: cannot read {where} ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def resolve_script(ref: str) -> Path:
+    """A path as given, or a saved workflow's file when ``ref`` is a name."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    if path.suffix or "/" in ref:
+        raise UsageError(f"{ref}: no such file")
+    from .._runtime._primitives import find_saved_workflow
+
+    found = find_saved_workflow(ref, Path.cwd())
+    if found is None:
+        raise UsageError(f"{ref}: no such file or saved workflow")
+    return found
+
+
+def _backend_for(ns: argparse.Namespace) -> Any:
+    if ns.dry_run:
+        return resolve_backend("simulate")
+    if ns.backend and ns.base_url:
+        from ..backends import load_backend
+
+        return load_backend(ns.backend, base_url=ns.base_url)
+    return resolve_backend(ns.backend)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    args = load_args(ns.args_json)
+    compiled = compile_file(resolve_script(ns.script))
+    limits = Limits(concurrency=ns.concurrency, max_agents=ns.max_agents, budget=ns.budget,
+                    agent_timeout=ns.timeout or 600.0, run_timeout=ns.run_timeout)
+    backend = _backend_for(ns)
+    view = make_view(sys.stderr) if not ns.json else None
+
+    async def go() -> RunResult:
+        return await execute(compiled, args=args, backend=backend, limits=limits,
+                             observers=[view] if view is not None else [], model=ns.model)
+
+    try:
+        if view is not None:
+            with view:
+                result = anyio.run(go)
+        else:
+            result = anyio.run(go)
+    except KeyboardInterrupt:
+        print("flowdsl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if ns.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(format_summary(result, dry_run=ns.dry_run), file=sys.stderr)
+        if result.status == "completed":
+            print(format_value(result.value))
+    return EXIT_OK if result.status == "completed" else EXIT_FAILED
+
+
+def describe(compiled: CompiledWorkflow) -> dict[str, Any]:
+    return {
+        "path": compiled.path,
+        "language": compiled.language,
+        "name": compiled.name,
+        "description": compiled.meta.get("description"),
+        "phases": [
+            p.get("title") for p in compiled.meta.get("phases") or () if isinstance(p, dict)
+        ],
+    }
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    compiled = compile_file(resolve_script(ns.script))
+    info = describe(compiled)
+    if ns.json:
+        print(json.dumps({"ok": True, **info}, ensure_ascii=False))
+    else:
+        phases = ", ".join(info["phases"]) or "none"
+        print(f"{compiled.path}: ok — {info['name']!r} ({compiled.language}; phases: {phases})")
+    return EXIT_OK
+
+
+def cmd_transpile(ns: argparse.Namespace) -> int:
+    path = resolve_script(ns.script)
+    if path.suffix not in (".js", ".mjs", ".cjs"):
+        raise UsageError(f"{path}: transpile takes a JavaScript workflow (.js, .mjs)")
+    try:
+        import compat
+    except ImportError:
+        raise UsageError("the JavaScript layer (compat) is not installed") from None
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read ({exc})") from None
+    python_source: str = compat.transpile(source, str(path))
+    if ns.output:
+        try:
+            Path(ns.output).write_text(python_source, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{ns.output}: cannot write ({exc.strerror})") from None
+        print(f"wrote {ns.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(python_source)
+    return EXIT_OK

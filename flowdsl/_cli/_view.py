@@ -1,0 +1,171 @@
+"""What a foreground run shows: a rich live view on a terminal, plain lines otherwise,
+and the summary at the end (loud when agents failed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from types import TracebackType
+from typing import Any, TextIO
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from .._runtime import RunEvent
+from .._types import RunResult, Usage
+
+__all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
+
+
+class Progress:
+    """Counters an observer keeps up to date; both views render them."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.phase: str | None = None
+        self.phases: list[str] = []
+        self.running = 0
+        self.done = 0
+        self.failed = 0
+        self.usage = Usage()
+        self.last_log: str | None = None
+
+    def __call__(self, event: RunEvent) -> None:
+        if event.kind == "phase" and event.text is not None:
+            self.phase = event.text
+            if event.text not in self.phases:
+                self.phases.append(event.text)
+        elif event.kind == "agent_started":
+            self.running += 1
+        elif event.kind == "agent_finished" and event.record is not None:
+            if event.record.status != "replayed":
+                self.running -= 1
+            self.done += 1
+            self.usage = self.usage + event.record.usage
+            if not event.record.ok:
+                self.failed += 1
+        elif event.kind == "log":
+            self.last_log = event.text
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
+class PlainView(Progress):
+    """One line per phase, log line and failed agent, on stderr (for pipes and CI logs)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def __call__(self, event: RunEvent) -> None:
+        super().__call__(event)
+        line: str | None = None
+        if event.kind == "phase":
+            line = f"== {event.text}"
+        elif event.kind == "log":
+            line = f"   {event.text}"
+        elif event.kind == "agent_finished" and event.record is not None and not event.record.ok:
+            who = event.record.request.label or f"agent #{(event.index or 0) + 1}"
+            line = f"!! {who} {event.record.status}: {event.record.error}"
+        if line is not None:
+            print(line, file=self.stream, flush=True)
+
+    def __enter__(self) -> PlainView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class LiveView(Progress):
+    """A rich live panel: phases, agents running/done/failed, tokens, elapsed."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+        self.logs: list[str] = []
+        self._live = Live(console=console, refresh_per_second=8, transient=True,
+                          get_renderable=self.render)
+
+    def __call__(self, event: RunEvent) -> None:
+        super().__call__(event)
+        if event.kind == "log" and event.text is not None:
+            self.console.print(Text(event.text, style="dim"))
+
+    def render(self) -> Group:
+        table = Table.grid(padding=(0, 2))
+        table.add_row(
+            Text("phase", style="bold"), Text(self.phase or "-"),
+            Text("agents", style="bold"),
+            Text(f"{self.running} running · {self.done} done · ")
+            + Text(f"{self.failed} failed", style="bold red" if self.failed else ""),
+        )
+        table.add_row(
+            Text("tokens", style="bold"),
+            Text(f"{self.usage.input_tokens:,} in / {self.usage.output_tokens:,} out"),
+            Text("elapsed", style="bold"), Text(f"{self.elapsed:.1f} s"),
+        )
+        phases = " → ".join(
+            f"[bold]{p}[/bold]" if p == self.phase else p for p in self.phases
+        )
+        return Group(Text.from_markup(phases) if phases else Text(""), table)
+
+    def __enter__(self) -> LiveView:
+        self._live.__enter__()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._live.__exit__(exc_type, exc, tb)
+
+
+def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
+    stream = stream or sys.stderr
+    if stream.isatty():
+        return LiveView(Console(file=stream))
+    return PlainView(stream)
+
+
+def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
+    """The end-of-run summary; says loudly when agents failed."""
+    total = len(result.agents)
+    failed = result.agents_failed
+    replayed = sum(1 for a in result.agents if a.status == "replayed")
+    usage = result.usage
+    lines = [f"status: {result.status}" + (f" (run {result.run_id})" if result.run_id else "")]
+    agents = f"agents: {total - failed} ok, {failed} failed"
+    if replayed:
+        agents += f" ({replayed} replayed from the journal)"
+    lines.append(agents)
+    if failed:
+        share = failed / total if total else 0
+        lines.append(f"WARNING: {failed} of {total} agents FAILED ({share:.0%})"
+                     + (" — most of the run's agents failed" if share > 0.5 else ""))
+        reasons = {a.error for a in result.agents if not a.ok and a.error}
+        for reason in sorted(reasons)[:3]:
+            lines.append(f"  - {reason}")
+    tokens = f"tokens: {usage.input_tokens:,} in / {usage.output_tokens:,} out"
+    if usage.estimated:
+        tokens += " (estimated)"
+    lines.append(tokens)
+    lines.append(f"cost: ${usage.cost_usd:.4f}")
+    lines.append(f"duration: {result.duration:.2f} s")
+    if dry_run:
+        lines.append(f"dry run: {total} agents would run, ~{usage.total_tokens:,} tokens projected "
+                     "(simulate backend; real outputs differ in length)")
+    if result.error:
+        lines.append(f"error: {result.error}")
+    return "\n".join(lines)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, ensure_ascii=False)

@@ -1,0 +1,300 @@
+"""Project configuration: ``[tool.flowdsl]`` in ``pyproject.toml`` or a ``flowdsl.toml``.
+
+The nearest file wins, searching from the start directory up to the filesystem root; in one
+directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred over
+``pyproject.toml``. Keys (all optional)::
+
+    backend = "openai"            # openai | anthropic | claude | codex | simulate | module:factory
+    model = "gpt-4.1-mini"        # the run default; opts.model and meta.phases[].model win
+    base_url = "http://127.0.0.1:8000/v1"   # OpenAI-compatible / Anthropic endpoint
+    retries = 4                   # HTTP retries on 429/5xx/connection errors (exp. backoff)
+    backoff = 0.5                 # first backoff delay in seconds (doubles, capped at 30 s)
+    reasks = 2                    # schema re-asks after an invalid structured output
+    timeout = 600                 # seconds for one HTTP request / one CLI run
+    agent_timeout = 900           # default per-agent timeout applied by the runtime
+    concurrency = 16
+    max_tokens = 4096             # output cap sent to the Anthropic Messages API
+
+    [tool.flowdsl.aliases]        # model aliases, resolved after routing
+    fast = "gpt-4.1-mini"
+    smart = "gpt-4.1"
+
+    [tool.flowdsl.prices]         # USD per million tokens, merged over PRICES below
+    "my-local-model" = { input = 0.0, output = 0.0 }
+
+    [tool.flowdsl.commands]       # coding-agent CLIs, when not on PATH
+    claude = "/opt/claude/bin/claude"
+    codex = "/opt/codex/bin/codex"
+
+A ``flowdsl.toml`` holds the same keys at its top level (or under ``[tool.flowdsl]``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import BackendConfigError, UsageError
+
+if TYPE_CHECKING:
+    from .backends import AgentBackend
+
+__all__ = [
+    "PRICES",
+    "PRICES_DATE",
+    "Config",
+    "Price",
+    "backend_options",
+    "default_backend",
+    "load_config",
+    "price_for",
+    "resolve_model",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """USD per million input and output tokens."""
+
+    input: float
+    output: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
+
+
+PRICES_DATE = "2025-11-01"
+"""When the built-in table was copied from the providers' public price pages."""
+
+PRICES: Mapping[str, Price] = MappingProxyType({
+    # OpenAI, standard tier, https://openai.com/api/pricing
+    "gpt-5": Price(1.25, 10.0),
+    "gpt-5-mini": Price(0.25, 2.0),
+    "gpt-5-nano": Price(0.05, 0.40),
+    "gpt-4.1": Price(2.0, 8.0),
+    "gpt-4.1-mini": Price(0.40, 1.60),
+    "gpt-4.1-nano": Price(0.10, 0.40),
+    "gpt-4o": Price(2.50, 10.0),
+    "gpt-4o-mini": Price(0.15, 0.60),
+    "o3": Price(2.0, 8.0),
+    "o4-mini": Price(1.10, 4.40),
+    # Anthropic, https://www.anthropic.com/pricing (base input, no caching)
+    "claude-opus-4-5": Price(5.0, 25.0),
+    "claude-opus-4-1": Price(15.0, 75.0),
+    "claude-opus-4": Price(15.0, 75.0),
+    "claude-sonnet-4-5": Price(3.0, 15.0),
+    "claude-sonnet-4": Price(3.0, 15.0),
+    "claude-3-7-sonnet": Price(3.0, 15.0),
+    "claude-haiku-4-5": Price(1.0, 5.0),
+    "claude-3-5-haiku": Price(0.80, 4.0),
+})
+"""Built-in prices (USD per 1M tokens) as of :data:`PRICES_DATE`; extend in config."""
+
+
+def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
+    """The price of ``model``: an exact entry, else the longest entry it starts with.
+
+    The prefix rule lets dated snapshots (``claude-sonnet-4-5-20250929``,
+    ``gpt-4o-2024-08-06``) use their family's price; provider prefixes such as
+    ``openai/`` are ignored. Unknown models (local servers) have no price.
+    """
+    if not model:
+        return None
+    name = model.rsplit("/", 1)[-1]
+    if name in prices:
+        return prices[name]
+    best = max((k for k in prices if name.startswith(k + "-")), key=len, default=None)
+    return prices[best] if best is not None else None
+
+
+_INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens")
+_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff")
+_STR_KEYS = ("backend", "model", "base_url")
+_TABLE_KEYS = ("aliases", "prices", "commands")
+_KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Resolved configuration; every field has a usable default."""
+
+    backend: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    retries: int = 4
+    backoff: float = 0.5
+    reasks: int = 2
+    timeout: float = 600.0
+    agent_timeout: float | None = None
+    concurrency: int = 16
+    max_tokens: int = 4096
+    aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
+    commands: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    source: Path | None = None
+    """The file the values came from, for error messages; None for defaults."""
+
+    default: ClassVar[Config]
+
+    def with_overrides(self, **values: Any) -> Config:
+        """A copy with the given non-None fields replaced (CLI flags over the file)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    def price(self, model: str | None) -> Price | None:
+        return price_for(self.resolve_alias(model), self.prices)
+
+    def resolve_alias(self, model: str | None) -> str | None:
+        """Follow alias chains (``fast`` -> ``mini`` -> a real name); cycles are an error."""
+        seen: list[str] = []
+        while model is not None and model in self.aliases:
+            if model in seen:
+                chain = " -> ".join([*seen, model])
+                raise UsageError(f"model alias cycle: {chain}")
+            seen.append(model)
+            model = self.aliases[model]
+        return model
+
+
+Config.default = Config()
+
+
+def resolve_model(
+    opts_model: str | None,
+    phase_model: str | None,
+    default: str | None,
+    aliases: Mapping[str, str] | None = None,
+) -> str | None:
+    """Model routing: ``opts.model`` > ``meta.phases[].model`` > run default, then aliases."""
+    chosen = opts_model or phase_model or default
+    return Config(aliases=MappingProxyType(dict(aliases or {}))).resolve_alias(chosen)
+
+
+def _find(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    for directory in (start, *start.parents):
+        for name in ("flowdsl.toml", "pyproject.toml"):
+            path = directory / name
+            if not path.is_file():
+                continue
+            data = _read(path)
+            if name == "flowdsl.toml":
+                section = data.get("tool", {}).get("flowdsl", data)
+                return path, {k: v for k, v in section.items() if k != "tool"}
+            if "flowdsl" in data.get("tool", {}):
+                return path, data["tool"]["flowdsl"]
+    return None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read configuration ({exc})") from exc
+
+
+def load_config(start_dir: str | Path | None = None) -> Config:
+    """Read the nearest flowdsl configuration above ``start_dir`` (default: the cwd).
+
+    Raises:
+        UsageError: the file is unreadable, or a key is unknown or has the wrong type.
+    """
+    start = Path(start_dir if start_dir is not None else Path.cwd()).resolve()
+    found = _find(start)
+    if found is None:
+        return Config.default
+    path, section = found
+    return _parse(section, path)
+
+
+def _parse(section: Mapping[str, Any], path: Path) -> Config:
+    unknown = sorted(set(section) - _KNOWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KNOWN_KEYS))
+        raise UsageError(f"{path}: unknown flowdsl key(s) {', '.join(unknown)} (known: {known})")
+    values: dict[str, Any] = {"source": path}
+    for key in _STR_KEYS:
+        if key in section:
+            values[key] = _typed(section[key], str, key, path)
+    for key in _INT_KEYS:
+        if key in section:
+            values[key] = _typed(section[key], int, key, path)
+    for key in _FLOAT_KEYS:
+        if key in section:
+            values[key] = float(_typed(section[key], (int, float), key, path))
+    for key in ("aliases", "commands"):
+        if key in section:
+            table = _typed(section[key], dict, key, path)
+            values[key] = MappingProxyType({
+                str(k): _typed(v, str, f"{key}.{k}", path) for k, v in table.items()
+            })
+    if "prices" in section:
+        values["prices"] = _prices(_typed(section["prices"], dict, "prices", path), path)
+    return Config(**values)
+
+
+def _prices(table: Mapping[str, Any], path: Path) -> Mapping[str, Price]:
+    merged = dict(PRICES)
+    for model, entry in table.items():
+        entry = _typed(entry, dict, f"prices.{model}", path)
+        try:
+            merged[model] = Price(float(entry["input"]), float(entry["output"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(
+                f"{path}: prices.{model} needs numeric 'input' and 'output' "
+                f"(USD per million tokens), got {entry!r}"
+            ) from exc
+    return MappingProxyType(merged)
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], key: str, path: Path) -> Any:
+    if isinstance(value, bool) or not isinstance(value, kind):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise UsageError(f"{path}: flowdsl key {key!r} must be {names}, got {value!r}")
+    return value
+
+
+_CONFIGURED = ("openai", "anthropic", "claude", "codex")
+"""Shipped backends whose factories take ``model``, ``base_url`` and ``config``."""
+
+
+def backend_options(name: str, config: Config, **overrides: Any) -> dict[str, Any]:
+    """Keyword arguments for ``load_backend(name, ...)``: config values, CLI flags over them.
+
+    ``overrides`` are the CLI's ``--model``/``--base-url`` (None = not given).
+    """
+    if name not in _CONFIGURED:
+        return {k: v for k, v in overrides.items() if v is not None}
+    options: dict[str, Any] = {"model": config.model, "base_url": config.base_url,
+                               "config": config}
+    options.update({k: v for k, v in overrides.items() if v is not None})
+    return options
+
+
+def default_backend(
+    start_dir: str | Path | None = None, *, backend: str | None = None, **overrides: Any
+) -> AgentBackend:
+    """The backend named by ``backend`` (``--backend``) or by the configuration.
+
+    Raises:
+        BackendConfigError: no backend is named anywhere (the message lists what to set);
+            there is deliberately no fallback to a fake backend.
+    """
+    from .backends import BACKENDS, load_backend
+
+    config = load_config(start_dir)
+    name = backend or config.backend
+    if not name:
+        known = ", ".join(sorted(BACKENDS))
+        raise BackendConfigError(
+            "no backend configured. Choose one with:\n"
+            "  - --backend NAME on the command line (or backend=... in flowdsl.run), or\n"
+            "  - backend = \"NAME\" under [tool.flowdsl] in pyproject.toml, or in flowdsl.toml\n"
+            f"NAME is one of: {known} (or module:factory). 'openai' also needs OPENAI_API_KEY "
+            "or a base_url; 'anthropic' needs ANTHROPIC_API_KEY; 'claude' and 'codex' need "
+            "their CLI on PATH; 'simulate' runs offline at no cost."
+        )
+    return load_backend(name, **backend_options(name, config, **overrides))

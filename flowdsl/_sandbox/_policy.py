@@ -1,0 +1,386 @@
+"""The compile-time policy: RestrictedPython's transformer, adapted to workflows.
+
+What it changes relative to :class:`RestrictingNodeTransformer`:
+
+- allows ``async def``, ``await``, ``async for``, ``async with``, ``nonlocal``,
+  annotated assignment (the annotation is dropped, as a function body would ignore it)
+  and augmented assignment of items (``d[k] += 1``, kept native: the interpreter
+  evaluates the container and the key once);
+- inserts a ``_tick_()`` call at the top of every loop body, every function body
+  (recursion is a loop too) and as the first condition of every comprehension
+  clause, so the run's deadline and stop request reach CPU-bound script code;
+- keeps item reads, iteration, unpacking and ``*args`` calls native: every object a
+  script can reach is a plain value or an allow-listed callable, so only attribute
+  reads (``_getattr_``), item writes (``_write_``) and ``except`` classes (``_exc_``)
+  need a run-time guard;
+- refuses attribute writes, classes, ``global``, top-level ``yield``, ``return`` /
+  ``break`` / ``continue`` inside ``finally`` (they would swallow the stop signal; see
+  PEP 765), imports outside the allow-list, and names that do not exist for
+  scripts (``open``, ``eval``, ``type``, ...), each with a hint on what to do instead.
+
+Errors are collected as ``(line, col_offset, message)``; the compile step reports the
+first one as a :class:`~flowdsl.errors.SandboxViolation`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal, TypeVar
+
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
+
+from ._modules import check_import
+
+__all__ = ["UNAVAILABLE_NAMES", "FlowPolicy", "Violation"]
+
+Violation = tuple[int, int, str]
+
+_NO_INTROSPECTION = "introspection is not available in workflows"
+_NO_CODE = "workflows cannot run generated code"
+_ONLY_EXCEPTION = "workflows catch and raise only Exception and its subclasses"
+UNAVAILABLE_NAMES: dict[str, str] = {
+    "open": "workflows do no I/O: ask an agent to read files, or pass the contents in `args`",
+    "input": "workflows run unattended: pass the values in `args`",
+    "eval": _NO_CODE,
+    "exec": _NO_CODE,
+    "compile": _NO_CODE,
+    "type": "use isinstance(x, (int, float)) to test a value's type",
+    "globals": _NO_INTROSPECTION,
+    "locals": _NO_INTROSPECTION,
+    "vars": _NO_INTROSPECTION,
+    "dir": _NO_INTROSPECTION,
+    "id": _NO_INTROSPECTION,
+    "help": _NO_INTROSPECTION,
+    "memoryview": _NO_INTROSPECTION,
+    "object": "use dicts and functions",
+    "super": "classes are not available in workflows: use dicts and functions",
+    "classmethod": "classes are not available in workflows: use dicts and functions",
+    "staticmethod": "classes are not available in workflows: use dicts and functions",
+    "property": "classes are not available in workflows: use dicts and functions",
+    "setattr": "attributes cannot be assigned in workflows: use a dict",
+    "delattr": "attributes cannot be deleted in workflows: use a dict",
+    "hash": "hash() differs between runs, so a replayed run could diverge",
+    "breakpoint": "workflows run unattended: use log(...) to trace",
+    "exit": "use `return` to end the workflow",
+    "quit": "use `return` to end the workflow",
+    "BaseException": _ONLY_EXCEPTION,
+    "SystemExit": _ONLY_EXCEPTION,
+    "KeyboardInterrupt": _ONLY_EXCEPTION,
+    "GeneratorExit": _ONLY_EXCEPTION,
+    "ExceptionGroup": _ONLY_EXCEPTION,
+    "BaseExceptionGroup": _ONLY_EXCEPTION,
+}
+"""Python builtins a script does not have, and what to do instead (for messages only:
+the builtins allow-list is what makes them absent)."""
+
+_NOT_ALLOWED: dict[type[ast.AST], str] = {
+    ast.ClassDef: "classes are not available in workflows: use dicts and functions",
+    ast.Match: "`match` statements are not available in workflows: use if/elif",
+    ast.TryStar: "`except*` is not available in workflows: use `except`",
+    ast.Global: (
+        "`global` is not available in workflows: top-level variables belong to the "
+        "workflow's function, so use `nonlocal` in nested functions (or a dict)"
+    ),
+}
+
+Scope = Literal["function", "loop", "finally"]
+_Node = TypeVar("_Node", bound=ast.AST)
+
+
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name the script binds anywhere (a script may shadow a missing builtin)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).partition(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+
+
+def _located(new: _Node, old: ast.AST) -> _Node:
+    ast.copy_location(new, old)
+    return ast.fix_missing_locations(new)
+
+
+class FlowPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, subclassed for async workflows (see the module docs)."""
+
+    def __init__(self, tree: ast.Module, *, language: Literal["python", "javascript"]) -> None:
+        super().__init__()
+        self.violations: list[Violation] = []
+        self.language = language
+        self._bound = _bound_names(tree)
+        self._scopes: list[Scope] = []
+
+    # -- errors ---------------------------------------------------------------------
+
+    def error(self, node: ast.AST, info: str) -> None:
+        super().error(node, info)
+        self.violations.append(
+            (getattr(node, "lineno", 1), getattr(node, "col_offset", 0), info)
+        )
+
+    def not_allowed(self, node: ast.AST) -> None:
+        name = type(node).__name__
+        self.error(node, _NOT_ALLOWED.get(type(node), f"`{name}` is not available in workflows"))
+
+    def generic_visit(self, node: ast.AST) -> ast.AST | None:  # type: ignore[override]
+        # RestrictedPython also warns here; the error alone says it all.
+        self.not_allowed(node)
+        return None
+
+    @contextmanager
+    def _scope(self, kind: Scope) -> Iterator[None]:
+        self._scopes.append(kind)
+        try:
+            yield
+        finally:
+            self._scopes.pop()
+
+    def _in_finally(self, stop_at: tuple[Scope, ...]) -> bool:
+        for scope in reversed(self._scopes):
+            if scope == "finally":
+                return True
+            if scope in stop_at:
+                return False
+        return False
+
+    # -- names ----------------------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        # No print collector: ``print`` is a builtin that writes through log().
+        if isinstance(node.ctx, ast.Load):
+            hint = UNAVAILABLE_NAMES.get(node.id)
+            if hint is not None and node.id not in self._bound:
+                self.error(node, f"`{node.id}` is not available in workflows: {hint}")
+            if node.id == "print":
+                return node
+        self.check_name(node, node.id)
+        return node
+
+    def check_name(self, node: ast.AST, name: str | None,  # type: ignore[override]
+                   allow_magic_methods: bool = False) -> None:
+        if name is not None and name.startswith("_") and name != "_":
+            self.error(node, f"`{name}` is not available in workflows: names starting with "
+                             "`_` are reserved for the sandbox")
+            return
+        super().check_name(node, name, allow_magic_methods=False)  # type: ignore[arg-type]
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.not_allowed(node)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.not_allowed(node)
+
+    # -- attributes and items -------------------------------------------------------
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if not isinstance(node.ctx, ast.Load):
+            verb = "deleted" if isinstance(node.ctx, ast.Del) else "assigned"
+            self.error(node, f"attributes cannot be {verb} in workflows (`.{node.attr}`): "
+                             "use a dict and write `obj[\"key\"] = value`")
+            return node
+        # The value first: in `a.b.c` the innermost problem is the one to report.
+        value = self.visit(node.value)
+        if node.attr.startswith("_"):
+            self.error(node, f"attribute `{node.attr}` is not available in workflows: "
+                             "names starting with `_` are private")
+        elif node.attr in INSPECT_ATTRIBUTES:
+            self.error(node, f"attribute `{node.attr}` is not available in workflows: "
+                             "frames, code and tracebacks are out of reach")
+        return _located(_call("_getattr_", value, ast.Constant(node.attr)), node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        node = self.node_contents_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            node.value = _located(_call("_write_", node.value), node.value)
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        # The annotation is never evaluated in a function body: drop it.
+        if node.value is None:
+            return _located(ast.Pass(), node)
+        assign = ast.Assign(targets=[node.target], value=node.value)
+        return self.visit(_located(assign, node))  # type: ignore[no-any-return]
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    def visit_With(self, node: ast.With) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    def visit_Await(self, node: ast.Await) -> ast.AST:
+        return self.node_contents_visit(node)
+
+    # -- imports --------------------------------------------------------------------
+
+    def visit_Import(self, node: ast.Import) -> ast.AST:
+        for alias in node.names:
+            self._check_import(node, alias.name, None)
+        return self.check_import_names(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> ast.AST:
+        if node.level:
+            self.error(node, "relative imports are not available in workflows")
+        elif any(alias.name == "*" for alias in node.names):
+            self.error(node, "`import *` is not available in workflows: import the names "
+                             "you use, or the module itself")
+            return node
+        else:
+            self._check_import(node, node.module or "", [alias.name for alias in node.names])
+        return self.check_import_names(node)
+
+    def _check_import(self, node: ast.stmt, module: str, names: list[str] | None) -> None:
+        refusal = check_import(module, names, javascript=self.language == "javascript")
+        if refusal is not None:
+            self.error(node, refusal)
+
+    # -- ticks and loops ------------------------------------------------------------
+
+    def _tick_statement(self, node: ast.AST) -> ast.stmt:
+        return _located(ast.Expr(_call("_tick_")), node)
+
+    def _visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> ast.AST:
+        if not isinstance(node, ast.While):
+            node.target = self.visit(node.target)
+            node.iter = self.visit(node.iter)
+        else:
+            node.test = self.visit(node.test)
+        with self._scope("loop"):
+            node.body = self._visit_body(node.body)
+        node.orelse = self._visit_body(node.orelse)
+        node.body.insert(0, self._tick_statement(node))
+        return node
+
+    def _visit_body(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        result: list[ast.stmt] = []
+        for statement in body:
+            new = self.visit(statement)
+            if new is None:
+                continue
+            result.extend(new if isinstance(new, list) else [new])
+        return result
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        return self._visit_loop(node)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> ast.AST:
+        return self._visit_loop(node)
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        return self._visit_loop(node)
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        node = self.node_contents_visit(node)
+        # `_tick_() or True`: a condition that ticks and always holds.
+        tick = ast.BoolOp(op=ast.Or(), values=[_call("_tick_"), ast.Constant(True)])
+        node.ifs.insert(0, _located(tick, node.iter))
+        return node
+
+    def visit_Break(self, node: ast.Break) -> ast.AST:
+        if self._in_finally(("loop", "function")):
+            self.error(node, "`break` inside `finally` would swallow errors (PEP 765): "
+                             "move it after the try statement")
+        return node
+
+    def visit_Continue(self, node: ast.Continue) -> ast.AST:
+        if self._in_finally(("loop", "function")):
+            self.error(node, "`continue` inside `finally` would swallow errors (PEP 765): "
+                             "move it after the try statement")
+        return node
+
+    def visit_Return(self, node: ast.Return) -> ast.AST:
+        if self._in_finally(("function",)):
+            self.error(node, "`return` inside `finally` would swallow errors (PEP 765): "
+                             "move it after the try statement")
+        return self.node_contents_visit(node)
+
+    # -- exceptions -----------------------------------------------------------------
+
+    def visit_Try(self, node: ast.Try) -> ast.AST:
+        node.body = self._visit_body(node.body)
+        node.handlers = [self.visit(handler) for handler in node.handlers]
+        node.orelse = self._visit_body(node.orelse)
+        with self._scope("finally"):
+            node.finalbody = self._visit_body(node.finalbody)
+        return node
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+        node = self.node_contents_visit(node)
+        self.check_name(node, node.name)
+        # A bare `except:` means `except Exception:`; every class goes through `_exc_`,
+        # which refuses anything that could catch the run's stop signal.
+        handler = node.type or _located(ast.Name("Exception", ast.Load()), node)
+        node.type = _located(_call("_exc_", handler), handler)
+        return node
+
+    # -- functions ------------------------------------------------------------------
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        self.check_name(node, node.name)
+        self.check_function_argument_names(node)
+        _strip_annotations(node.args)
+        node.returns = None
+        node.decorator_list = [self.visit(item) for item in node.decorator_list]
+        node.args = self.visit(node.args)
+        with self._scope("function"):
+            node.body = self._visit_body(node.body)
+        node.body.insert(0, self._tick_statement(node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        return self._visit_function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> ast.AST:
+        return self._visit_function(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        self.check_function_argument_names(node)
+        node.args = self.visit(node.args)
+        with self._scope("function"):
+            body = self.visit(node.body)
+        node.body = _located(ast.BoolOp(op=ast.Or(), values=[_call("_tick_"), body]), body)
+        return node
+
+    def visit_Yield(self, node: ast.Yield) -> ast.AST:
+        return self._visit_yield(node)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> ast.AST:
+        return self._visit_yield(node)
+
+    def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> ast.AST:
+        if "function" not in self._scopes:
+            self.error(node, "`yield` is only available inside a `def`: the workflow "
+                             "itself returns its result with `return`")
+        return self.node_contents_visit(node)
+
+
+def _strip_annotations(args: ast.arguments) -> None:
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            arg.annotation = None

@@ -1,0 +1,177 @@
+"""Frozen value types shared by the runtime, the backends, the store and the CLI.
+
+They are plain data: JSON-compatible fields only, so the store can encode them with
+``to_dict``/``from_dict`` and a journal row round-trips exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "AgentRecord",
+    "AgentRequest",
+    "AgentResult",
+    "AgentStatus",
+    "JSONValue",
+    "RunResult",
+    "RunStatus",
+    "Usage",
+]
+
+JSONValue = Any
+"""A value that ``json.dumps`` accepts (dict, list, str, int, float, bool, None)."""
+
+RunStatus = Literal["completed", "failed", "stopped", "paused", "running", "interrupted"]
+AgentStatus = Literal["ok", "failed", "timeout", "replayed"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Tokens and money one agent (or a whole run) consumed, as the backend reported."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    estimated: bool = False
+    """True when the backend did not report usage and the figures are an estimate."""
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+            estimated=self.estimated or other.estimated,
+        )
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, JSONValue]) -> Usage:
+        return cls(
+            input_tokens=int(data.get("input_tokens", 0)),
+            output_tokens=int(data.get("output_tokens", 0)),
+            cost_usd=float(data.get("cost_usd", 0.0)),
+            estimated=bool(data.get("estimated", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRequest:
+    """Everything a backend needs to run one subagent; also the journal's resume key."""
+
+    prompt: str
+    label: str | None = None
+    phase: str | None = None
+    model: str | None = None
+    schema: dict[str, JSONValue] | None = None
+    effort: str | None = None
+    agent_type: str | None = None
+    isolation: str | None = None
+    timeout: float | None = None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
+        return cls(**{k: data.get(k) for k in _REQUEST_FIELDS if k in data})
+
+    def key_material(self) -> str:
+        """Canonical text of the fields that identify a call (timeout excluded)."""
+        return json.dumps(
+            [self.prompt, self.label, self.phase, self.model, self.schema,
+             self.effort, self.agent_type, self.isolation],
+            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        )
+
+
+_REQUEST_FIELDS = (
+    "prompt", "label", "phase", "model", "schema", "effort", "agent_type", "isolation", "timeout",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentResult:
+    """What a backend returns: the final text (or the schema object) and its usage."""
+
+    output: JSONValue
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentRecord:
+    """One agent call as the run saw it: request, outcome, usage and wall time."""
+
+    request: AgentRequest
+    status: AgentStatus
+    output: JSONValue = None
+    usage: Usage = field(default_factory=Usage)
+    duration: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "replayed")
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "request": self.request.to_dict(),
+            "status": self.status,
+            "output": self.output,
+            "usage": self.usage.to_dict(),
+            "duration": self.duration,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, JSONValue]) -> AgentRecord:
+        return cls(
+            request=AgentRequest.from_dict(data["request"]),
+            status=data["status"],
+            output=data.get("output"),
+            usage=Usage.from_dict(data.get("usage") or {}),
+            duration=float(data.get("duration", 0.0)),
+            error=data.get("error"),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunResult:
+    """The outcome of one run. ``status`` is never "completed" when the script raised."""
+
+    status: RunStatus
+    value: JSONValue = None
+    error: str | None = None
+    logs: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    agents: tuple[AgentRecord, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    duration: float = 0.0
+    run_id: str | None = None
+
+    @property
+    def agents_failed(self) -> int:
+        return sum(1 for a in self.agents if not a.ok)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The CLI's ``--json`` object."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "result": self.value,
+            "error": self.error,
+            "usage": {
+                "input_tokens": self.usage.input_tokens,
+                "output_tokens": self.usage.output_tokens,
+                "cost_usd": self.usage.cost_usd,
+            },
+            "agents": {"total": len(self.agents), "failed": self.agents_failed},
+        }

@@ -1,0 +1,202 @@
+"""What every real backend shares: retries, usage and cost, prompts, schema validation.
+
+- :class:`RetryPolicy` / :func:`with_retries`: bounded exponential backoff with jitter for
+  429/5xx/connection errors, honouring ``retry-after``; the SDKs' own retries are switched
+  off so one policy (and one count, asserted by the tests) holds for every provider.
+- :func:`make_usage`: reported tokens are believed; a reported cost is believed; otherwise
+  the price table gives ``cost_usd``; a response without usage gets an *estimated* usage.
+- :data:`REASK_GATE`: how the runtime lets the budget stop schema re-asks (see below).
+- :func:`validator_for`: one cached Draft 2020-12 validator per schema; jsonschema is the
+  only judge of structured output.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+
+from .._config import Config
+from .._types import AgentRequest, JSONValue, Usage
+from ..errors import BackendError, SchemaError
+from ._errors import is_retryable, retry_after
+from ._simulate import estimate_tokens
+
+__all__ = [
+    "REASK_GATE",
+    "ReaskGate",
+    "RetryPolicy",
+    "agent_definition",
+    "make_usage",
+    "may_reask",
+    "schema_errors",
+    "system_prompt",
+    "validator_for",
+    "with_retries",
+]
+
+T = TypeVar("T")
+
+ReaskGate = Callable[[Usage], bool]
+"""Given the usage this agent has spent so far, may it send one more re-ask?"""
+
+REASK_GATE: ContextVar[ReaskGate | None] = ContextVar("flowdsl_reask_gate", default=None)
+"""Set by the runtime around ``backend.run()`` so the budget can stop re-asks.
+
+A backend constructed with ``should_continue=`` uses that instead. Either returns False when
+``spent + usage_so_far >= budget.total``; the agent then fails with that reason.
+"""
+
+
+def may_reask(usage: Usage, own_gate: ReaskGate | None) -> bool:
+    gate = own_gate or REASK_GATE.get()
+    return True if gate is None else bool(gate(usage))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """Bounded exponential backoff: ``base * 2**n`` (±25 % jitter) capped at ``max_delay``."""
+
+    retries: int = 4
+    base: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 60.0
+    """A ``retry-after`` above this is not waited for: the error is raised at once."""
+
+    def delay(self, attempt: int, hinted: float | None) -> float:
+        if hinted is not None:
+            return hinted
+        raw: float = min(self.max_delay, self.base * 2**attempt)
+        return raw * random.uniform(0.75, 1.25)  # jitter, not security
+
+    @classmethod
+    def from_config(cls, config: Config) -> RetryPolicy:
+        return cls(retries=config.retries, base=config.backoff)
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
+    """Await ``call()``; on a retryable failure wait and try again, at most ``retries`` times."""
+    attempt = 0
+    while True:
+        try:
+            return await call()
+        except Exception as exc:
+            hinted = retry_after(exc)
+            if attempt >= policy.retries or not is_retryable(exc):
+                raise
+            if hinted is not None and hinted > policy.max_retry_after:
+                raise
+            await anyio.sleep(policy.delay(attempt, hinted))
+            attempt += 1
+
+
+def make_usage(
+    config: Config,
+    model: str | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    *,
+    reported_cost: float | None = None,
+    prompt_text: str = "",
+    output_text: str = "",
+) -> Usage:
+    """Usage for one response; estimated (and flagged) when the provider reported none."""
+    estimated = input_tokens is None or output_tokens is None
+    inp = input_tokens if input_tokens is not None else estimate_tokens(prompt_text)
+    out = output_tokens if output_tokens is not None else estimate_tokens(output_text)
+    if reported_cost is not None:
+        cost = float(reported_cost)
+    else:
+        price = config.price(model)
+        cost = price.cost(inp, out) if price is not None else 0.0
+    return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost, estimated=estimated)
+
+
+def fail(message: str, usage: Usage | None = None) -> BackendError:
+    """A :class:`BackendError` carrying the usage spent before the failure (``.usage``)."""
+    error = BackendError(message)
+    error.usage = usage  # type: ignore[attr-defined]
+    return error
+
+
+# -- prompts ----------------------------------------------------------------------------------
+_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
+_AGENT_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
+def agent_definition(name: str, root: Path | None = None) -> str:
+    """The body of ``.claude/agents/<name>.md`` (front matter removed) for API backends.
+
+    Raises:
+        BackendError: the name is not a plain file name or no such definition exists.
+    """
+    if not _AGENT_NAME.match(name):
+        raise BackendError(f"agent_type {name!r} is not a valid agent name")
+    path = (root or Path.cwd()) / ".claude" / "agents" / f"{name}.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BackendError(f"agent_type {name!r}: cannot read {path} ({exc})") from exc
+    return _FRONT_MATTER.sub("", text, count=1).strip()
+
+
+def context_line(request: AgentRequest) -> str:
+    """One sentence placing the agent in its workflow (label and phase)."""
+    parts = []
+    if request.phase:
+        parts.append(f"phase {request.phase!r}")
+    if request.label:
+        parts.append(f"task {request.label!r}")
+    where = " of a flowdsl workflow"
+    if parts:
+        where += f" ({', '.join(parts)})"
+    return f"You are one subagent{where}. Do the task below and reply with the final result only."
+
+
+def system_prompt(request: AgentRequest, root: Path | None = None) -> str:
+    """The system prompt for API backends: context line, then any agent definition."""
+    text = context_line(request)
+    if request.agent_type:
+        text += "\n\n" + agent_definition(request.agent_type, root)
+    return text
+
+
+# -- schemas ----------------------------------------------------------------------------------
+def schema_key(schema: dict[str, JSONValue]) -> str:
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=512)
+def _validator(key: str) -> Any:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+    schema = json.loads(key)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except JsonSchemaError as exc:
+        raise SchemaError(f"schema is not a valid JSON Schema (2020-12): {exc.message}") from exc
+    return Draft202012Validator(schema)
+
+
+def validator_for(schema: dict[str, JSONValue]) -> Any:
+    """A cached ``Draft202012Validator``; raises :class:`SchemaError` for a bad schema."""
+    return _validator(schema_key(schema))
+
+
+def schema_errors(schema: dict[str, JSONValue], value: JSONValue, limit: int = 8) -> list[str]:
+    """Readable validation errors (``$.path: message``), at most ``limit``; [] when valid."""
+    errors = sorted(validator_for(schema).iter_errors(value), key=lambda e: list(e.path))
+    out = []
+    for error in errors[:limit]:
+        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
+        out.append(f"{path}: {error.message}")
+    return out

@@ -1,0 +1,196 @@
+"""The one boundary where foreign exceptions become flowdsl's (httpx ``map_httpcore_exceptions``).
+
+Backends let SDK, HTTP, instructor and subprocess errors propagate up to ``run()``, which
+calls :func:`translate` once and raises the result ``from`` the original. The retry loop
+asks :func:`is_retryable` and :func:`retry_after` about the *foreign* error first, so the
+decision to retry sees status codes and headers that the translation drops.
+
+Every SDK is imported lazily: a user of the ``claude`` backend needs neither ``openai``
+nor ``anthropic`` installed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import BackendConfigError, BackendError, FlowError, RateLimited
+
+__all__ = ["foreign_types", "is_retryable", "retry_after", "translate"]
+
+_RETRY_STATUSES = frozenset({408, 409, 429})
+_CONFIG_STATUSES = frozenset({401, 402, 403, 404})
+
+
+def _sdk_modules() -> Iterator[Any]:
+    for name in ("openai", "anthropic"):
+        try:
+            yield __import__(name)
+        except ImportError:
+            continue
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return status
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    for sdk in _sdk_modules():
+        if isinstance(exc, sdk.APIConnectionError):
+            return True
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover - the SDKs depend on it
+        return False
+    return isinstance(exc, httpx2.TransportError)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for 408/409/429/5xx responses and connection failures (not malformed bodies)."""
+    status = _status(exc)
+    if status is not None and not _is_validation_error(exc):
+        return status in _RETRY_STATUSES or status >= 500
+    return _is_connection_error(exc)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (``retry-after-ms`` or ``retry-after``), if any."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+def _is_validation_error(exc: BaseException) -> bool:
+    return any(isinstance(exc, sdk.APIResponseValidationError) for sdk in _sdk_modules())
+
+
+def _message(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return f"{type(exc).__module__.split('.')[0]}.{type(exc).__name__}: {text}"
+
+
+def _translate_sdk(exc: BaseException) -> BackendError | None:
+    for sdk in _sdk_modules():
+        base = getattr(sdk, "OpenAIError", None) or getattr(sdk, "AnthropicError", sdk.APIError)
+        if not isinstance(exc, base):
+            continue
+        if isinstance(exc, sdk.RateLimitError):
+            return RateLimited(f"rate limited after retries ({_message(exc)})")
+        if isinstance(exc, sdk.APIResponseValidationError):
+            return BackendError(f"malformed response ({_message(exc)})")
+        status = _status(exc)
+        if status in _CONFIG_STATUSES:
+            return BackendConfigError(f"HTTP {status}: check the API key, model and base URL "
+                                      f"({_message(exc)})")
+        if isinstance(exc, sdk.APIStatusError):
+            return BackendError(f"HTTP {status} ({_message(exc)})")
+        if isinstance(exc, sdk.APIConnectionError):
+            return BackendError(f"cannot reach the endpoint ({_message(exc)})")
+        if type(exc).__name__ == "CredentialsError":
+            return BackendConfigError(_message(exc))
+        return BackendError(_message(exc))
+    return None
+
+
+def _translate_instructor(exc: BaseException) -> BackendError | None:
+    try:
+        from instructor.core.exceptions import InstructorError, InstructorRetryException
+    except ImportError:  # pragma: no cover - optional dependency
+        return None
+    if isinstance(exc, InstructorRetryException):
+        attempts = getattr(exc, "n_attempts", None)
+        return BackendError(f"no valid structured output after {attempts} attempt(s): {exc}")
+    if isinstance(exc, InstructorError):
+        return BackendError(_message(exc))
+    return None
+
+
+def _translate_other(exc: BaseException) -> BackendError:
+    if isinstance(exc, FileNotFoundError):
+        return BackendConfigError(f"command not found: {exc.filename or exc}")
+    if isinstance(exc, PermissionError):
+        return BackendConfigError(f"command not executable: {exc.filename or exc}")
+    if isinstance(exc, subprocess.CalledProcessError):
+        return BackendError(f"command exited with status {exc.returncode}")
+    if isinstance(exc, json.JSONDecodeError):
+        return BackendError(f"malformed response: not JSON ({exc})")
+    if isinstance(exc, TimeoutError):
+        return BackendError(f"request timed out ({exc})")
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover
+        httpx2 = None  # type: ignore[assignment]
+    if httpx2 is not None and isinstance(exc, httpx2.HTTPError):
+        return BackendError(f"HTTP transport error ({_message(exc)})")
+    return BackendError(_message(exc))
+
+
+def _root(exc: BaseException) -> BaseException:
+    """The most informative error in a chain: the first flowdsl or SDK error under a wrapper."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, FlowError):
+            return current
+        if any(isinstance(current, sdk.APIError) for sdk in _sdk_modules()):
+            return current
+        current = current.__cause__
+    return exc
+
+
+def translate(exc: BaseException) -> BackendError:
+    """Map any exception a backend let through into the flowdsl tree.
+
+    Instructor wraps API errors raised inside its retry loop; the original (a rate limit,
+    an auth failure, one of our own :class:`BackendError`) is unwrapped from ``__cause__``
+    so its class - and so the agent's recorded reason - is the real one.
+    """
+    root = _root(exc)
+    if isinstance(root, BackendError):
+        return root
+    if isinstance(root, FlowError):
+        return BackendError(str(root))
+    return _translate_sdk(root) or _translate_instructor(root) or _translate_other(root)
+
+
+def foreign_types() -> tuple[type[BaseException], ...]:
+    """The foreign exception types :func:`translate` maps explicitly (checked by a test)."""
+    types: list[type[BaseException]] = [
+        FileNotFoundError, PermissionError, subprocess.CalledProcessError,
+        json.JSONDecodeError, TimeoutError,
+    ]
+    for sdk in _sdk_modules():
+        types += [sdk.RateLimitError, sdk.APIResponseValidationError, sdk.AuthenticationError,
+                  sdk.PermissionDeniedError, sdk.NotFoundError, sdk.APIStatusError,
+                  sdk.InternalServerError, sdk.APIConnectionError, sdk.APITimeoutError]
+    try:
+        import httpx2
+        from instructor.core.exceptions import InstructorError, InstructorRetryException
+    except ImportError:  # pragma: no cover
+        return tuple(types)
+    return (*types, httpx2.HTTPError, InstructorError, InstructorRetryException)

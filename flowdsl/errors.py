@@ -1,0 +1,192 @@
+"""The one exception tree of flowdsl.
+
+::
+
+    FlowError
+    ├── ScriptError            the script cannot run as written (found before running)
+    │   ├── ScriptSyntaxError  not valid Python / JavaScript
+    │   ├── MetaError          the leading ``meta`` literal is missing or malformed
+    │   ├── SandboxViolation   the script uses something the sandbox does not allow
+    │   └── TranspileError     a JavaScript construct the JS layer does not support
+    ├── RunError               raised while a run is under way
+    │   ├── AgentLimitExceeded the call past the agent cap
+    │   ├── ItemLimitExceeded  more than 4096 items for parallel()/pipeline()
+    │   ├── BudgetExceeded     agent() called when spent >= budget total
+    │   ├── AgentTimeout       one agent ran past its timeout (recorded, agent() returns None)
+    │   ├── RunTimeout         the run passed its wall-clock limit
+    │   ├── SchemaError        an agent schema that is not a usable JSON Schema
+    │   ├── WorkflowNestingError  workflow() called from a child workflow
+    │   └── BackendError       a backend failed (foreign errors are translated into this)
+    │       ├── BackendConfigError  the backend is not configured (missing key, URL, CLI)
+    │       └── RateLimited         the provider refused for rate limits after retries
+    ├── StoreError             the run store cannot be used
+    │   ├── RunNotFound        no run with that id
+    │   ├── StoreVersionError  the store was written by a newer flowdsl
+    │   └── StoreCorrupt       the database file is not a flowdsl store
+    └── UsageError             the caller misused the API or the CLI
+
+Errors that point into a script carry ``path``, ``line`` and ``column`` and render as
+``path:line:col: message`` so editors and terminals can jump to them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentLimitExceeded",
+    "AgentTimeout",
+    "BackendConfigError",
+    "BackendError",
+    "BudgetExceeded",
+    "FlowError",
+    "ItemLimitExceeded",
+    "MetaError",
+    "RateLimited",
+    "RunError",
+    "RunNotFound",
+    "RunTimeout",
+    "SandboxViolation",
+    "SchemaError",
+    "ScriptError",
+    "ScriptSyntaxError",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreVersionError",
+    "TranspileError",
+    "UsageError",
+    "WorkflowNestingError",
+]
+
+
+class FlowError(Exception):
+    """Root of every error flowdsl raises on purpose."""
+
+
+class ScriptError(FlowError):
+    """Raised when a script cannot run as written; points at the offending source."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.path or "<script>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class ScriptSyntaxError(ScriptError):
+    """Raised when the source is not valid in its language."""
+
+
+class MetaError(ScriptError):
+    """Raised when the leading ``meta`` literal is missing, not a pure literal, or invalid."""
+
+
+class SandboxViolation(ScriptError):
+    """Raised when a script uses a construct, name, attribute or module outside the sandbox."""
+
+
+class TranspileError(ScriptError):
+    """Raised when a JavaScript construct has no translation (classes, generators, ...)."""
+
+
+class RunError(FlowError):
+    """Raised while a run is under way."""
+
+
+class AgentLimitExceeded(RunError):
+    """Raised by the ``agent()`` call past the run's agent cap."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"agent limit of {limit:,} reached: the run may start at most {limit:,}")
+
+
+class ItemLimitExceeded(RunError):
+    """Raised when ``parallel()`` or ``pipeline()`` is given more items than the cap."""
+
+    def __init__(self, what: str, limit: int, actual: int | None = None) -> None:
+        self.limit = limit
+        self.actual = actual
+        got = f"{actual:,}" if actual is not None else "more"
+        super().__init__(f"{what}() takes at most {limit:,} items (got {got})")
+
+
+class BudgetExceeded(RunError):
+    """Raised by ``agent()`` when the run's real token spend has reached its budget."""
+
+    def __init__(self, total: int, spent: int) -> None:
+        self.total = total
+        self.spent = spent
+        super().__init__(f"budget of {total:,} tokens exhausted (spent {spent:,})")
+
+
+class AgentTimeout(RunError):
+    """Raised inside an agent call that ran past its timeout; ``agent()`` returns None."""
+
+    def __init__(self, seconds: float, label: str | None = None) -> None:
+        self.seconds = seconds
+        self.label = label
+        who = f"agent {label!r}" if label else "agent"
+        super().__init__(f"{who} timed out after {seconds:g} s")
+
+
+class RunTimeout(RunError):
+    """Raised when the run passes its wall-clock limit; the run fails."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"run exceeded its wall-clock limit of {seconds:g} s")
+
+
+class SchemaError(RunError):
+    """Raised by ``agent()`` when its ``schema`` is not a usable JSON Schema."""
+
+
+class WorkflowNestingError(RunError):
+    """Raised when ``workflow()`` is called from a workflow that is itself a child."""
+
+
+class BackendError(RunError):
+    """Raised when a backend fails; foreign exceptions are translated into this."""
+
+
+class BackendConfigError(BackendError):
+    """Raised when a backend lacks what it needs (API key, base URL, CLI on PATH)."""
+
+
+class RateLimited(BackendError):
+    """Raised when the provider kept refusing for rate limits after all retries."""
+
+
+class StoreError(FlowError):
+    """Raised when the run store cannot be read or written."""
+
+
+class RunNotFound(StoreError):
+    """Raised when no run has the given id."""
+
+
+class StoreVersionError(StoreError):
+    """Raised when the store's schema is newer than this flowdsl understands."""
+
+
+class StoreCorrupt(StoreError):
+    """Raised when the store file is not a readable flowdsl database."""
+
+
+class UsageError(FlowError):
+    """Raised when the caller misuses the API or the CLI (bad option, unreadable file)."""

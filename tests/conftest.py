@@ -1,0 +1,23 @@
+"""Shared fixtures: write a workflow script to a temporary folder and run it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+META = 'meta = {"name": "t", "description": "test workflow"}\n'
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Callable[..., Path]:
+    """``script(body, name=...)`` writes a .flow.py with a valid meta and returns its path."""
+
+    def write(body: str, name: str = "t.flow.py", meta: str = META) -> Path:
+        path = tmp_path / name
+        path.write_text(meta + textwrap.dedent(body), encoding="utf-8")
+        return path
+
+    return write

@@ -1,0 +1,238 @@
+"""The sandbox as a table: snippets that must be refused, snippets that must work."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from flowdsl.errors import SandboxViolation
+
+from .conftest import Budget, Stubs, compile_snippet, run_snippet
+
+FORBIDDEN: list[tuple[str, str]] = [
+    # Walking from a literal to every class.
+    ("().__class__.__bases__[0].__subclasses__()", "`__class__` is not available"),
+    ("[].__class__", "`__class__` is not available"),
+    ("{}.__class__", "`__class__` is not available"),
+    ("str.mro()", "`.mro` is not available on class `str`"),
+    ('getattr(1, "__cl" + "ass__")', "`.__class__` is not available on `int` values"),
+    ('getattr(1, "__class__", None)', "`.__class__` is not available"),
+    ('getattr(str, "mro")()', "`.mro` is not available on class `str`"),
+    # Format strings reaching attributes.
+    ('"{0.__class__}".format(1)', "`.__class__` is not available on `int` values"),
+    ('"{a.__globals__}".format_map({"a": len})', "`.__globals__` is not available"),
+    ('str.format("{0.__class__.__mro__}", 1)', "`.__class__` is not available"),
+    ('"{0.real.__class__}".format(1)', "`.__class__` is not available"),
+    ('x = 1\nf"{x.__class__}"', "`__class__` is not available"),
+    ('"{}".format.__self__', "`__self__` is not available"),
+    # Functions, frames, code, tracebacks.
+    ("(lambda: 0).__code__", "`__code__` is not available"),
+    ("g = (i for i in [])\ng.gi_frame", "frames, code and tracebacks are out of reach"),
+    ('g = (i for i in [])\ngetattr(g, "gi_frame")', "`.gi_frame` is not available"),
+    ("async def f():\n    pass\nc = f()\nc.cr_frame", "`cr_frame` is not available"),
+    (
+        'async def f():\n    pass\nc = f()\ntry:\n    getattr(c, "cr_frame")\nfinally:\n'
+        "    await c",
+        "`.cr_frame` is not available on `coroutine` values",
+    ),
+    (
+        "try:\n    1 / 0\nexcept Exception as e:\n    e.__traceback__.tb_frame",
+        "`__traceback__` is not available",
+    ),
+    (
+        'try:\n    1 / 0\nexcept Exception as e:\n    getattr(e, "__traceback__")',
+        "`.__traceback__` is not available on exceptions",
+    ),
+    (
+        "try:\n    1 / 0\nexcept Exception as e:\n    e.with_traceback(None)",
+        "a caught exception exposes only `e.args`",
+    ),
+    ("print.__self__", "`__self__` is not available"),
+    ("agent.__globals__", "`__globals__` is not available"),
+    ('getattr(agent, "__globals__")', "`.__globals__` is not available"),
+    ("budget.__dict__", "`__dict__` is not available"),
+    ('getattr(budget, "__dict__")', "`.__dict__` is not available"),
+    # Builtins that do not exist for scripts.
+    ('open("x")', "`open` is not available in workflows: workflows do no I/O"),
+    ('eval("1")', "`eval` is not available in workflows: workflows cannot run generated code"),
+    ('exec("x = 1")', "`exec` is not available"),
+    ('compile("1", "f", "eval")', "`compile` is not available"),
+    ("type(1)", "`type` is not available in workflows: use isinstance"),
+    ("globals()", "`globals` is not available"),
+    ("vars()", "`vars` is not available"),
+    ("dir()", "`dir` is not available"),
+    ('__import__("os")', "`__import__` is not available"),
+    ("breakpoint()", "`breakpoint` is not available"),
+    ('setattr(budget, "total", 1)', "`setattr` is not available"),
+    ("__builtins__", "`__builtins__` is not available"),
+    ("_tick_()", "`_tick_` is not available"),
+    # Imports.
+    ("import os", "`os` is not available in workflows: workflows do no I/O"),
+    ("import time", "`time` is not available in workflows: pass the time you need in `args`"),
+    ("import random", "pass random values or a seed in `args`"),
+    ("import datetime", "`datetime` is not available"),
+    ("import subprocess", "`subprocess` is not available"),
+    ("from os import path", "`os` is not available"),
+    ("import json.decoder", "`json.decoder` is not available in workflows: import `json`"),
+    ("from json import codecs", "`json.codecs` is not available"),
+    ("import json\njson.codecs", "`json.codecs` is not available"),
+    ("import json\njson.decoder", "`json.decoder` is not available"),
+    ("import re\nre._compile", "`_compile` is not available"),
+    ('import re\ngetattr(re, "_compiler")', "`re._compiler` is not available"),
+    ("from collections import namedtuple", "`collections.namedtuple` is not available"),
+    ("import collections\ncollections.namedtuple", "it builds a class from source: use a dict"),
+    ("import functools\nfunctools.partial(len).func", "`.func` is not available on `partial`"),
+    ("import jsrt", "`jsrt` is not available"),
+    ("from . import x", "relative imports are not available"),
+    ("from json import *", "`import *` is not available"),
+    # Statements.
+    ("x = {}\nx.y = 1", "attributes cannot be assigned in workflows"),
+    ("x = {}\ndel x.y", "attributes cannot be deleted in workflows"),
+    ("x = {}\nx.y += 1", "attributes cannot be assigned"),
+    ("class X:\n    pass", "classes are not available in workflows: use dicts and functions"),
+    ("global x", "`global` is not available in workflows"),
+    ("try:\n    pass\nexcept BaseException:\n    pass", "`BaseException` is not available"),
+    ("raise SystemExit", "`SystemExit` is not available"),
+    ("raise KeyboardInterrupt()", "`KeyboardInterrupt` is not available"),
+    ("try:\n    1 / 0\nexcept 42:\n    pass", "`except` accepts only Exception"),
+    ("try:\n    pass\nexcept* ValueError:\n    pass", "`except*` is not available"),
+    ("match 1:\n    case 1:\n        pass", "`match` statements are not available"),
+    ("yield 1", "`yield` is only available inside a `def`"),
+    ("try:\n    pass\nfinally:\n    return 1", "`return` inside `finally`"),
+    ("while True:\n    try:\n        pass\n    finally:\n        break", "`break` inside"),
+    ("x = [1]\nx[0].y = 2", "attributes cannot be assigned"),
+    ('x = "ab"\nx[0] = "c"', "items cannot be assigned on `str` values"),
+    ("def print():\n    pass", '"print" is a reserved name'),
+]
+
+ALLOWED: list[tuple[str, Any]] = [
+    ("return {k: v * 2 for k, v in {'a': 1, 'b': 2}.items()}", {"a": 2, "b": 4}),
+    ("return [x for x in range(10) if x % 3 == 0]", [0, 3, 6, 9]),
+    ("return sorted({c for c in 'banana'})", ["a", "b", "n"]),
+    ("d = {}\nfor w in 'a b a'.split():\n    d[w] = d.get(w, 0) + 1\nreturn d", {"a": 2, "b": 1}),
+    ("d = {'a': {'b': 1}}\nd['a']['b'] += 5\nd['a']['b'] -= 1\nreturn d", {"a": {"b": 5}}),
+    ("xs = [1, 2]\nxs[1] *= 10\nreturn xs", [1, 20]),
+    ("x = 42\nreturn f'{x:>5}|{x:04d}|{x!r}'", "   42|0042|42"),
+    ("return '-'.join(str(i) for i in range(3))", "0-1-2"),
+    ("d = {'a': 3, 'b': 1}\nreturn sorted(d.items(), key=lambda kv: kv[1])", [("b", 1), ("a", 3)]),
+    ("import json\nreturn json.dumps({'a': [1]}, indent=2)", '{\n  "a": [\n    1\n  ]\n}'),
+    ("import json\nreturn json.loads('[1, 2]')", [1, 2]),
+    ("import re\nreturn re.findall(r'\\d+', 'a1b22')", ["1", "22"]),
+    ("import re as r\nreturn r.compile('a+').sub('-', 'caaab')", "c-b"),
+    ("import re\nm = re.match(r'(\\w+)@(\\w+)', 'me@host')\nreturn m.group(2)", "host"),
+    ("import math\nreturn math.ceil(2.1) + math.floor(2.9)", 5),
+    ("from collections import Counter\nreturn Counter('aabbbc').most_common(2)",
+     [("b", 3), ("a", 2)]),
+    ("import collections\nd = collections.defaultdict(list)\nd['k'].append(1)\nreturn dict(d)",
+     {"k": [1]}),
+    ("import itertools\nreturn list(itertools.chain.from_iterable([[1], [2, 3]]))", [1, 2, 3]),
+    ("import itertools\nreturn list(itertools.islice(itertools.count(5), 3))", [5, 6, 7]),
+    ("import functools\nreturn functools.reduce(lambda a, b: a * b, [1, 2, 3, 4])", 24),
+    ("import statistics\nreturn statistics.mean([1, 2, 3, 6])", 3),
+    ("import textwrap\nreturn textwrap.dedent('  a\\n  b')", "a\nb"),
+    ("import string\nreturn string.ascii_lowercase[:3]", "abc"),
+    ("try:\n    int('x')\nexcept ValueError as e:\n    return str(e)",
+     "invalid literal for int() with base 10: 'x'"),
+    ("try:\n    {}['k']\nexcept KeyError as e:\n    return e.args", ("k",)),
+    ("try:\n    1 / 0\nexcept:\n    return 'caught'", "caught"),
+    ("def counter():\n    n = 0\n    def inc():\n        nonlocal n\n        n += 1\n"
+     "        return n\n    inc()\n    return inc()\nreturn counter()", 2),
+    ("async def double(x):\n    return x * 2\nreturn [await double(i) for i in range(3)]",
+     [0, 2, 4]),
+    ("x: int = 3\ny: str\nreturn x", 3),
+    ("a, *b = [1, 2, 3]\n(c, d), e = (4, 5), 6\nreturn [a, b, c, d, e]", [1, [2, 3], 4, 5, 6]),
+    ("n = 0\nwhile True:\n    n += 1\n    if n == 5:\n        break\nreturn n", 5),
+    ("return '{} and {name}'.format(1, name='two')", "1 and two"),
+    ("return str.format('{0[k]}', {'k': 'v'})", "v"),
+    ("return '{a}'.format_map({'a': 1})", "1"),
+    ("return [isinstance(1.5, (int, float)), isinstance('1', int)]", [True, False]),
+    ("return list(map(str.upper, ['a', 'b']))", ["A", "B"]),
+    ("return await agent('hi')", "done: hi"),
+    ("files = ['a', 'b']\nreturn await parallel(agent(f'Review {f}') for f in files)",
+     ["done: Review a", "done: Review b"]),
+    ("return [budget.total, budget.spent(), budget.remaining()]", [1000, 120, 880]),
+    ("if (n := len('abc')) > 2:\n    return n", 3),
+    ("xs = [3, 1, 2]\nxs.sort()\nreturn [xs, xs.pop(), min(xs), max(xs), sum(xs)]",
+     [[1, 2], 3, 1, 2, 3]),
+    ("return getattr('a', 'upper')() + str(hasattr(1, '__class__'))", "AFalse"),
+    ("def gen(n):\n    for i in range(n):\n        yield i * i\nreturn list(gen(4))", [0, 1, 4, 9]),
+    ("return [round(2.675, 2), divmod(7, 2), pow(3, 4, 5), abs(-2)]", [2.67, (7 // 2, 1), 1, 2]),
+    ("return range(10)[2:4].start", 2),
+    ("return len(range(10**12)) > 0 and 5 in range(10**12)", True),
+]
+
+
+def _outcome(snippet: str) -> SandboxViolation:
+    try:
+        run_snippet(snippet)
+    except SandboxViolation as exc:
+        return exc
+    raise AssertionError(f"not refused: {snippet!r}")
+
+
+def test_tables_are_big_enough() -> None:
+    assert len(FORBIDDEN) >= 30
+    assert len(ALLOWED) >= 20
+
+
+@pytest.mark.parametrize(("snippet", "fragment"), FORBIDDEN)
+def test_forbidden_snippet_is_refused(snippet: str, fragment: str) -> None:
+    exc = _outcome(snippet)
+    assert fragment in exc.message
+    assert exc.line is not None
+    assert exc.line >= 2
+
+
+@pytest.mark.parametrize(("snippet", "expected"), ALLOWED)
+def test_allowed_snippet_gives_its_value(snippet: str, expected: Any) -> None:
+    assert run_snippet(snippet) == expected
+
+
+def test_static_refusals_happen_at_compile_time_with_a_column() -> None:
+    with pytest.raises(SandboxViolation) as info:
+        compile_snippet("x = 1\ny = [x, x.__class__]")
+    assert (info.value.line, info.value.column) == (3, 9)
+    assert re.match(r"snippet\d+\.flow\.py:3:9: attribute `__class__`", str(info.value))
+
+
+def test_several_violations_report_the_first_and_count_the_rest() -> None:
+    with pytest.raises(SandboxViolation) as info:
+        compile_snippet("import os\nimport sys")
+    assert info.value.line == 2
+    assert info.value.message.endswith("(and 1 more problem)")
+
+
+def test_run_time_violation_points_at_the_script_line() -> None:
+    with pytest.raises(SandboxViolation) as info:
+        run_snippet('x = 1\n\ngetattr(x, "__class__")')
+    assert info.value.line == 4
+    assert info.value.path is not None
+    assert info.value.path.endswith(".flow.py")
+
+
+def test_a_script_may_shadow_a_missing_builtin_name() -> None:
+    assert run_snippet("type = 'review'\nreturn type") == "review"
+
+
+def test_print_goes_to_log() -> None:
+    stubs = Stubs()
+    run_snippet("print('a', 1, sep='-')\nprint()", stubs=stubs)
+    assert stubs.logs == ["a-1", ""]
+
+
+def test_augmented_item_assignment_evaluates_container_and_key_once() -> None:
+    snippet = (
+        "calls = []\nd = {'a': 1}\n"
+        "def box():\n    calls.append('box')\n    return d\n"
+        "def key():\n    calls.append('key')\n    return 'a'\n"
+        "box()[key()] += 1\nreturn [d, calls]"
+    )
+    assert run_snippet(snippet) == [{"a": 2}, ["box", "key"]]
+
+
+def test_budget_attributes_are_allowed_only_for_the_budget_object() -> None:
+    assert run_snippet("return budget.total", stubs=Stubs()) == Budget().total
+    with pytest.raises(SandboxViolation, match="`.used` is not available"):
+        run_snippet("return budget.used")
