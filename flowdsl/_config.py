@@ -26,6 +26,10 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     claude = "/opt/claude/bin/claude"
     codex = "/opt/codex/bin/codex"
 
+    [tool.flowdsl.cli_args]       # extra arguments for each CLI run (replace the defaults)
+    claude = ["--permission-mode", "acceptEdits"]
+    codex = ["--sandbox", "workspace-write"]
+
 A ``flowdsl.toml`` holds the same keys at its top level (or under ``[tool.flowdsl]``).
 """
 
@@ -114,7 +118,7 @@ def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
 _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens")
 _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff")
 _STR_KEYS = ("backend", "model", "base_url")
-_TABLE_KEYS = ("aliases", "prices", "commands")
+_TABLE_KEYS = ("aliases", "prices", "commands", "cli_args")
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS)
 
 
@@ -135,6 +139,7 @@ class Config:
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
     commands: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    cli_args: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     source: Path | None = None
     """The file the values came from, for error messages; None for defaults."""
 
@@ -231,6 +236,13 @@ def _parse(section: Mapping[str, Any], path: Path) -> Config:
             values[key] = MappingProxyType({
                 str(k): _typed(v, str, f"{key}.{k}", path) for k, v in table.items()
             })
+    if "cli_args" in section:
+        table = _typed(section["cli_args"], dict, "cli_args", path)
+        values["cli_args"] = MappingProxyType({
+            str(k): tuple(_typed(a, str, f"cli_args.{k}", path)
+                          for a in _typed(v, list, f"cli_args.{k}", path))
+            for k, v in table.items()
+        })
     if "prices" in section:
         values["prices"] = _prices(_typed(section["prices"], dict, "prices", path), path)
     return Config(**values)

@@ -161,6 +161,12 @@ class RunResult:
     def agents_failed(self) -> int:
         return sum(1 for a in self.agents if not a.ok)
 
+    def __repr__(self) -> str:
+        # Compact: asyncio formats task results with repr, and runs hold 1000s of records.
+        return (f"RunResult(status={self.status!r}, value={self.value!r:.80}, "
+                f"error={self.error!r}, agents={len(self.agents)}, "
+                f"tokens={self.usage.total_tokens})")
+
     def to_json(self) -> dict[str, JSONValue]:
         """The CLI's ``--json`` object."""
         return {

@@ -109,6 +109,7 @@ async def _resolve(value: Any) -> Any:
 
 
 def _close_unstarted(items: Iterable[Any]) -> None:
+    """Close coroutines never awaited (closing a finished one is a no-op)."""
     for item in items:
         if inspect.iscoroutine(item):
             item.close()
@@ -218,6 +219,8 @@ class ScriptContext:
             await limiter.acquire()
         try:
             await run.wait_unpaused()
+            if limits.budget is not None and run.spent >= limits.budget:
+                raise BudgetExceeded(limits.budget, run.spent)  # spent while we queued
             return await self._call(index, key, request, validator)
         finally:
             limiter.release()
@@ -295,21 +298,40 @@ class ScriptContext:
             raise ItemLimitExceeded(what, limit, actual)
         return taken
 
+    async def _each(self, count: int, work: Callable[[int], Awaitable[None]]) -> None:
+        """Run ``work(0..count-1)`` on at most ``concurrency`` worker tasks.
+
+        Only ``concurrency`` agents can run at once anyway, so a pool that size gives
+        the same schedule as one task per item, without thousands of tasks queued on
+        the limiter; and the budget gate is checked when an item really starts.
+        """
+        indices = iter(range(count))
+
+        async def worker() -> None:
+            for index in indices:  # shared: each next() hands one item to one worker
+                await work(index)
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(min(count, self.run.limits.concurrency)):
+                tg.start_soon(worker)
+
     async def parallel(self, tasks: Iterable[Any]) -> list[Any]:
         """Run every task at once; results in input order; a failed task gives None."""
         items = self._take(iter(tasks) if not isinstance(tasks, list) else tasks, "parallel")
         results: list[Any] = [None] * len(items)
 
-        async def one(i: int, task: Any) -> None:
+        async def one(i: int) -> None:
+            task = items[i]
             try:
                 value = task() if callable(task) else task
                 results[i] = await _resolve(value)
             except Exception as exc:
                 self._note_failure("parallel", i, exc)
 
-        async with anyio.create_task_group() as tg:
-            for i, task in enumerate(items):
-                tg.start_soon(one, i, task)
+        try:
+            await self._each(len(items), one)
+        finally:
+            _close_unstarted(items)  # a cancelled run leaves items no worker reached
         return results
 
     async def pipeline(self, items: Iterable[Any], *stages: Callable[..., Any]) -> list[Any]:
@@ -318,8 +340,8 @@ class ScriptContext:
         results: list[Any] = [None] * len(values)
         arities = [_positional_arity(stage) for stage in stages]
 
-        async def one(index: int, item: Any) -> None:
-            value = item
+        async def one(index: int) -> None:
+            item = value = values[index]
             try:
                 for stage, arity in zip(stages, arities, strict=True):
                     value = await _resolve(stage(*(value, item, index)[:arity]))
@@ -327,9 +349,7 @@ class ScriptContext:
             except Exception as exc:
                 self._note_failure("pipeline", index, exc)
 
-        async with anyio.create_task_group() as tg:
-            for index, item in enumerate(values):
-                tg.start_soon(one, index, item)
+        await self._each(len(values), one)
         return results
 
     def _note_failure(self, what: str, index: int, exc: Exception) -> None:

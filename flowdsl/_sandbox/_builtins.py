@@ -12,8 +12,10 @@ wrapped to tick too: ``range`` above ten million items and ``iter(f, sentinel)``
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, SupportsIndex
+
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 
 from .._frontends import Tick
 from ..errors import (
@@ -21,6 +23,7 @@ from ..errors import (
     BudgetExceeded,
     FlowError,
     ItemLimitExceeded,
+    SandboxViolation,
     SchemaError,
 )
 from ._guards import (
@@ -48,12 +51,20 @@ _MISSING = object()
 
 
 def _getattr(obj: object, name: str, default: object = _MISSING, /) -> Any:
-    """``getattr`` for scripts: the same allow-list as ``obj.name``, never plain getattr."""
+    """``getattr`` for scripts: the same allow-list as ``obj.name``, never plain getattr.
+
+    With a default, an attribute the sandbox hides counts as missing, except private
+    and frame/code names: asking for those is always an error.
+    """
     if default is _MISSING:
         return guarded_getattr(obj, name)
     try:
         return guarded_getattr(obj, name)
     except AttributeError:
+        return default
+    except SandboxViolation:
+        if isinstance(name, str) and (name.startswith("_") or name in INSPECT_ATTRIBUTES):
+            raise
         return default
 
 
@@ -72,6 +83,7 @@ SAFE_BUILTINS: Mapping[str, object] = {
 
 BIG_RANGE = 10_000_000
 """Ranges longer than this iterate in Python, ticking, instead of in C."""
+
 
 class BigRange:
     """A ``range`` too long to hand to C code: same answers, ticking iteration."""
@@ -94,10 +106,10 @@ class BigRange:
     def step(self) -> int:
         return self._range.step
 
-    def count(self, value: object) -> int:
+    def count(self, value: int) -> int:
         return self._range.count(value)
 
-    def index(self, value: object) -> int:
+    def index(self, value: int) -> int:
         return self._range.index(value)
 
     def __iter__(self) -> Iterator[int]:

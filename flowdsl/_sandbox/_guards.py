@@ -201,7 +201,7 @@ def _class_attribute(cls: Any, name: str) -> Any:
 
 def _describe(obj: object) -> str:
     if type(obj) is type:
-        return f"class `{obj.__name__}`"  # type: ignore[attr-defined]
+        return f"class `{obj.__name__}`"
     if isinstance(obj, BaseException):
         return "exceptions"
     return f"`{type(obj).__name__}` values"
@@ -250,9 +250,7 @@ def guarded_exc(handler: Any) -> Any:
     current = sys.exception()
     if current is not None and not isinstance(current, Exception):
         return ()
-    raise violation(
-        "`except` accepts only Exception and its subclasses (or a tuple of them)"
-    )
+    raise violation("`except` accepts only Exception and its subclasses (or a tuple of them)")
 
 
 def _catchable(handler: object) -> bool:
@@ -264,9 +262,7 @@ def _catchable(handler: object) -> bool:
 class _SafeFormatter(string.Formatter):
     """``str.format`` whose field names (``{0.attr}``) go through the attribute guard."""
 
-    def get_field(
-        self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]
-    ) -> Any:
+    def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         first, rest = _split_field(field_name)
         obj = self.get_value(first, args, kwargs)
         for is_attr, key in rest:

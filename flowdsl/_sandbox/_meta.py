@@ -85,8 +85,15 @@ def _value_node(node: ast.Dict, key: str) -> ast.expr:
     return node
 
 
-def _check_text(reader: _Reader, node: ast.Dict, meta: dict[str, Any], key: str,
-                *, required: bool, where: str = "meta") -> None:
+def _check_text(
+    reader: _Reader,
+    node: ast.Dict,
+    meta: dict[str, Any],
+    key: str,
+    *,
+    required: bool,
+    where: str = "meta",
+) -> None:
     if key not in meta:
         if required:
             raise reader.error(node, f"`{where}` is missing the required key {key!r}")
@@ -103,8 +110,7 @@ def _check_phases(reader: _Reader, node: ast.Dict, meta: dict[str, Any]) -> None
     phases_node = _value_node(node, "phases")
     if not isinstance(meta["phases"], list) or not isinstance(phases_node, ast.List | ast.Tuple):
         raise reader.error(phases_node, "`meta['phases']` must be a list of {'title': ...} dicts")
-    for index, (phase, phase_node) in enumerate(zip(meta["phases"], phases_node.elts,
-                                                    strict=True)):
+    for index, (phase, phase_node) in enumerate(zip(meta["phases"], phases_node.elts, strict=True)):
         where = f"meta['phases'][{index}]"
         if not isinstance(phase, dict) or not isinstance(phase_node, ast.Dict):
             raise reader.error(phase_node, f"`{where}` must be a dict like {{'title': ...}}")
@@ -129,15 +135,26 @@ def extract_meta(tree: ast.Module, path: str, locate: Locate) -> dict[str, Any]:
     reader = _Reader(path, locate)
     first = tree.body[0] if tree.body else None
     if first is None:
-        raise MetaError("the script is empty: it must start with `meta = {...}`",
-                        path=path, line=1, column=1)
-    if not (isinstance(first, ast.Assign) and len(first.targets) == 1
-            and isinstance(first.targets[0], ast.Name) and first.targets[0].id == "meta"):
-        later = any(isinstance(target, ast.Name) and target.id == "meta"
-                    for stmt in tree.body[1:] if isinstance(stmt, ast.Assign)
-                    for target in stmt.targets)
-        message = ("`meta = {...}` must be the first statement" if later
-                   else "the script must start with `meta = {...}`")
+        raise MetaError(
+            "the script is empty: it must start with `meta = {...}`", path=path, line=1, column=1
+        )
+    if not (
+        isinstance(first, ast.Assign)
+        and len(first.targets) == 1
+        and isinstance(first.targets[0], ast.Name)
+        and first.targets[0].id == "meta"
+    ):
+        later = any(
+            isinstance(target, ast.Name) and target.id == "meta"
+            for stmt in tree.body[1:]
+            if isinstance(stmt, ast.Assign)
+            for target in stmt.targets
+        )
+        message = (
+            "`meta = {...}` must be the first statement"
+            if later
+            else "the script must start with `meta = {...}`"
+        )
         raise reader.error(first, message)
     if not isinstance(first.value, ast.Dict):
         raise reader.error(first.value, "`meta` must be a dict literal: meta = {'name': ..., ...}")

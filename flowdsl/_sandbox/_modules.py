@@ -28,7 +28,7 @@ from types import ModuleType
 from typing import Any
 
 from .._frontends import Tick
-from ._guards import MODULE_HINT, CLASS_ATTRIBUTES, ModuleProxy, allow_attributes, violation
+from ._guards import CLASS_ATTRIBUTES, MODULE_HINT, ModuleProxy, allow_attributes, violation
 
 __all__ = ["ALLOWED_MODULES", "REFUSED_MODULES", "Importer", "check_import", "ticking"]
 

@@ -31,6 +31,7 @@ from typing import Literal, TypeVar
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
+from ..errors import SandboxViolation
 from ._modules import check_import
 
 __all__ = ["UNAVAILABLE_NAMES", "FlowPolicy", "Violation"]
@@ -129,9 +130,7 @@ class FlowPolicy(RestrictingNodeTransformer):
 
     def error(self, node: ast.AST, info: str) -> None:
         super().error(node, info)
-        self.violations.append(
-            (getattr(node, "lineno", 1), getattr(node, "col_offset", 0), info)
-        )
+        self.violations.append((getattr(node, "lineno", 1), getattr(node, "col_offset", 0), info))
 
     def not_allowed(self, node: ast.AST) -> None:
         name = type(node).__name__
@@ -171,11 +170,15 @@ class FlowPolicy(RestrictingNodeTransformer):
         self.check_name(node, node.id)
         return node
 
-    def check_name(self, node: ast.AST, name: str | None,  # type: ignore[override]
-                   allow_magic_methods: bool = False) -> None:
+    def check_name(
+        self, node: ast.AST, name: str | None, allow_magic_methods: bool = False
+    ) -> None:
         if name is not None and name.startswith("_") and name != "_":
-            self.error(node, f"`{name}` is not available in workflows: names starting with "
-                             "`_` are reserved for the sandbox")
+            self.error(
+                node,
+                f"`{name}` is not available in workflows: names starting with "
+                "`_` are reserved for the sandbox",
+            )
             return
         super().check_name(node, name, allow_magic_methods=False)  # type: ignore[arg-type]
 
@@ -183,6 +186,8 @@ class FlowPolicy(RestrictingNodeTransformer):
         self.not_allowed(node)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> ast.AST:
+        for name in node.names:
+            self.check_name(node, name)
         return node
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -193,17 +198,26 @@ class FlowPolicy(RestrictingNodeTransformer):
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         if not isinstance(node.ctx, ast.Load):
             verb = "deleted" if isinstance(node.ctx, ast.Del) else "assigned"
-            self.error(node, f"attributes cannot be {verb} in workflows (`.{node.attr}`): "
-                             "use a dict and write `obj[\"key\"] = value`")
+            self.error(
+                node,
+                f"attributes cannot be {verb} in workflows (`.{node.attr}`): "
+                'use a dict and write `obj["key"] = value`',
+            )
             return node
         # The value first: in `a.b.c` the innermost problem is the one to report.
         value = self.visit(node.value)
         if node.attr.startswith("_"):
-            self.error(node, f"attribute `{node.attr}` is not available in workflows: "
-                             "names starting with `_` are private")
+            self.error(
+                node,
+                f"attribute `{node.attr}` is not available in workflows: "
+                "names starting with `_` are private",
+            )
         elif node.attr in INSPECT_ATTRIBUTES:
-            self.error(node, f"attribute `{node.attr}` is not available in workflows: "
-                             "frames, code and tracebacks are out of reach")
+            self.error(
+                node,
+                f"attribute `{node.attr}` is not available in workflows: "
+                "frames, code and tracebacks are out of reach",
+            )
         return _located(_call("_getattr_", value, ast.Constant(node.attr)), node)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
@@ -248,15 +262,21 @@ class FlowPolicy(RestrictingNodeTransformer):
         if node.level:
             self.error(node, "relative imports are not available in workflows")
         elif any(alias.name == "*" for alias in node.names):
-            self.error(node, "`import *` is not available in workflows: import the names "
-                             "you use, or the module itself")
+            self.error(
+                node,
+                "`import *` is not available in workflows: import the names "
+                "you use, or the module itself",
+            )
             return node
         else:
             self._check_import(node, node.module or "", [alias.name for alias in node.names])
         return self.check_import_names(node)
 
     def _check_import(self, node: ast.stmt, module: str, names: list[str] | None) -> None:
-        refusal = check_import(module, names, javascript=self.language == "javascript")
+        try:
+            refusal = check_import(module, names, javascript=self.language == "javascript")
+        except SandboxViolation as exc:  # the JavaScript runtime is not installed
+            refusal = exc.message
         if refusal is not None:
             self.error(node, refusal)
 
@@ -304,20 +324,29 @@ class FlowPolicy(RestrictingNodeTransformer):
 
     def visit_Break(self, node: ast.Break) -> ast.AST:
         if self._in_finally(("loop", "function")):
-            self.error(node, "`break` inside `finally` would swallow errors (PEP 765): "
-                             "move it after the try statement")
+            self.error(
+                node,
+                "`break` inside `finally` would swallow errors (PEP 765): "
+                "move it after the try statement",
+            )
         return node
 
     def visit_Continue(self, node: ast.Continue) -> ast.AST:
         if self._in_finally(("loop", "function")):
-            self.error(node, "`continue` inside `finally` would swallow errors (PEP 765): "
-                             "move it after the try statement")
+            self.error(
+                node,
+                "`continue` inside `finally` would swallow errors (PEP 765): "
+                "move it after the try statement",
+            )
         return node
 
     def visit_Return(self, node: ast.Return) -> ast.AST:
         if self._in_finally(("function",)):
-            self.error(node, "`return` inside `finally` would swallow errors (PEP 765): "
-                             "move it after the try statement")
+            self.error(
+                node,
+                "`return` inside `finally` would swallow errors (PEP 765): "
+                "move it after the try statement",
+            )
         return self.node_contents_visit(node)
 
     # -- exceptions -----------------------------------------------------------------
@@ -375,8 +404,11 @@ class FlowPolicy(RestrictingNodeTransformer):
 
     def _visit_yield(self, node: ast.Yield | ast.YieldFrom) -> ast.AST:
         if "function" not in self._scopes:
-            self.error(node, "`yield` is only available inside a `def`: the workflow "
-                             "itself returns its result with `return`")
+            self.error(
+                node,
+                "`yield` is only available inside a `def`: the workflow "
+                "itself returns its result with `return`",
+            )
         return self.node_contents_visit(node)
 
 

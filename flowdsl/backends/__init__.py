@@ -9,6 +9,8 @@ so that importing flowdsl never imports an SDK the user did not ask for.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -39,6 +41,8 @@ def _import_target(spec: str) -> Callable[..., Any]:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"backend {spec!r} is not a name or 'module:factory'")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like uvicorn: user modules resolve from the cwd
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -120,3 +120,12 @@ def test_script_cannot_swallow_the_run_timeout(script):
     '''
     result = flowdsl.run(script(body), backend=SleepBackend(), run_timeout=0.3)
     assert result.status == "failed"
+
+
+def test_budget_gate_stops_a_fan_out_before_dispatch(script):
+    backend = SleepBackend(0.01, usage=Usage(input_tokens=5, output_tokens=5))
+    body = 'return len([r for r in await parallel(agent(str(i)) for i in range(100)) if r])'
+    result = flowdsl.run(script(body), backend=backend, budget=50, concurrency=2)
+    # Five agents reach the budget; at most the other in-flight slot's agent overshoots.
+    assert 5 <= backend.calls <= 6
+    assert result.value == backend.calls

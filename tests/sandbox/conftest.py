@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 
 from flowdsl._frontends import CompiledWorkflow
 from flowdsl._sandbox import compile_python
@@ -55,7 +56,7 @@ class Stubs:
 
     async def agent(self, prompt: str, **options: Any) -> str:
         self.prompts.append(prompt)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         return f"done: {prompt}"
 
     async def parallel(self, tasks: Iterable[Any]) -> list[Any]:

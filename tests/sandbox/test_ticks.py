@@ -56,13 +56,17 @@ def test_for_loop_ticks_once_per_iteration() -> None:
 
 
 def test_bare_except_inside_the_loop_cannot_swallow_the_stop() -> None:
-    snippet = "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"
+    snippet = (
+        "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass"
+    )
     _stops(snippet)
 
 
 def test_except_exception_cannot_swallow_the_stop() -> None:
-    _stops("while True:\n    try:\n        for i in range(10**6):\n            pass\n"
-           "    except Exception:\n        pass")
+    _stops(
+        "while True:\n    try:\n        for i in range(10**6):\n            pass\n"
+        "    except Exception:\n        pass"
+    )
 
 
 def test_an_invalid_except_class_does_not_turn_the_stop_into_an_error() -> None:
@@ -118,6 +122,4 @@ def test_huge_range_keeps_range_behaviour() -> None:
         "r = range(10**12)\n"
         "return [len(r), r[5], 7 in r, r.index(9), repr(r[10:20]), list(r[3:6]), r.stop]"
     )
-    assert run_snippet(snippet) == [
-        10**12, 5, True, 9, "range(10, 20)", [3, 4, 5], 10**12
-    ]
+    assert run_snippet(snippet) == [10**12, 5, True, 9, "range(10, 20)", [3, 4, 5], 10**12]

@@ -1,0 +1,219 @@
+"""Scenario 1 — makespan efficiency: ideal makespan / actual, against a bare fan-out.
+
+For each N (agents), C (concurrency) and latency, the same fan-out runs twice a repeat,
+interleaved: once as a bare anyio fan-out (one task per agent through a
+``CapacityLimiter(C)``, the agent a plain sleep) and once as a flowdsl workflow with a
+latency-injecting backend. Three numbers per point:
+
+- ``efficiency`` = ideal / flowdsl makespan, the ideal being ``ceil(N/C) * latency``
+  (with jitter: FIFO list scheduling of the very delays the seeded backend draws);
+- ``bare_efficiency`` = ideal / bare makespan: what the event loop itself allows;
+- ``vs_bare`` = flowdsl / bare makespan: the runtime's own cost (DESIGN: ≤ 1.01).
+
+``timer="loop"`` uses ``anyio.sleep`` (the agent lasts ~0.7 ms longer than asked: the
+loop's timer granularity); ``timer="precise"`` uses :func:`precise_sleep` on both sides, so
+the fake agent's latency is the nominal one and the rest is orchestration. At latency 0
+efficiency is undefined and the point reports time per agent instead.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import anyio
+
+from flowdsl._frontends import CompiledWorkflow
+from flowdsl._runtime import Limits
+from flowdsl.backends import AgentBackend
+from flowdsl.testing import SleepBackend
+
+from ._harness import progress, summarize
+from ._workloads import (
+    FANOUT_PY,
+    PreciseSleepBackend,
+    best_python_frontend,
+    compile_workload,
+    delays,
+    ideal_makespan,
+    precise_sleep,
+    run_workflow,
+)
+
+KEY = "efficiency"
+TITLE = "Makespan efficiency (ideal / actual) vs a bare anyio fan-out"
+
+SEED = 1
+JITTER = 0.005
+LATENCIES: dict[str, tuple[float, float]] = {
+    "0": (0.0, 0.0),
+    "20ms": (0.020, 0.0),
+    "20ms±5ms": (0.020, JITTER),
+}
+HEADLINE = {"n": 1000, "concurrency": 16, "latency": "20ms"}
+
+Sleep = Callable[[float], Awaitable[None]]
+Point = dict[str, Any]
+
+
+def _grid(quick: bool) -> Iterator[tuple[int, int, str, str]]:
+    """(N, C, latency name, timer) in the order they are measured."""
+    if quick:
+        for c in (16, 64):
+            for lat in ("0", "20ms"):
+                yield 100, c, lat, "loop"
+        yield 100, 16, "20ms", "precise"
+        yield 1000, 16, "20ms", "loop"
+        return
+    for n in (100, 1000):
+        for c in (1, 4, 16, 64):
+            for lat in LATENCIES:
+                yield n, c, lat, "loop"
+            if c >= 16:
+                yield n, c, "20ms", "precise"
+                yield n, c, "20ms±5ms", "precise"
+
+
+def _repeats(ideal: float, quick: bool) -> int:
+    if quick:
+        return 1
+    if ideal <= 1.5:
+        return 5
+    return 3 if ideal <= 6 else 1
+
+
+async def bare_fanout(durations: list[float], concurrency: int, sleep: Sleep) -> float:
+    """Makespan of the bare fan-out: a task per agent, a limiter, a sleep as the agent."""
+    limiter = anyio.CapacityLimiter(concurrency)
+    queue = iter(durations)  # drawn in dispatch order, as the seeded backend draws them
+
+    async def one() -> None:
+        async with limiter:
+            await sleep(next(queue))
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for _ in durations:
+            tg.start_soon(one)
+    return time.perf_counter() - started
+
+
+def _backend(latency: float, jitter: float, timer: str) -> AgentBackend:
+    if timer == "precise":
+        return PreciseSleepBackend(latency, jitter=jitter, seed=SEED)
+    return SleepBackend(latency, jitter=jitter, seed=SEED)
+
+
+async def measure_point(
+    compiled: CompiledWorkflow, n: int, c: int, lat_name: str, timer: str, quick: bool
+) -> Point:
+    """Interleaved bare / flowdsl repeats of one grid point."""
+    latency, jitter = LATENCIES[lat_name]
+    durations = delays(n, latency, jitter, SEED)
+    ideal = ideal_makespan(durations, c)
+    repeats = _repeats(ideal, quick)
+    sleep: Sleep = precise_sleep if timer == "precise" else anyio.sleep
+    limits = Limits(concurrency=c, max_agents=max(1000, n))
+    bare: list[float] = []
+    flow: list[float] = []
+    for r in range(repeats):
+        for side in (("bare", "flow") if r % 2 == 0 else ("flow", "bare")):
+            if side == "bare":
+                bare.append(await bare_fanout(durations, c, sleep))
+            else:
+                _, elapsed = await run_workflow(compiled, backend=_backend(latency, jitter, timer),
+                                                limits=limits, args={"n": n})
+                flow.append(elapsed)
+    return _point(n, c, lat_name, timer, ideal, bare, flow)
+
+
+def _point(n: int, c: int, lat_name: str, timer: str, ideal: float,
+           bare: list[float], flow: list[float]) -> Point:
+    latency, jitter = LATENCIES[lat_name]
+    b, f = summarize(bare), summarize(flow)
+    point: Point = {
+        "n": n, "concurrency": c, "latency": lat_name, "latency_s": latency, "jitter_s": jitter,
+        "timer": timer, "repeats": len(flow), "ideal_s": ideal, "bare_s": b, "flowdsl_s": f,
+        "vs_bare": f["median"] / b["median"],
+    }
+    if ideal > 0:
+        point["efficiency"] = ideal / f["median"]
+        point["bare_efficiency"] = ideal / b["median"]
+    else:
+        point["flowdsl_us_per_agent"] = f["median"] / n * 1e6
+        point["bare_us_per_agent"] = b["median"] / n * 1e6
+    return point
+
+
+def _describe(p: Point) -> str:
+    eff = p.get("efficiency")
+    shown = f"eff {eff:.3f} (bare {p['bare_efficiency']:.3f})" if eff is not None else (
+        f"{p['flowdsl_us_per_agent']:.0f} µs/agent (bare {p['bare_us_per_agent']:.0f})")
+    return (f"N={p['n']} C={p['concurrency']} {p['latency']} {p['timer']}: {shown}, "
+            f"vs bare {p['vs_bare']:.3f}")
+
+
+async def _grid_points(quick: bool) -> tuple[list[Point], str]:
+    frontend = best_python_frontend()
+    compiled = compile_workload(FANOUT_PY, "bench_fanout", frontend)
+    points = []
+    for n, c, lat, timer in _grid(quick):
+        point = await measure_point(compiled, n, c, lat, timer, quick)
+        progress(_describe(point))
+        points.append(point)
+    return points, frontend
+
+
+def _headline_on(backend: str) -> Point:
+    """The headline point (timer "loop") measured on another event loop."""
+    options: dict[str, Any] = {"use_uvloop": True} if backend == "uvloop" else {}
+    name = "trio" if backend == "trio" else "asyncio"
+
+    async def main() -> Point:
+        compiled = compile_workload(FANOUT_PY, "bench_fanout", best_python_frontend())
+        return await measure_point(compiled, HEADLINE["n"], HEADLINE["concurrency"],
+                                   "20ms", "loop", quick=False)
+
+    point: Point = anyio.run(main, backend=name, backend_options=options)
+    point["event_loop"] = backend
+    progress(f"[{backend}] {_describe(point)}")
+    return point
+
+
+def run(quick: bool) -> dict[str, Any]:
+    points, frontend = anyio.run(_grid_points, quick)
+    other_loops: list[Point] = []
+    if not quick:
+        for loop in ("uvloop", "trio"):
+            try:
+                other_loops.append(_headline_on(loop))
+            except (ImportError, ModuleNotFoundError) as exc:
+                other_loops.append({"event_loop": loop, "skipped": str(exc)})
+    headline = next(p for p in points if p["n"] == HEADLINE["n"]
+                    and p["concurrency"] == HEADLINE["concurrency"]
+                    and p["latency"] == HEADLINE["latency"] and p["timer"] == "loop")
+    precise = [p for p in points if p["n"] == HEADLINE["n"] and p["latency"] == "20ms"
+               and p["concurrency"] == HEADLINE["concurrency"] and p["timer"] == "precise"]
+    return {
+        "conditions": {
+            "frontend": frontend, "backend": "SleepBackend / PreciseSleepBackend",
+            "event_loop": "asyncio", "jitter": f"uniform ±{JITTER * 1e3:.0f} ms, seed {SEED}",
+            "ideal": "ceil(N/C) x latency (jitter: FIFO list schedule of the same delays)",
+        },
+        "headline": {
+            "efficiency": headline["efficiency"],
+            "bare_efficiency": headline["bare_efficiency"],
+            "vs_bare": headline["vs_bare"],
+            "precise_efficiency": precise[0]["efficiency"] if precise else None,
+            "precise_vs_bare": precise[0]["vs_bare"] if precise else None,
+            "ideal_s": headline["ideal_s"],
+            "flowdsl_s": headline["flowdsl_s"]["median"],
+            "bare_s": headline["bare_s"]["median"],
+            "deficit_ms_per_round": (headline["flowdsl_s"]["median"] - headline["ideal_s"])
+            / math.ceil(HEADLINE["n"] / HEADLINE["concurrency"]) * 1e3,
+        },
+        "points": points,
+        "other_event_loops": other_loops,
+    }

@@ -1,0 +1,179 @@
+"""Scenario 2 — orchestration overhead per agent at zero latency, beside Node.
+
+The same fan-out (N agents in one ``parallel``, concurrency 16, the js-oracle fake agent
+with no latency) runs as:
+
+- ``bare_anyio``: a task per agent, a ``CapacityLimiter``, the fake agent called directly —
+  the floor any anyio runtime pays;
+- ``flowdsl_unsandboxed``: the ``.flow.py`` text compiled without the sandbox, on the runtime;
+- ``flowdsl_py``: the ``.flow.py`` through flowdsl's sandboxed frontend;
+- ``flowdsl_js``: the equivalent ``.js`` through the JS layer;
+- ``node_reference``: the same ``.js`` in ``js-oracle/oracle.mjs``'s ``runScript``, timed
+  in-process by ``oracle_bench.mjs`` (after warm-up: V8 needs a few runs to JIT).
+
+Per-agent cost = (median time of the N-agent run - median time of the same script with
+N = 0) / N, so fixed costs (globals, file read, vm context) cancel on both sides.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from flowdsl._frontends import CompiledWorkflow
+from flowdsl._runtime import Limits
+from flowdsl._types import AgentRequest
+from flowdsl.testing import OracleBackend
+
+from ._harness import REPO_ROOT, Skipped, progress, summarize
+from ._workloads import FANOUT_JS, FANOUT_PY, Frontend, compile_workload, run_workflow
+
+KEY = "overhead"
+TITLE = "Per-agent orchestration overhead at zero latency (vs the Node reference)"
+
+CONCURRENCY = 16
+WARMUP = 3
+
+
+def oracle_path() -> Path:
+    """``../shared/js-oracle/oracle.mjs`` beside the repository (or $FLOWDSL_JS_ORACLE)."""
+    env = os.environ.get("FLOWDSL_JS_ORACLE")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "js-oracle" / "oracle.mjs"
+
+
+def _per_agent(full: list[float], empty: list[float], n: int) -> dict[str, Any]:
+    f, e = summarize(full), summarize(empty)
+    return {"per_agent_us": (f["median"] - e["median"]) / n * 1e6, "n": n, "repeats": len(full),
+            "run_ms": _ms(f), "empty_run_ms": _ms(e)}
+
+
+def _ms(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v * 1e3 if k != "n" else v) for k, v in stats.items()}
+
+
+async def bare_fanout(n: int) -> float:
+    """The floor: task + limiter + the same fake agent, no runtime."""
+    limiter = anyio.CapacityLimiter(CONCURRENCY)
+    fake = OracleBackend()
+    results: list[Any] = [None] * n
+
+    async def one(i: int) -> None:
+        async with limiter:
+            results[i] = (await fake.run(AgentRequest(prompt=f"item {i}"))).output
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for i in range(n):
+            tg.start_soon(one, i)
+    return time.perf_counter() - started
+
+
+async def _flow_run(compiled: CompiledWorkflow, n: int) -> float:
+    limits = Limits(concurrency=CONCURRENCY, max_agents=max(1000, n))
+    _, elapsed = await run_workflow(compiled, backend=OracleBackend(), limits=limits,
+                                    args={"n": n})
+    return elapsed
+
+
+async def _measure_python(frontend: Frontend | None, n: int, repeats: int) -> dict[str, Any]:
+    compiled = None
+    if frontend is not None:
+        source = FANOUT_JS if frontend == "js" else FANOUT_PY
+        compiled = compile_workload(source, "bench_fanout", frontend)
+
+    async def once(count: int) -> float:
+        if compiled is None:
+            return await bare_fanout(count) if count else 0.0
+        return await _flow_run(compiled, count)
+
+    for _ in range(WARMUP):
+        await once(n)
+        await once(0)
+    full: list[float] = []
+    empty: list[float] = []
+    for _ in range(repeats):
+        full.append(await once(n))
+        empty.append(await once(0))
+    return _per_agent(full, empty, n)
+
+
+def measure_node(n: int, repeats: int, workdir: Path) -> dict[str, Any]:
+    """The Node reference, in-process timing through ``oracle_bench.mjs``.
+
+    Raises:
+        Skipped: node or the oracle is missing.
+    """
+    oracle = oracle_path()
+    node = shutil.which("node")
+    if node is None or not oracle.is_file():
+        raise Skipped(f"node ({node or 'not on PATH'}) or {oracle} missing")
+    script = workdir / "bench_fanout.js"
+    script.write_text(FANOUT_JS, encoding="utf-8")
+    harness = Path(__file__).with_name("oracle_bench.mjs")
+    proc = subprocess.run([node, str(harness), str(oracle), str(script), str(n), str(repeats),
+                           str(CONCURRENCY)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"oracle_bench.mjs failed: {proc.stderr.strip()[-300:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = _per_agent([t / 1e3 for t in data["ms"]], [t / 1e3 for t in data["empty_ms"]], n)
+    result["node"] = subprocess.run([node, "--version"], capture_output=True, text=True,
+                                    check=False).stdout.strip()
+    return result
+
+
+async def _all_python(n: int, repeats: int) -> dict[str, Any]:
+    variants: dict[str, Any] = {}
+    plan: list[tuple[str, Frontend | None]] = [
+        ("bare_anyio", None), ("flowdsl_unsandboxed", "unsandboxed"),
+        ("flowdsl_py", "sandboxed"), ("flowdsl_js", "js"),
+    ]
+    for name, frontend in plan:
+        try:
+            variants[name] = await _measure_python(frontend, n, repeats)
+            progress(f"{name}: {variants[name]['per_agent_us']:.1f} µs/agent")
+        except Skipped as exc:
+            variants[name] = {"skipped": str(exc)}
+            progress(f"{name}: skipped ({exc})")
+    return variants
+
+
+def _ratio(variants: dict[str, Any], a: str, b: str) -> float | None:
+    x, y = variants.get(a, {}), variants.get(b, {})
+    if "per_agent_us" not in x or "per_agent_us" not in y or y["per_agent_us"] <= 0:
+        return None
+    return float(x["per_agent_us"] / y["per_agent_us"])
+
+
+def run(quick: bool) -> dict[str, Any]:
+    n = 200 if quick else 1000
+    repeats = 3 if quick else 9
+    variants = anyio.run(_all_python, n, repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            variants["node_reference"] = measure_node(n, repeats, Path(tmp))
+            progress(f"node: {variants['node_reference']['per_agent_us']:.1f} µs/agent")
+        except Skipped as exc:
+            variants["node_reference"] = {"skipped": str(exc)}
+    return {
+        "conditions": {"n": n, "concurrency": CONCURRENCY, "latency": 0,
+                       "backend": "OracleBackend (js-oracle fake agent)", "warmup_runs": WARMUP,
+                       "repeats": repeats, "event_loop": "asyncio",
+                       "per_agent": "(median T(N) - median T(0)) / N"},
+        "variants": variants,
+        "ratios": {
+            "py_vs_node": _ratio(variants, "flowdsl_py", "node_reference"),
+            "js_vs_node": _ratio(variants, "flowdsl_js", "node_reference"),
+            "js_vs_py": _ratio(variants, "flowdsl_js", "flowdsl_py"),
+            "py_vs_unsandboxed": _ratio(variants, "flowdsl_py", "flowdsl_unsandboxed"),
+            "unsandboxed_vs_bare": _ratio(variants, "flowdsl_unsandboxed", "bare_anyio"),
+        },
+    }
