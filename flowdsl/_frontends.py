@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from .errors import UsageError
 
@@ -71,7 +71,7 @@ class CompiledWorkflow:
 
         namespace = script_globals(dsl, tick)
         exec(self.code, namespace)
-        entry: Callable[[], Coroutine[Any, Any, Any]] = namespace[ENTRY]
+        entry = cast(Callable[[], Coroutine[Any, Any, Any]], namespace[ENTRY])
         return entry()
 
 

@@ -27,6 +27,7 @@ from ..errors import (
     SchemaError,
 )
 from ._guards import (
+    ATTRIBUTES,
     allow_attributes,
     guarded_exc,
     guarded_getattr,
@@ -155,8 +156,16 @@ def _make_range(span: range, tick: Tick) -> range | BigRange:
 def _per_run_builtins(dsl: Mapping[str, object], tick: Tick) -> dict[str, object]:
     log = dsl.get("log")
 
-    def print_(*values: object, sep: str | None = " ", end: str | None = "\n") -> None:
+    def print_(
+        *values: object,
+        sep: str | None = " ",
+        end: str | None = "\n",
+        file: object = None,
+        flush: bool = False,
+    ) -> None:
         """``print`` writes a narrator line through ``log`` (there is no stdout)."""
+        if file is not None:
+            raise violation("print(file=...) is not available in workflows: there are no files")
         if callable(log):
             log((" " if sep is None else sep).join(map(str, values)))
 
@@ -171,7 +180,6 @@ def _per_run_builtins(dsl: Mapping[str, object], tick: Tick) -> dict[str, object
         return ticking(iter(source, sentinel[0]), tick)
 
     names: dict[str, object] = {
-        "getattr": _getattr,
         "print": print_,
         "range": range_,
         "iter": iter_,
@@ -196,7 +204,7 @@ def script_globals(dsl: Mapping[str, object], tick: Callable[[], None]) -> dict[
         if name.startswith("_"):
             raise violation(f"DSL name {name!r} is private: DSL names may not start with `_`")
     budget = dsl.get("budget")
-    if budget is not None:
+    if budget is not None and type(budget) not in ATTRIBUTES:
         allow_attributes(type(budget), frozenset({"total", "spent", "remaining"}))
     script_builtins = dict(SAFE_BUILTINS)
     script_builtins.update(_per_run_builtins(dsl, tick))

@@ -141,6 +141,15 @@ def compile_python(
 
 
 def _compile(source: str, path: str, language: Language, locate: _Locator) -> _Compiled:
+    try:
+        return _compile_checked(source, path, language, locate)
+    except RecursionError:
+        # ast.parse, the policy and compile() all recurse on the tree's depth.
+        message = "the script is nested too deeply (an expression or block thousands deep)"
+        raise ScriptSyntaxError(message, path=path, line=1, column=1) from None
+
+
+def _compile_checked(source: str, path: str, language: Language, locate: _Locator) -> _Compiled:
     with warnings.catch_warnings():
         # Invalid escapes and `x is 1` warn at parse time; a script has no console.
         warnings.simplefilter("ignore")

@@ -2,16 +2,27 @@
 
 Every ``a.b`` in a script becomes ``_getattr_(a, "b")``. The hot path is one dict
 lookup keyed by ``type(a)`` and one frozenset membership test; everything else
-(module proxies, class objects, exceptions, objects that opt in with
-``__sandbox_attrs__``) is on the slow path, which ends in a :class:`SandboxViolation`
-when nothing allows the name. Subclasses of allowed types get nothing: scripts cannot
-define classes, so any subclass is library code that must opt in itself.
+(module proxies, class objects, exceptions, objects that opt in) is on the slow path,
+which ends in a :class:`SandboxViolation` when nothing allows the name. Subclasses of
+allowed types get nothing: scripts cannot define classes, so any subclass is library
+code that must opt in itself.
+
+Opting in, for library classes whose instances reach scripts (the runtime's budget,
+the JavaScript layer's values):
+
+- ``__sandbox_attrs__ = frozenset({"total", "spent"})`` on the class: the attribute
+  names scripts may read (cached into the hot-path table on first use);
+- ``__sandbox_writable__ = True`` on the class: scripts may assign and delete items.
+
+Item reads, iteration and unpacking stay native: everything a script can reach is a
+plain value or an allow-listed callable, whose items are plain values again.
 """
 
 from __future__ import annotations
 
 import collections
 import functools
+import json
 import re
 import string
 import sys
@@ -104,9 +115,8 @@ ATTRIBUTES: dict[type, frozenset[str]] = {
 """Instance attributes scripts may read, by exact type (the hot path of ``_getattr_``)."""
 
 CLASS_ATTRIBUTES: dict[object, frozenset[str]] = {
-    cls: names
-    for cls, names in ATTRIBUTES.items()
-    if cls in (str, list, dict, set, frozenset, tuple, int, float)
+    cls: frozenset(name for name in ATTRIBUTES[cls] if callable(getattr(cls, name)))
+    for cls in (str, list, dict, set, frozenset, tuple, int, float)
 }
 """Attributes of class objects, for ``str.upper`` in ``map(str.upper, xs)`` and the like."""
 
@@ -114,6 +124,7 @@ _EXCEPTION_ATTRIBUTES: dict[type, frozenset[str]] = {
     BudgetExceeded: frozenset({"args", "total", "spent"}),
     AgentLimitExceeded: frozenset({"args", "limit"}),
     ItemLimitExceeded: frozenset({"args", "limit", "actual"}),
+    json.JSONDecodeError: frozenset({"args", "msg", "pos", "lineno", "colno"}),
 }
 _ANY_EXCEPTION = frozenset({"args"})
 """A caught exception shows its ``args`` (and ``str(e)``), never its traceback."""
@@ -227,8 +238,14 @@ def guarded_hasattr(obj: object, name: str) -> bool:
 
 
 def guarded_write(obj: Any) -> Any:
-    """The container of ``obj[k] = v`` / ``del obj[k]``: only the mutable plain values."""
+    """The container of ``obj[k] = v`` / ``del obj[k]``: only the mutable plain values.
+
+    Library classes whose items scripts may assign (the JavaScript layer's values) opt
+    in with a class attribute ``__sandbox_writable__ = True``.
+    """
     if type(obj) in _WRITABLE or isinstance(obj, _WRITABLE):
+        return obj
+    if getattr(type(obj), "__sandbox_writable__", False) is True:
         return obj
     raise violation(
         f"items cannot be assigned on {_describe(obj)}: only lists and dicts are writable"

@@ -190,23 +190,23 @@ class Importer:
         fromlist: Iterable[str] | None = (),
         level: int = 0,
     ) -> ModuleProxy | None:
-        if fromlist == ["__doc__"] and name not in ALLOWED_MODULES:
+        if fromlist == ["__doc__"]:
             # PyImport_Import(): C code inside a script frame (the "coroutine was never
             # awaited" warning imports `warnings`) calls the frame's __import__ this way,
             # then ignores the result and reads sys.modules. Scripts cannot make this
             # call: `__doc__` and `__import__` are names the policy refuses.
             return None
+        if level:
+            raise violation("relative imports are not available in workflows")
         proxy = self._proxies.get(name)
         if proxy is None:
-            proxy = self._proxies[name] = self._proxy(name, level)
+            proxy = self._proxies[name] = self._proxy(name)
         for member in fromlist or ():
             if member not in proxy._flow_members:
                 raise violation(_member_refusal(name, member))
         return proxy
 
-    def _proxy(self, name: str, level: int) -> ModuleProxy:
-        if level:
-            raise violation("relative imports are not available in workflows")
+    def _proxy(self, name: str) -> ModuleProxy:
         if name == JSRT:
             members: Mapping[str, object] = _load_jsrt()
         elif name == "itertools":

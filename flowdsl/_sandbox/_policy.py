@@ -13,6 +13,9 @@ What it changes relative to :class:`RestrictingNodeTransformer`:
   script can reach is a plain value or an allow-listed callable, so only attribute
   reads (``_getattr_``), item writes (``_write_``) and ``except`` classes (``_exc_``)
   need a run-time guard;
+- rewrites a bare ``except:`` to ``except Exception:`` and passes every ``except``
+  class through ``_exc_``, so no handler can catch the run's stop signal (a
+  ``BaseException``);
 - refuses attribute writes, classes, ``global``, top-level ``yield``, ``return`` /
   ``break`` / ``continue`` inside ``finally`` (they would swallow the stop signal; see
   PEP 765), imports outside the allow-list, and names that do not exist for

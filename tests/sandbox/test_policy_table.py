@@ -105,6 +105,7 @@ FORBIDDEN: list[tuple[str, str]] = [
     ("x = [1]\nx[0].y = 2", "attributes cannot be assigned"),
     ('x = "ab"\nx[0] = "c"', "items cannot be assigned on `str` values"),
     ("def print():\n    pass", '"print" is a reserved name'),
+    ('print("x", file="log.txt")', "print(file=...) is not available"),
 ]
 
 ALLOWED: list[tuple[str, Any]] = [
@@ -251,3 +252,126 @@ def test_budget_attributes_are_allowed_only_for_the_budget_object() -> None:
     assert run_snippet("return budget.total", stubs=Stubs()) == Budget().total
     with pytest.raises(SandboxViolation, match=r"`\.used` is not available"):
         run_snippet("return budget.used")
+
+
+def test_getattr_with_default_hides_unlisted_public_attributes() -> None:
+    assert run_snippet("return getattr({}, 'text', 'fallback')") == "fallback"
+    with pytest.raises(SandboxViolation, match=r"`\.gi_frame` is not available"):
+        run_snippet("g = (i for i in [])\nreturn getattr(g, 'gi_frame', None)")
+
+
+def test_item_deletion_goes_through_the_write_guard() -> None:
+    assert run_snippet("xs = [1, 2, 3]\ndel xs[0]\nd = {'a': 1}\ndel d['a']\nreturn [xs, d]") == [
+        [2, 3],
+        {},
+    ]
+    with pytest.raises(SandboxViolation, match="items cannot be assigned on `tuple` values"):
+        run_snippet("t = (1, 2)\ndel t[0]")
+
+
+def test_nonlocal_names_are_checked() -> None:
+    with pytest.raises(SandboxViolation, match="`_x` is not available"):
+        compile_snippet("def f():\n    nonlocal _x")
+
+
+KITCHEN_SINK = """
+def deco(fn):
+    def wrapped(*args, **kwargs):
+        return ["wrapped", fn(*args, **kwargs)]
+    return wrapped
+
+@deco
+def combine(a, /, b=2, *rest, c, d=4, **extra):
+    return [a, b, rest, c, d, sorted(extra)]
+
+async def agen(n):
+    for i in range(n):
+        yield i
+
+out = []
+out.append(combine(1, 3, 5, 6, c=7, z=0, y=1))
+out.append([x async for x in agen(3)])
+async for v in agen(2):
+    out.append(-v)
+out.append(1 if 2 > 1 else 0)
+out.append({1, 2} | {3})
+out.append([5 & 3, 5 | 3, 5 ^ 3, ~5, 1 << 3, 17 >> 2, 2 ** 10, 7 // 2, 7 % 3, -7 / 2])
+out.append(1 < 2 < 3 and 3 not in [1] and None is not out)
+assert out, "not empty"
+tmp = [1]
+del tmp
+out.append({**{"a": 1}, "b": 2})
+out.append([*range(3), *"ab"])
+first, *_ = ["x", "y"]
+out.append(first)
+out.append({n: n * n for n in range(3) if n})
+with_else = []
+for i in range(2):
+    pass
+else:
+    with_else.append("for-else")
+while False:
+    pass
+else:
+    with_else.append("while-else")
+out.append(with_else)
+try:
+    raise ValueError("boom")
+except (KeyError, ValueError) as err:
+    out.append(err.args[0])
+else:
+    out.append("no error")
+finally:
+    out.append("finally")
+return out
+"""
+
+
+def test_the_whole_language_surface_scripts_use_compiles_and_runs() -> None:
+    assert run_snippet(KITCHEN_SINK) == [
+        ["wrapped", [1, 3, (5, 6), 7, 4, ["y", "z"]]],
+        [0, 1, 2],
+        0,
+        -1,
+        1,
+        {1, 2, 3},
+        [1, 7, 6, -6, 8, 4, 1024, 3, 1, -3.5],
+        True,
+        {"a": 1, "b": 2},
+        [0, 1, 2, "a", "b"],
+        "x",
+        {1: 1, 2: 4},
+        ["for-else", "while-else"],
+        "boom",
+        "finally",
+    ]
+
+
+class OptedIn:
+    """A library class that lets scripts read `visible` and assign items."""
+
+    __sandbox_attrs__ = frozenset({"visible"})
+    __sandbox_writable__ = True
+
+    def __init__(self) -> None:
+        self.visible = "yes"
+        self.hidden = "no"
+        self.items: dict[str, int] = {}
+
+    def __setitem__(self, key: str, value: int) -> None:
+        self.items[key] = value
+
+
+def test_library_classes_opt_in_to_attribute_reads_and_item_writes() -> None:
+    stubs = Stubs()
+    value = OptedIn()
+    stubs.args = value
+    assert run_snippet("args['k'] = 1\nreturn args.visible", stubs=stubs) == "yes"
+    assert value.items == {"k": 1}
+    with pytest.raises(SandboxViolation, match=r"`\.hidden` is not available"):
+        run_snippet("return args.hidden", stubs=stubs)
+
+
+def test_json_errors_show_their_position() -> None:
+    snippet = "import json\ntry:\n    json.loads('[1,')\nexcept ValueError as e:\n    return e.pos"
+    assert run_snippet(snippet) == 3
