@@ -11,6 +11,10 @@ from ._runtime import Limits as Limits
 from ._runtime import RunEvent as RunEvent
 from ._runtime import run as run
 from ._runtime import run_async as run_async
+from ._store import RunInfo as RunInfo
+from ._store import Store as Store
+from ._store import resume as resume
+from ._store import resume_async as resume_async
 from ._types import AgentRecord as AgentRecord
 from ._types import AgentRequest as AgentRequest
 from ._types import AgentResult as AgentResult
@@ -40,11 +44,15 @@ __all__ = (
     "MetaError",
     "RunError",
     "RunEvent",
+    "RunInfo",
     "RunResult",
     "SandboxViolation",
     "ScriptError",
+    "Store",
     "Usage",
     "UsageError",
+    "resume",
+    "resume_async",
     "run",
     "run_async",
 )

@@ -72,6 +72,12 @@ def register(sub: Any) -> None:
     run.add_argument("--dry-run", action="store_true",
                      help="run on the simulate backend: agent count and projected tokens")
     run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--background", action="store_true",
+                     help="run in a detached worker; print the run id and return at once")
+    run.add_argument("--store", metavar="DIR",
+                     help="run store directory (default $FLOWDSL_STORE or ./.flowdsl)")
+    run.add_argument("--no-journal", action="store_true",
+                     help="do not record this run in the store (it cannot be resumed)")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
@@ -102,16 +108,16 @@ def load_args(text: str | None) -> Any:
         raise UsageError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
 
 
-def resolve_script(ref: str) -> Path:
+def resolve_script(ref: str, *, store: str | None = None) -> Path:
     """A path as given, or a saved workflow's file when ``ref`` is a name."""
     path = Path(ref)
     if path.is_file():
         return path
     if path.suffix or "/" in ref:
         raise UsageError(f"{ref}: no such file")
-    from .._runtime._primitives import find_saved_workflow
+    from .._store import find_workflow
 
-    found = find_saved_workflow(ref, Path.cwd())
+    found = find_workflow(ref, Path.cwd(), store_dir=store)
     if found is None:
         raise UsageError(f"{ref}: no such file or saved workflow")
     return found
@@ -129,15 +135,29 @@ def _backend_for(ns: argparse.Namespace) -> Any:
 
 def cmd_run(ns: argparse.Namespace) -> int:
     args = load_args(ns.args_json)
-    compiled = compile_file(resolve_script(ns.script))
+    script = resolve_script(ns.script, store=ns.store)
+    if ns.background:
+        from ._runs import background_run
+
+        return background_run(ns, script, args)
+    compiled = compile_file(script)
     limits = Limits(concurrency=ns.concurrency, max_agents=ns.max_agents, budget=ns.budget,
                     agent_timeout=ns.timeout or 600.0, run_timeout=ns.run_timeout)
     backend = _backend_for(ns)
     view = make_view(sys.stderr) if not ns.json else None
 
+    observers = [view] if view is not None else []
+
     async def go() -> RunResult:
-        return await execute(compiled, args=args, backend=backend, limits=limits,
-                             observers=[view] if view is not None else [], model=ns.model)
+        if ns.no_journal:
+            return await execute(compiled, args=args, backend=backend, limits=limits,
+                                 observers=observers, model=ns.model)
+        from .._store import run_journaled
+        from ._runs import run_options
+
+        return await run_journaled(compiled, args=args, backend=backend,
+                                   options=run_options(ns), store_dir=ns.store,
+                                   observers=observers)
 
     try:
         if view is not None:

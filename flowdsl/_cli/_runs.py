@@ -34,6 +34,7 @@ __all__ = [
     "cmd_stop",
     "cmd_workflows",
     "register",
+    "run_options",
 ]
 
 EXIT_OK = 0
@@ -407,15 +408,15 @@ def cmd_workflows(ns: argparse.Namespace) -> int:
 # -- flowdsl run --background -----------------------------------------------------------------
 
 
-def background_run(ns: argparse.Namespace, script: Path, args: JSONValue) -> int:
-    """``flowdsl run FILE --background``: start a worker, print the run id, return at once.
+def run_options(ns: argparse.Namespace) -> dict[str, Any]:
+    """The stored options of a run started by ``flowdsl run`` (what resume rebuilds from).
 
-    Reads the ``run`` command's options from ``ns`` (backend, base_url, model,
-    concurrency, max_agents, budget, timeout, run_timeout, dry_run, store, json).
+    Reads the ``run`` command's fields: backend, base_url, model, concurrency,
+    max_agents, budget, timeout, run_timeout, dry_run (each optional).
     """
     backend = "simulate" if getattr(ns, "dry_run", False) else getattr(ns, "backend", None)
     base_url = getattr(ns, "base_url", None)
-    options: dict[str, Any] = {
+    return {
         "backend": backend,
         "backend_options": {"base_url": base_url} if base_url and backend else None,
         "model": getattr(ns, "model", None),
@@ -425,8 +426,15 @@ def background_run(ns: argparse.Namespace, script: Path, args: JSONValue) -> int
         "agent_timeout": getattr(ns, "timeout", None),
         "run_timeout": getattr(ns, "run_timeout", None),
     }
+
+
+def background_run(ns: argparse.Namespace, script: Path, args: JSONValue) -> int:
+    """``flowdsl run FILE --background``: start a worker, print the run id, return at once.
+
+    Prints the id (``--json``: ``{"run_id": ..., "status": ...}``); exit code 0.
+    """
     store_dir = resolve_store_dir(getattr(ns, "store", None))
-    run_id = start_background(script, args=args, options=options, store_dir=store_dir)
+    run_id = start_background(script, args=args, options=run_options(ns), store_dir=store_dir)
     with Store.open(store_dir, create=False) as store:
         status = store.get_run(run_id).status
     if getattr(ns, "json", False):

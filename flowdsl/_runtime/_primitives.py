@@ -388,9 +388,7 @@ class ScriptContext:
 
 
 def find_saved_workflow(name: str, start: Path) -> Path | None:
-    """Saved workflows (``.flowdsl/workflows``, ``.claude/workflows``), when the store exists."""
-    try:
-        from .._store._workflows import find_workflow
-    except ImportError:
-        return None
+    """Saved workflows (``.flowdsl/workflows``, ``.claude/workflows``)."""
+    from .._store._workflows import find_workflow  # lazy: the store imports the runtime
+
     return find_workflow(name, start)

@@ -50,9 +50,9 @@ EventKind = Literal["phase", "log", "agent", "status"]
 _ID_RE = re.compile(r"^[0-9a-z-]{1,64}$")
 
 INSERT_JOURNAL = (
-    "INSERT OR REPLACE INTO journal (run_id, key, status, request, output, input_tokens, "
-    "output_tokens, cost_usd, estimated, duration, error, recorded_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
+    "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
+    "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
 
@@ -139,40 +139,52 @@ class EventRow:
     text: str
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""One reusable encoder (``json.dumps`` with options builds a new one per call). A value
+JSON cannot hold (a backend returning a set) is journaled as its ``str``."""
+
+
 def encode_request(request: AgentRequest) -> str:
-    return json.dumps({
-        "prompt": request.prompt, "label": request.label, "phase": request.phase,
-        "model": request.model, "schema": request.schema, "effort": request.effort,
-        "agent_type": request.agent_type, "isolation": request.isolation,
-        "timeout": request.timeout,
-    }, ensure_ascii=False, separators=(",", ":"))
+    """The request's fields other than the prompt, as JSON (None fields left out)."""
+    fields = {
+        "label": request.label, "phase": request.phase, "model": request.model,
+        "schema": request.schema, "effort": request.effort, "agent_type": request.agent_type,
+        "isolation": request.isolation, "timeout": request.timeout,
+    }
+    return _encode({k: v for k, v in fields.items() if v is not None})
 
 
 def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...]:
-    """The INSERT_JOURNAL parameters for one finished agent."""
+    """The INSERT_JOURNAL parameters for one finished agent.
+
+    Text is the common output and the prompt is the largest field: both are stored as
+    plain text (no JSON escaping, the hot path's main CPU cost); other outputs as JSON.
+    """
     usage = record.usage
+    output = record.output
+    is_text = isinstance(output, str)
     return (
-        run_id, key, record.status, encode_request(record.request),
-        json.dumps(record.output, ensure_ascii=False, separators=(",", ":")),
+        run_id, key, record.status, record.request.prompt, encode_request(record.request),
+        output if is_text else _encode(output), 0 if is_text else 1,
         usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
         record.duration, record.error, time.time(),
     )
 
 
 def _decode_record(row: Sequence[Any]) -> AgentRecord:
-    status, request, output, tin, tout, cost, est, duration, error = row
+    status, prompt, request, output, output_json, tin, tout, cost, est, duration, error = row
     return AgentRecord(
-        request=AgentRequest.from_dict(json.loads(request)),
+        request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
         status=status,
-        output=json.loads(output),
+        output=json.loads(output) if output_json else output,
         usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)),
         duration=duration,
         error=error,
     )
 
 
-_RECORD_COLUMNS = ("status, request, output, input_tokens, output_tokens, cost_usd, estimated, "
-                   "duration, error")
+_RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
+                   "cost_usd, estimated, duration, error")
 _RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
@@ -244,9 +256,12 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from None
+            raise translate(exc, self.db_path) from exc
         try:
             yield conn
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise translate(exc, self.db_path) from exc
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -254,19 +269,19 @@ class Store:
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
-            raise translate(exc, self.db_path) from None
+            raise translate(exc, self.db_path) from exc
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from None
+            raise translate(exc, self.db_path) from exc
 
     def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
         try:
             return self.conn.execute(sql, params).rowcount
         except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from None
+            raise translate(exc, self.db_path) from exc
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -300,7 +315,7 @@ class Store:
             except sqlite3.IntegrityError:
                 continue
             except sqlite3.Error as exc:
-                raise translate(exc, self.db_path) from None
+                raise translate(exc, self.db_path) from exc
             self._event(run_id, "status", "created")
             return run_id
         raise StoreError("could not allocate a run id")  # pragma: no cover
@@ -515,7 +530,7 @@ class Store:
     def journal(self, run_id: str) -> list[JournalEntry]:
         """Every journal row of a run, in the order they were recorded."""
         rows = self._query(f"SELECT key, recorded_at, {_RECORD_COLUMNS} FROM journal "
-                           "WHERE run_id = ? ORDER BY recorded_at, key", (run_id,))
+                           "WHERE run_id = ? ORDER BY seq", (run_id,))
         return [JournalEntry(key=r[0], recorded_at=r[1], record=_decode_record(r[2:]))
                 for r in rows]
 

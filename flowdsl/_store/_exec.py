@@ -32,6 +32,10 @@ from ..errors import FlowError, StoreError, UsageError
 from ._db import RunInfo, Store
 from ._journal import StoreJournal, StoreObserver
 from ._liveness import HEARTBEAT_EVERY
+from ._schema import checkpoint
+
+CHECKPOINT_EVERY = 2.0
+"""Seconds between the supervisor's WAL checkpoints (taken in a thread)."""
 
 __all__ = [
     "Supervisor",
@@ -77,7 +81,7 @@ class Supervisor:
                 run.stop()
 
     async def _loop(self, run: Run) -> None:
-        last_beat = time.monotonic()
+        last_beat = last_checkpoint = time.monotonic()
         while True:
             await anyio.sleep(self.poll)
             try:
@@ -87,6 +91,9 @@ class Supervisor:
                     last_beat = time.monotonic()
             except StoreError as exc:  # a busy store must not kill the run; try again
                 print(f"flowdsl worker: store: {exc}", file=sys.stderr, flush=True)
+            if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY:
+                await anyio.to_thread.run_sync(checkpoint, self.store.db_path)
+                last_checkpoint = time.monotonic()
 
     def _tick(self, run: Run) -> None:
         self.journal.flush()
@@ -161,14 +168,16 @@ async def execute_stored(
         limits = limits_from(info.options)
         if backend is None:
             backend = backend_from(info.options)
-    except FlowError as exc:
-        store.finish(run_id, RunResult(status="failed", error=str(exc), run_id=run_id))
+    except Exception as exc:  # FlowError, or a backend factory that raised
+        error = str(exc) if isinstance(exc, FlowError) else f"{type(exc).__name__}: {exc}"
+        store.finish(run_id, RunResult(status="failed", error=error, run_id=run_id))
         raise
     journal = StoreJournal(store, run_id)
     if journal.size:
         journal.note("status", f"resuming: {journal.size} finished agents in the journal")
     supervisor = Supervisor(store, run_id, journal, handle_signals=handle_signals)
     finished = False
+    store.conn.execute("PRAGMA wal_autocheckpoint=0")  # the supervisor checkpoints instead
     try:
         result = await execute(
             compiled, args=info.args, backend=backend, limits=limits, journal=journal,
@@ -179,6 +188,7 @@ async def execute_stored(
         store.finish(run_id, result)
         finished = True
     finally:
+        store.conn.execute("PRAGMA wal_autocheckpoint=1000")
         if not finished:
             _mark_interrupted(store, journal, run_id)
     return result
@@ -287,7 +297,8 @@ def check_resumable(info: RunInfo) -> None:
         raise UsageError(f"run {info.id} already completed; nothing to resume "
                          f"(see 'flowdsl runs result {info.id}')")
     if info.live:
-        raise UsageError(f"run {info.id} is {info.status} in worker pid {info.pid}")
+        where = f"in worker pid {info.pid}" if info.pid else "(its worker is starting)"
+        raise UsageError(f"run {info.id} is {info.status} {where}")
 
 
 def _read_script(script: str | os.PathLike[str]) -> tuple[str, str]:

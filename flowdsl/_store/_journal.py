@@ -68,7 +68,7 @@ class StoreJournal:
                     raise
                 self._pending.clear()
         except sqlite3.Error as exc:
-            raise translate(exc, self._store.db_path) from None
+            raise translate(exc, self._store.db_path) from exc
         self.recorded += 1
 
     def note(self, kind: str, text: str) -> None:

@@ -8,6 +8,10 @@ transaction (so two processes opening an old store at once migrate it exactly on
 A store from a newer flowdsl, or a file that is not a flowdsl store, is refused and
 left untouched.
 
+Checkpoints: a worker's connection turns automatic WAL checkpoints off while it runs
+and its supervisor checkpoints from a thread every few seconds (:func:`checkpoint`), so
+the fsync of a checkpoint never lands on the path of an agent's result.
+
 Durability: WAL mode with ``synchronous=NORMAL``. Every commit is in the WAL before
 ``record`` returns, so a killed worker (``kill -9``) loses nothing it committed; an
 operating-system crash or power cut may lose the last commits (the database stays
@@ -24,7 +28,14 @@ from pathlib import Path
 
 from ..errors import StoreCorrupt, StoreError, StoreVersionError
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "connect", "translate"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "checkpoint",
+    "connect",
+    "translate",
+]
 
 APPLICATION_ID = 0x666C6F77  # "flow"
 
@@ -57,14 +68,21 @@ _V1 = (
         finished_at REAL
     )""",
     "CREATE INDEX runs_created ON runs (created_at)",
-    # One row per finished agent. The primary key is the content-addressed call key,
-    # so a re-run of a failed agent replaces its row; WITHOUT ROWID keeps it one B-tree.
+    # One row per finished agent, appended in finish order (rowid), found by its
+    # content-addressed key through the unique index; a re-run of a failed agent
+    # replaces its row. Appending to the rowid B-tree touches the last page only, so a
+    # commit writes two small frames to the WAL whatever the journal's size. The prompt
+    # and a text output are stored as plain text (``output_json`` = 0), other outputs
+    # and the remaining request fields as JSON.
     """CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         key TEXT NOT NULL,
         status TEXT NOT NULL,
+        prompt TEXT NOT NULL,
         request TEXT NOT NULL,
         output TEXT NOT NULL,
+        output_json INTEGER NOT NULL,
         input_tokens INTEGER NOT NULL,
         output_tokens INTEGER NOT NULL,
         cost_usd REAL NOT NULL,
@@ -72,8 +90,8 @@ _V1 = (
         duration REAL NOT NULL,
         error TEXT,
         recorded_at REAL NOT NULL,
-        PRIMARY KEY (run_id, key)
-    ) WITHOUT ROWID""",
+        UNIQUE (run_id, key)
+    )""",
     """CREATE TABLE events (
         id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
@@ -115,7 +133,7 @@ def connect(
     try:
         conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
     except sqlite3.Error as exc:
-        raise translate(exc, path) from None
+        raise translate(exc, path) from exc
     try:
         _check(conn, path, len(steps))
         _enable_wal(conn)
@@ -124,7 +142,7 @@ def connect(
         _migrate(conn, path, steps)
     except sqlite3.Error as exc:
         conn.close()
-        raise translate(exc, path) from None
+        raise translate(exc, path) from exc
     except StoreError:
         conn.close()
         raise
@@ -185,3 +203,17 @@ def _migrate(conn: sqlite3.Connection, path: Path, steps: tuple[tuple[str, ...],
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def checkpoint(path: Path) -> None:
+    """A PASSIVE WAL checkpoint on a connection of its own (safe to call from a thread)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:
+        pass  # busy or gone: the next checkpoint (or connection) catches up
+    finally:
+        conn.close()

@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     if ns.detach:
         _detach(Path(ns.store) / "logs" / f"{ns.run_id}.log")
+    # workflow("NAME") inside the script looks for saved workflows in this store
+    os.environ["FLOWDSL_STORE"] = str(Path(ns.store).resolve())
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     print(f"[{stamp}] worker pid {os.getpid()} for run {ns.run_id}", flush=True)
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +29,20 @@ def store_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def env(tmp_path: Path, store_dir: Path) -> Iterator[dict[str, str]]:
+def env(tmp_path: Path, store_dir: Path) -> dict[str, str]:
     values = dict(os.environ)
     values["FLOWDSL_STORE"] = str(store_dir)
     values["PYTHONPATH"] = os.pathsep.join([str(HERE), str(ROOT)])
     values["FLOWDSL_TEST_COUNT_FILE"] = str(tmp_path / "count.txt")
-    yield values
+    return values
 
 
 @pytest.fixture
 def cli(env: dict[str, str], tmp_path: Path):  # type: ignore[no-untyped-def]
     def run(*argv: str, extra: dict[str, str] | None = None, timeout: float = 60) -> Proc:
-        proc = subprocess.run([sys.executable, "-m", "flowdsl", *argv], env={**env, **(extra or {})},
-                              cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run([sys.executable, "-m", "flowdsl", *argv],
+                              env={**env, **(extra or {})}, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=timeout)
         return Proc(proc.returncode, proc.stdout, proc.stderr)
 
     return run

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from flowdsl._store import Store
-from flowdsl._store._schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, connect
+from flowdsl._store._schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    connect,
+    translate,
+)
 from flowdsl.errors import StoreCorrupt, StoreError, StoreVersionError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -48,7 +54,8 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
     assert db.read_bytes() == before
 
 
-@pytest.mark.parametrize("content", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\xff" * 200])
+@pytest.mark.parametrize(
+    "content", [b"this is not a database" * 100, b"SQLite format 3\x00" + b"\xff" * 200])
 def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path, content: bytes) -> None:
     db = tmp_path / "flowdsl.db"
     db.write_bytes(content)
@@ -95,3 +102,19 @@ def test_v1_store_fixture_opens_and_lists_its_run(tmp_path: Path) -> None:
         [run] = store.list_runs()
         assert (run.id, run.status, run.agents_done) == ("0a1b2c3d", "completed", 2)
         assert len(store.load_replay(run.id)) == 2
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    (sqlite3.SQLITE_CORRUPT, StoreCorrupt),
+    (sqlite3.SQLITE_NOTADB, StoreCorrupt),
+    (sqlite3.SQLITE_BUSY, StoreError),
+    (sqlite3.SQLITE_FULL, StoreError),
+    (sqlite3.SQLITE_READONLY, StoreError),
+])
+def test_every_sqlite_error_is_translated(code: int, expected: type[StoreError]) -> None:
+    for cls in (sqlite3.DatabaseError, sqlite3.OperationalError, sqlite3.IntegrityError):
+        exc = cls("boom")
+        exc.sqlite_errorcode = code
+        error = translate(exc, "db")
+        assert type(error) is expected
+        assert "db" in str(error)

@@ -1,0 +1,120 @@
+"""Run rows: listing, ids, liveness (dead workers show as interrupted), control requests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flowdsl import RunResult
+from flowdsl._store import Store, _liveness
+from flowdsl.errors import RunNotFound
+
+
+def new_run(store: Store, name: str = "t") -> str:
+    return store.create_run(name=name, script_path=f"{name}.flow.py", script_text="",
+                            args={"a": 1}, options={"backend": "simulate"}, background=True)
+
+
+def test_runs_are_listed_newest_first(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        ids = [new_run(store, f"n{i}") for i in range(3)]
+        assert [r.id for r in store.list_runs()] == ids[::-1]
+        assert [r.id for r in store.list_runs(limit=2)] == ids[:0:-1]
+
+
+def test_a_unique_prefix_names_a_run(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        assert store.get_run(run_id[:3]).id == run_id
+        assert store.get_run(run_id).args == {"a": 1}
+
+
+@pytest.mark.parametrize("ref", ["zzzzzzzz", "", "../x", "a%"])
+def test_unknown_ids_raise_run_not_found(tmp_path: Path, ref: str) -> None:
+    with Store.open(tmp_path) as store:
+        new_run(store)
+        with pytest.raises(RunNotFound):
+            store.get_run(ref)
+
+
+def test_live_worker_shows_running_and_dead_one_interrupted(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with Store.open(tmp_path) as store:
+            run_id = new_run(store)
+            store.set_worker(run_id, child.pid)
+            assert store.get_run(run_id).status == "running"
+            child.kill()
+            child.wait()
+            assert store.get_run(run_id).status == "interrupted"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_zombie_worker_counts_as_dead(tmp_path: Path) -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        deadline = time.monotonic() + 10
+        while _liveness._stat_fields(child.pid)[0] != "Z":  # type: ignore[index]
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        with Store.open(tmp_path) as store:
+            run_id = new_run(store)
+            store.set_worker(run_id, child.pid)
+            assert store.get_run(run_id).status == "interrupted"
+    finally:
+        child.wait()
+
+
+def test_reused_pid_or_other_boot_counts_as_dead() -> None:
+    me = os.getpid()
+    start = _liveness.process_start(me)
+    now = time.time()
+    common = {"run_boot_id": _liveness.boot_id(), "host": _liveness.hostname(),
+              "heartbeat": now, "since": now, "now": now}
+    assert _liveness.worker_alive(pid=me, pid_start=start, **common)
+    assert not _liveness.worker_alive(pid=me, pid_start=(start or 0) + 1, **common)
+    other_boot = {**common, "run_boot_id": "another-boot"}
+    assert not _liveness.worker_alive(pid=me, pid_start=start, **other_boot)
+
+
+def test_row_without_pid_is_starting_then_interrupted() -> None:
+    now = time.time()
+    args = {"pid": None, "pid_start": None, "run_boot_id": None, "host": None, "heartbeat": None}
+    assert _liveness.worker_alive(**args, since=now - 1, now=now)
+    assert not _liveness.worker_alive(**args, since=now - _liveness.START_GRACE - 1, now=now)
+
+
+def test_worker_on_another_host_is_judged_by_its_heartbeat() -> None:
+    now = time.time()
+    args = {"pid": 1, "pid_start": None, "run_boot_id": None, "host": "elsewhere", "since": 0.0}
+    assert _liveness.worker_alive(**args, heartbeat=now - 1, now=now)
+    assert not _liveness.worker_alive(**args, heartbeat=now - _liveness.STALE_AFTER - 1, now=now)
+
+
+def test_control_request_is_taken_once(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        assert store.take_control(run_id) is None
+        store.request_control(run_id, "pause")
+        assert store.take_control(run_id) == "pause"
+        assert store.take_control(run_id) is None
+
+
+def test_finish_stores_result_and_totals_and_rm_deletes_everything(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        store.finish(run_id, RunResult(status="completed", value={"x": [1]}))
+        info = store.get_run(run_id)
+        assert (info.status, info.result, info.finished_at is not None) == (
+            "completed", {"x": [1]}, True)
+        store.delete_run(run_id)
+        with pytest.raises(RunNotFound):
+            store.get_run(run_id)
+        assert store.events(run_id) == []
