@@ -14,6 +14,7 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     agent_timeout = 900           # default per-agent timeout applied by the runtime
     concurrency = 16
     max_tokens = 4096             # output cap sent to the Anthropic Messages API
+    stream = false                # openai text agents: stream (SSE, usage from the last chunk)
 
     [tool.flowdsl.aliases]        # model aliases, resolved after routing
     fast = "gpt-4.1-mini"
@@ -119,7 +120,8 @@ _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens")
 _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff")
 _STR_KEYS = ("backend", "model", "base_url")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args")
-_KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS)
+_BOOL_KEYS = ("stream",)
+_KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -136,6 +138,7 @@ class Config:
     agent_timeout: float | None = None
     concurrency: int = 16
     max_tokens: int = 4096
+    stream: bool = False
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
     commands: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -148,6 +151,10 @@ class Config:
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given non-None fields replaced (CLI flags over the file)."""
         return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+    def with_prices(self, prices: Mapping[str, Price]) -> Config:
+        """A copy whose price table is this one's with ``prices`` added or replaced."""
+        return replace(self, prices=MappingProxyType({**self.prices, **prices}))
 
     def price(self, model: str | None) -> Price | None:
         return price_for(self.resolve_alias(model), self.prices)
@@ -227,6 +234,9 @@ def _parse(section: Mapping[str, Any], path: Path) -> Config:
     for key in _INT_KEYS:
         if key in section:
             values[key] = _typed(section[key], int, key, path)
+    for key in _BOOL_KEYS:
+        if key in section:
+            values[key] = _typed(section[key], bool, key, path)
     for key in _FLOAT_KEYS:
         if key in section:
             values[key] = float(_typed(section[key], (int, float), key, path))
@@ -263,7 +273,7 @@ def _prices(table: Mapping[str, Any], path: Path) -> Mapping[str, Price]:
 
 
 def _typed(value: Any, kind: type | tuple[type, ...], key: str, path: Path) -> Any:
-    if isinstance(value, bool) or not isinstance(value, kind):
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise UsageError(f"{path}: flowdsl key {key!r} must be {names}, got {value!r}")
     return value
@@ -279,7 +289,9 @@ def backend_options(name: str, config: Config, **overrides: Any) -> dict[str, An
     ``overrides`` are the CLI's ``--model``/``--base-url`` (None = not given).
     """
     if name not in _CONFIGURED:
-        return {k: v for k, v in overrides.items() if v is not None}
+        # simulate and module:factory backends take no options: the run's model reaches
+        # them on every AgentRequest anyway.
+        return {}
     options: dict[str, Any] = {"model": config.model, "base_url": config.base_url,
                                "config": config}
     options.update({k: v for k, v in overrides.items() if v is not None})
@@ -302,11 +314,8 @@ def default_backend(
     if not name:
         known = ", ".join(sorted(BACKENDS))
         raise BackendConfigError(
-            "no backend configured. Choose one with:\n"
-            "  - --backend NAME on the command line (or backend=... in flowdsl.run), or\n"
-            "  - backend = \"NAME\" under [tool.flowdsl] in pyproject.toml, or in flowdsl.toml\n"
-            f"NAME is one of: {known} (or module:factory). 'openai' also needs OPENAI_API_KEY "
-            "or a base_url; 'anthropic' needs ANTHROPIC_API_KEY; 'claude' and 'codex' need "
-            "their CLI on PATH; 'simulate' runs offline at no cost."
+            f"no backend configured: pass --backend NAME (backend=... in Python) or set "
+            f'backend = "NAME" under [tool.flowdsl] in pyproject.toml or in flowdsl.toml; '
+            f"NAME is one of {known} or module:factory ('simulate' runs offline at no cost)"
         )
     return load_backend(name, **backend_options(name, config, **overrides))

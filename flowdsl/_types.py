@@ -82,7 +82,8 @@ class AgentRequest:
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
-        return cls(**{k: data.get(k) for k in _REQUEST_FIELDS if k in data})
+        return cls(prompt=str(data["prompt"]),
+                   **{k: data[k] for k in _REQUEST_FIELDS[1:] if k in data})
 
     def key_material(self) -> str:
         """Canonical text of the fields that identify a call (timeout excluded)."""

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import FlowError, ScriptError, StoreError, UsageError
+from ..errors import BackendConfigError, FlowError, ScriptError, StoreError, UsageError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     try:
         code: int = ns.handler(ns)
-    except (ScriptError, UsageError, StoreError) as exc:
+    except (ScriptError, UsageError, StoreError, BackendConfigError) as exc:
         print(f"flowdsl: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FlowError as exc:

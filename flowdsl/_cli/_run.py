@@ -10,11 +10,15 @@ from typing import Any
 
 import anyio
 
+from .._config import default_backend
 from .._frontends import CompiledWorkflow, compile_file
-from .._runtime import Limits, execute, resolve_backend
+from .._runtime import execute, resolve_backend
+from .._store import run_journaled
+from .._store._exec import limits_from
 from .._types import RunResult
 from ..errors import UsageError
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._runs import run_options
 from ._view import format_summary, format_value, make_view
 
 __all__ = ["load_args", "register", "resolve_script"]
@@ -59,14 +63,14 @@ def register(sub: Any) -> None:
                      help="simulate, openai, anthropic, claude, codex, or module:factory")
     run.add_argument("--model", help="default model when neither the call nor its phase names one")
     run.add_argument("--base-url", help="API base URL for the openai/anthropic backends")
-    run.add_argument("--concurrency", type=_positive_int, default=16,
-                     help="agents running at once (default 16)")
+    run.add_argument("--concurrency", type=_positive_int,
+                     help="agents running at once (default: config, else 16)")
     run.add_argument("--max-agents", type=_non_negative_int, default=1000,
                      help="agent cap (default 1000)")
     run.add_argument("--budget", type=_non_negative_int, metavar="TOKENS",
                      help="hard cap on real input+output tokens")
     run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
-                     help="per-agent timeout (default 600)")
+                     help="per-agent timeout (default: config, else 600)")
     run.add_argument("--run-timeout", type=_seconds, metavar="SECONDS",
                      help="wall-clock limit of the whole run")
     run.add_argument("--dry-run", action="store_true",
@@ -126,11 +130,7 @@ def resolve_script(ref: str, *, store: str | None = None) -> Path:
 def _backend_for(ns: argparse.Namespace) -> Any:
     if ns.dry_run:
         return resolve_backend("simulate")
-    if ns.backend and ns.base_url:
-        from ..backends import load_backend
-
-        return load_backend(ns.backend, base_url=ns.base_url)
-    return resolve_backend(ns.backend)
+    return default_backend(backend=ns.backend, model=ns.model, base_url=ns.base_url)
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
@@ -141,8 +141,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
 
         return background_run(ns, script, args)
     compiled = compile_file(script)
-    limits = Limits(concurrency=ns.concurrency, max_agents=ns.max_agents, budget=ns.budget,
-                    agent_timeout=ns.timeout or 600.0, run_timeout=ns.run_timeout)
+    options = run_options(ns)
+    limits = limits_from(options)
     backend = _backend_for(ns)
     view = make_view(sys.stderr) if not ns.json else None
 
@@ -152,12 +152,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
         if ns.no_journal:
             return await execute(compiled, args=args, backend=backend, limits=limits,
                                  observers=observers, model=ns.model)
-        from .._store import run_journaled
-        from ._runs import run_options
-
-        return await run_journaled(compiled, args=args, backend=backend,
-                                   options=run_options(ns), store_dir=ns.store,
-                                   observers=observers)
+        return await run_journaled(compiled, args=args, backend=backend, options=options,
+                                   store_dir=ns.store, observers=observers)
 
     try:
         if view is not None:

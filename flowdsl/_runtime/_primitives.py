@@ -21,6 +21,7 @@ import jsonschema
 
 from .._frontends import CompiledWorkflow, compile_file
 from .._types import AgentRecord, AgentRequest, AgentStatus, Usage
+from ..backends._common import REASK_GATE
 from ..errors import (
     AgentLimitExceeded,
     AgentTimeout,
@@ -238,6 +239,10 @@ class ScriptContext:
             run.emit(RunEvent(kind="agent_started", request=request, index=index))
         run.agents_running += 1
         started = time.perf_counter()
+        budget = run.limits.budget
+        gate = REASK_GATE.set(
+            (lambda used: run.spent + used.total_tokens < budget) if budget is not None else None
+        )
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + timeout) as scope:
                 result = await run.backend.run(request)
@@ -247,9 +252,12 @@ class ScriptContext:
                                     time.perf_counter() - started, error)
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-            return self._finish(index, key, request, "failed", None, Usage(),
+            spent = getattr(exc, "usage", None)  # tokens a failed agent still cost (re-asks)
+            return self._finish(index, key, request, "failed", None,
+                                spent if isinstance(spent, Usage) else Usage(),
                                 time.perf_counter() - started, error)
         finally:
+            REASK_GATE.reset(gate)
             run.agents_running -= 1
         duration = time.perf_counter() - started
         output = result.output

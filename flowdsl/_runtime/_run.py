@@ -224,7 +224,7 @@ class Run:
                 async with anyio.create_task_group() as tg:
                     self._task_group = tg
                     for supervisor in supervisors:
-                        tg.start_soon(supervisor, self)
+                        tg.start_soon(self._supervise, supervisor)
                     if supervisors:
                         await anyio.lowlevel.checkpoint()  # let supervisors start first
                     status, value, error = await self._run_script(dsl)
@@ -248,6 +248,9 @@ class Run:
         )
         self.emit(RunEvent(kind="status", text=status))
         return result
+
+    async def _supervise(self, supervisor: Callable[[Run], Awaitable[None]]) -> None:
+        await supervisor(self)
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()

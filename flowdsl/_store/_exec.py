@@ -24,10 +24,11 @@ from typing import Any
 
 import anyio
 
+from .._config import default_backend, load_config
 from .._frontends import CompiledWorkflow, compile_source, frontend_for
 from .._runtime import Limits, Observer, Run, execute, resolve_backend
 from .._types import JSONValue, RunResult
-from ..backends import AgentBackend, load_backend
+from ..backends import AgentBackend
 from ..errors import FlowError, StoreError, UsageError
 from ._db import RunInfo, Store
 from ._journal import StoreJournal, StoreObserver
@@ -111,24 +112,23 @@ class Supervisor:
 
 
 def limits_from(options: dict[str, Any]) -> Limits:
-    """The run limits stored in a run's options."""
+    """The run limits in a run's options; unset ones come from the config, then defaults."""
+    config = load_config()
     max_agents = options.get("max_agents")
     return Limits(
-        concurrency=int(options.get("concurrency") or 16),
+        concurrency=int(options.get("concurrency") or config.concurrency),
         max_agents=int(max_agents) if max_agents is not None else 1000,
         budget=options.get("budget"),
-        agent_timeout=float(options.get("agent_timeout") or 600.0),
+        agent_timeout=float(options.get("agent_timeout") or config.agent_timeout or 600.0),
         run_timeout=options.get("run_timeout"),
     )
 
 
 def backend_from(options: dict[str, Any]) -> AgentBackend:
     """The backend a run's options name (the configured default when none)."""
-    name = options.get("backend")
     extra = options.get("backend_options") or {}
-    if name and extra:
-        return load_backend(str(name), **extra)
-    return resolve_backend(str(name) if name else None)
+    return default_backend(backend=options.get("backend"), model=options.get("model"),
+                           base_url=extra.get("base_url"))
 
 
 def clean_options(options: dict[str, Any]) -> dict[str, JSONValue]:

@@ -13,10 +13,10 @@ response checks, and the instructor provider/mode.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import anyio.lowlevel
 
@@ -40,6 +40,15 @@ class Call:
 
 
 _CALL: ContextVar[Call] = ContextVar("flowdsl_api_call")
+
+
+async def _closer(client: Any) -> AsyncGenerator[None, None]:
+    """Parked after one step; closing it (explicitly or at loop shutdown) closes the client."""
+    try:
+        yield
+    finally:
+        with anyio.CancelScope(shield=True):
+            await client.close()
 
 
 class APIBackend:
@@ -67,6 +76,7 @@ class APIBackend:
         self._client: Any = None
         self._loop: object = None
         self._patched: Any = None
+        self._closer: AsyncGenerator[None, None] | None = None
 
     # -- subclass hooks ------------------------------------------------------------------------
     def new_client(self) -> Any:
@@ -88,22 +98,31 @@ class APIBackend:
         raise NotImplementedError
 
     # -- client lifecycle ----------------------------------------------------------------------
-    def client(self) -> Any:
-        """The client bound to the running event loop (a new loop gets a new client)."""
+    async def client(self) -> Any:
+        """The client bound to the running event loop (a new loop gets a new client).
+
+        A client holds sockets of the loop it was used in, so it must be closed *in* that
+        loop. The runtime never has to: a parked async generator is registered with the
+        loop, and every event loop (asyncio ``shutdown_asyncgens``, trio) finalizes async
+        generators before it closes - running :func:`_closer`'s ``finally``.
+        """
         loop = anyio.lowlevel.current_token().native_token
         if self._client is None or self._loop is not loop:
             self._client = self.new_client()
             self._loop = loop
             self._patched = None
+            self._closer = _closer(self._client)
+            await self._closer.__anext__()
         return self._client
 
     async def aclose(self) -> None:
-        """Close the HTTP client; the backend stays usable (a later run opens a new one)."""
-        client, self._client, self._patched = self._client, None, None
-        if client is not None:
-            await client.close()
+        """Close the HTTP client now; the backend stays usable (a later call opens a new one)."""
+        closer, self._closer = self._closer, None
+        self._client = self._patched = None
+        if closer is not None:
+            await closer.aclose()
 
-    async def __aenter__(self) -> APIBackend:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -136,15 +155,16 @@ class APIBackend:
 
     async def _structured(self, request: AgentRequest, model: str) -> Any:
         assert request.schema is not None
-        parsed = await self._instructor()(
+        patched = await self._instructor()
+        parsed = await patched(
             response_model=response_model_for(request.schema),
             max_retries=self.config.reasks,
             **self.structured_kwargs(request, model),
         )
         return unwrap(parsed)
 
-    def _instructor(self) -> Any:
-        self.client()
+    async def _instructor(self) -> Any:
+        await self.client()
         if self._patched is None:
             import instructor
 
@@ -161,7 +181,7 @@ class APIBackend:
         if call.requests and not may_reask(call.usage, self.should_continue):
             raise fail(f"re-ask stopped by the budget after {call.requests} request(s) "
                        "with invalid structured output")
-        client = self.client()
+        client = await self.client()
         response = await with_retries(lambda: self.call_api(client, kwargs), self.policy)
         call.requests += 1
         call.usage = call.usage + self.usage_of(response, kwargs, call.model)

@@ -25,6 +25,7 @@ from typing import Any
 
 from .._config import Config, load_config
 from .._types import AgentRequest, AgentResult, Usage
+from ..errors import RateLimited
 from ._cli import PrivateHome, base_env, find_command, run_cli
 from ._common import context_line, fail, make_usage, schema_errors, validator_for
 from ._errors import translate
@@ -32,6 +33,8 @@ from ._errors import translate
 __all__ = ["ClaudeBackend", "create_backend"]
 
 DEFAULT_ARGS = ("--permission-mode", "acceptEdits")
+_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "AWS_", "CLOUD_ML_", "VERTEX_", "GOOGLE_")
+"""Provider settings the user may have exported for Claude Code (Bedrock, Vertex, ...)."""
 
 
 class ClaudeBackend:
@@ -68,7 +71,7 @@ class ClaudeBackend:
             extra["ANTHROPIC_BASE_URL"] = self.base_url
         if self.api_key:
             extra["ANTHROPIC_API_KEY"] = self.api_key
-        return base_env(extra)
+        return base_env(extra, _ENV_PREFIXES)
 
     async def run(self, request: AgentRequest) -> AgentResult:
         if request.schema is not None:
@@ -78,7 +81,7 @@ class ClaudeBackend:
         try:
             with PrivateHome(copies) as home:
                 out = await run_cli(self.argv(request), env=self.env(home.path),
-                                    cwd=self.cwd or Path.cwd(), timeout=self.config.timeout)
+                                    cwd=self.cwd or Path.cwd(), time_limit=self.config.timeout)
             return self.parse(out.stdout, out.stderr, out.returncode, request)
         except Exception as exc:
             error = translate(exc)
@@ -92,6 +95,10 @@ class ClaudeBackend:
         usage = self.usage(result)
         if result.get("is_error") or result.get("subtype") != "success":
             reason = result.get("result") or result.get("subtype") or "unknown error"
+            if result.get("api_error_status") == 429:
+                limited = RateLimited(f"claude was rate limited after its retries: {reason}")
+                limited.usage = usage  # type: ignore[attr-defined]
+                raise limited
             raise fail(f"claude reported an error: {reason}", usage)
         if request.schema is None:
             return AgentResult(output=str(result.get("result") or ""), usage=usage)

@@ -62,8 +62,9 @@ def find_command(name: str, configured: str | None, package: str) -> str:
     return found
 
 
-def base_env(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in _PASS_ENV}
+def base_env(extra: Mapping[str, str], prefixes: tuple[str, ...] = ()) -> dict[str, str]:
+    """The child's environment: a short allow-list, the CLI's own prefixes, then ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k in _PASS_ENV or k.startswith(prefixes)}
     env.update(extra)
     return env
 
@@ -95,7 +96,7 @@ async def _drain(stream: ByteReceiveStream | None, sink: list[bytes]) -> None:
         sink.append(chunk)
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> bool:
+def _signal_group(pid: int, sig: int) -> bool:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -104,27 +105,28 @@ def _signal_group(pid: int, sig: signal.Signals) -> bool:
 
 
 async def _kill_group(process: Process) -> None:
-    """SIGTERM the group, then SIGKILL what is left; reap the leader. Never raises."""
+    """SIGTERM the group, give the leader a grace period, then SIGKILL the group. Never raises.
+
+    The SIGKILL is unconditional: members that outlive the leader (a tool still running,
+    or one that ignores SIGTERM) are orphans by definition. Polling the group until it is
+    empty does not work in containers whose init never reaps zombies.
+    """
     with anyio.CancelScope(shield=True):
         if not _signal_group(process.pid, signal.SIGTERM):
             return
         with anyio.move_on_after(_GRACE):
             await process.wait()
-            # the leader is gone; give the rest of the group the same grace
-            while _signal_group(process.pid, signal.Signals(0)):
-                await anyio.sleep(0.05)
-            return
         _signal_group(process.pid, signal.SIGKILL)
         await process.wait()
 
 
 async def run_cli(
-    argv: Sequence[str], *, env: Mapping[str, str], cwd: str | Path, timeout: float
+    argv: Sequence[str], *, env: Mapping[str, str], cwd: str | Path, time_limit: float
 ) -> CliOutput:
     """Run ``argv`` to completion (stdin closed) and collect its output.
 
     Raises:
-        BackendError: it ran longer than ``timeout`` seconds (the group is killed).
+        BackendError: it ran longer than ``time_limit`` seconds (the group is killed).
         OSError: it could not be started (translated by the caller's boundary).
     """
     out: list[bytes] = []
@@ -134,7 +136,7 @@ async def run_cli(
         cwd=cwd, env=dict(env), start_new_session=True,
     )
     try:
-        with anyio.fail_after(timeout):
+        with anyio.fail_after(time_limit):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(_drain, process.stdout, out)
                 tg.start_soon(_drain, process.stderr, err)
@@ -143,7 +145,7 @@ async def run_cli(
                 # now so the drains see EOF
                 await _kill_group(process)
     except TimeoutError:
-        raise BackendError(f"{Path(argv[0]).name} did not finish within {timeout:g} s") from None
+        raise BackendError(f"{Path(argv[0]).name} did not finish within {time_limit:g} s") from None
     finally:
         await _kill_group(process)
         await process.aclose()

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("flowdsl.backends")
+_UNPRICED: set[str] = set()
 
 ReaskGate = Callable[[Usage], bool]
 """Given the usage this agent has spent so far, may it send one more re-ask?"""
@@ -117,6 +121,10 @@ def make_usage(
     else:
         price = config.price(model)
         cost = price.cost(inp, out) if price is not None else 0.0
+        if price is None and model and model not in _UNPRICED:
+            _UNPRICED.add(model)
+            logger.warning("no price for model %r: its cost is counted as $0; add it under "
+                           "[tool.flowdsl.prices] (USD per million input/output tokens)", model)
     return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost, estimated=estimated)
 
 

@@ -153,14 +153,18 @@ def _root(exc: BaseException) -> BaseException:
     """The most informative error in a chain: the first flowdsl or SDK error under a wrapper."""
     seen: set[int] = set()
     current: BaseException | None = exc
+    unwrapped = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, BaseExceptionGroup) and len(current.exceptions) == 1:
+            current = unwrapped = current.exceptions[0]  # a task group around one failure
+            continue
         if isinstance(current, FlowError):
             return current
         if any(isinstance(current, sdk.APIError) for sdk in _sdk_modules()):
             return current
         current = current.__cause__
-    return exc
+    return unwrapped
 
 
 def translate(exc: BaseException) -> BackendError:

@@ -242,6 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeLLMServer
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -500,3 +501,28 @@ _RENDERERS = {
     ("messages", True): _messages_sse,
     ("responses", True): _responses_sse,
 }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python fakeserver.py [--latency S]``: serve until killed (for benchmarks).
+
+    Prints the base URL on the first line of stdout. Running it in its own process keeps
+    the server's threads off the GIL of the client under measurement.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--latency", type=float, default=0.0)
+    options = parser.parse_args(argv)
+    with FakeLLMServer(latency=options.latency) as server:
+        sys.stdout.write(server.url + "\n")
+        sys.stdout.flush()
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -57,7 +57,7 @@ async def test_invalid_then_valid_is_one_reask_via_tool_result(server: FakeLLMSe
     server.script(Step.tool({"ok": "x"}, usage=(50, 5)), Step.tool({"ok": False}, usage=(70, 4)))
     result = await backend.run(AgentRequest(prompt="p", schema=FINDING))
     assert result.output == {"ok": False}
-    first, second = server.calls("messages")
+    _first, second = server.calls("messages")
     feedback = second.body["messages"][-1]["content"][0]
     assert feedback["type"] == "tool_result"
     assert feedback["is_error"] is True

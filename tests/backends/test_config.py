@@ -6,8 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from flowdsl._config import PRICES, Config, Price, load_config, price_for, resolve_model
-from flowdsl.errors import UsageError
+from flowdsl._config import (
+    PRICES,
+    Config,
+    Price,
+    backend_options,
+    default_backend,
+    load_config,
+    price_for,
+    resolve_model,
+)
+from flowdsl.backends._anthropic import AnthropicBackend
+from flowdsl.backends._openai import OpenAIBackend
+from flowdsl.backends._simulate import SimulateBackend
+from flowdsl.errors import BackendConfigError, UsageError
 
 
 def write(path: Path, text: str) -> Path:
@@ -91,6 +103,13 @@ def test_bad_configuration_names_the_file_and_key(tmp_path: Path, text: str, mat
     assert "flowdsl.toml" in str(info.value)
 
 
+def test_with_prices_merges_over_the_table() -> None:
+    config = Config.default.with_prices({"mine": Price(1, 1)})
+    assert config.price("mine") == Price(1, 1)
+    assert config.price("gpt-4o") == PRICES["gpt-4o"]
+    assert Config.default.price("mine") is None
+
+
 def test_with_overrides_replaces_only_given_values() -> None:
     config = Config(model="a", backend="openai").with_overrides(model="b", backend=None)
     assert (config.model, config.backend) == ("b", "openai")
@@ -137,3 +156,39 @@ def test_price_lookup_uses_the_longest_family_prefix(model: str | None,
 
 def test_price_cost_is_per_million_tokens() -> None:
     assert Price(3.0, 15.0).cost(2_000, 1_000) == pytest.approx(0.006 + 0.015)
+
+
+def test_default_backend_without_configuration_lists_what_to_set(tmp_path: Path) -> None:
+    with pytest.raises(BackendConfigError) as info:
+        default_backend(tmp_path)
+    message = str(info.value)
+    for hint in ("--backend", "[tool.flowdsl]", "flowdsl.toml", "openai", "anthropic",
+                 "claude", "codex", "simulate"):
+        assert hint in message
+
+
+def test_default_backend_builds_the_configured_backend(tmp_path: Path) -> None:
+    write(tmp_path / "flowdsl.toml", 'backend = "openai"\nmodel = "fast"\n'
+                                     'base_url = "http://127.0.0.1:9/v1"\n'
+                                     '[aliases]\nfast = "gpt-4.1-mini"\n')
+    backend = default_backend(tmp_path)
+    assert isinstance(backend, OpenAIBackend)
+    assert (backend.model, backend.base_url) == ("gpt-4.1-mini", "http://127.0.0.1:9/v1")
+
+
+def test_cli_flags_override_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "flowdsl.toml", 'backend = "openai"\nbase_url = "http://file"\n')
+    backend = default_backend(tmp_path, backend="anthropic", base_url="http://flag", model="m")
+    assert isinstance(backend, AnthropicBackend)
+    assert (backend.base_url, backend.model) == ("http://flag", "m")
+
+
+def test_simulate_needs_no_options(tmp_path: Path) -> None:
+    write(tmp_path / "flowdsl.toml", 'backend = "simulate"\nmodel = "ignored"\n')
+    assert isinstance(default_backend(tmp_path), SimulateBackend)
+    assert backend_options("simulate", Config(model="x"), model=None) == {}
+
+
+def test_cli_args_table(tmp_path: Path) -> None:
+    write(tmp_path / "flowdsl.toml", '[cli_args]\nclaude = ["--permission-mode", "plan"]\n')
+    assert load_config(tmp_path).cli_args["claude"] == ("--permission-mode", "plan")

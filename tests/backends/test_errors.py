@@ -76,6 +76,11 @@ def test_instructor_wrapper_is_unwrapped_to_the_api_error() -> None:
     assert isinstance(translate(wrapper), RateLimited)
 
 
+def test_a_task_group_around_one_error_is_unwrapped() -> None:
+    group = ExceptionGroup("tg", [FileNotFoundError(2, "missing", "codex")])
+    assert isinstance(translate(group), BackendConfigError)
+
+
 def test_our_own_backend_error_passes_through_a_wrapper() -> None:
     ours = BackendError("the model refused: no")
     wrapper = ie.InstructorRetryException("x", n_attempts=1, total_usage=0)

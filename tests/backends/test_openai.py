@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,16 @@ async def test_configured_price_extends_the_table(server: FakeLLMServer) -> None
         server.script(Step.reply("x", usage=(500_000, 250_000)))
         result = await b.run(AgentRequest(prompt="p"))
     assert result.usage.cost_usd == pytest.approx(0.5 + 0.5)
+
+
+async def test_an_unpriced_model_costs_zero_and_warns_once(
+        server: FakeLLMServer, backend: OpenAIBackend, caplog: pytest.LogCaptureFixture) -> None:
+    for _ in range(2):
+        result = await backend.run(AgentRequest(prompt="p", model="unpriced-local-model"))
+        assert result.usage.cost_usd == 0.0
+    assert [r.getMessage() for r in caplog.records].count(
+        "no price for model 'unpriced-local-model': its cost is counted as $0; add it under "
+        "[tool.flowdsl.prices] (USD per million input/output tokens)") == 1
 
 
 async def test_reported_cost_is_believed(server: FakeLLMServer,
@@ -268,16 +279,15 @@ async def test_peak_in_flight_equals_the_limiter_and_tokens_match(
     assert ours(total) == server_usage(server)
 
 
-def test_one_backend_serves_successive_event_loops(server: FakeLLMServer) -> None:
-    backend = make(server)
+def test_one_backend_serves_successive_event_loops_and_closes_its_clients(
+        server: FakeLLMServer) -> None:
+    backend = make(server)  # never aclose()d: each loop closes its own client at shutdown
 
     async def once() -> Any:
-        try:
-            return (await backend.run(AgentRequest(prompt="p"))).output
-        finally:
-            await backend.aclose()
+        return (await backend.run(AgentRequest(prompt="p"))).output
 
     assert anyio.run(once) == anyio.run(once) == "ok"
+    gc.collect()  # an unclosed socket would raise ResourceWarning here (filterwarnings=error)
 
 
 async def test_agent_type_loads_the_agent_definition(server: FakeLLMServer, backend: OpenAIBackend,
@@ -351,6 +361,25 @@ async def test_load_backend_builds_it_by_name(server: FakeLLMServer) -> None:
         await backend.aclose()
 
 
+async def test_streamed_text_agent_takes_usage_from_the_last_chunk(
+        server: FakeLLMServer) -> None:
+    async with make(server, config=Config(stream=True, backoff=0.001)) as b:
+        server.script(Step.error(503), Step.reply("a long streamed answer", usage=(21, 5)))
+        result = await b.run(AgentRequest(prompt="p"))
+    assert result.output == "a long streamed answer"
+    assert (result.usage.input_tokens, result.usage.output_tokens) == (21, 5)
+    assert not result.usage.estimated
+    last = server.calls()[-1].body
+    assert last["stream"] is True
+    assert last["stream_options"] == {"include_usage": True}
+
+
+async def test_streamed_answer_without_usage_chunk_is_estimated(server: FakeLLMServer) -> None:
+    async with make(server, config=Config(stream=True)) as b:
+        server.script(Step.reply("text", usage=None))
+        assert (await b.run(AgentRequest(prompt="p"))).usage.estimated
+
+
 async def test_streaming_fake_chat_completions_speaks_sse_with_usage(
         server: FakeLLMServer) -> None:
     from openai import AsyncOpenAI
@@ -361,7 +390,7 @@ async def test_streaming_fake_chat_completions_speaks_sse_with_usage(
             model="m", messages=[{"role": "user", "content": "p"}], stream=True,
             stream_options={"include_usage": True})
         parts: list[str] = []
-        usage: Callable[[], Any] | Any = None
+        usage: Any = None
         async for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 parts.append(chunk.choices[0].delta.content)
