@@ -10,6 +10,8 @@ from __future__ import annotations
 import inspect
 import itertools
 import json
+import re
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from functools import lru_cache
@@ -26,13 +28,14 @@ from ..errors import (
     AgentLimitExceeded,
     AgentTimeout,
     BudgetExceeded,
+    FlowError,
     ItemLimitExceeded,
     SchemaError,
     UsageError,
     WorkflowNestingError,
 )
 from ._events import RunEvent
-from ._run import Run
+from ._run import Run, raise_from_group, to_json
 
 __all__ = ["Budget", "ScriptContext"]
 
@@ -72,8 +75,34 @@ def _validator(schema_text: str) -> jsonschema.protocols.Validator:
         cls.check_schema(schema)
     except jsonschema.SchemaError as exc:
         raise SchemaError(f"agent schema is not a valid JSON Schema: {exc.message}") from None
+    _check_patterns(schema)
     validator: jsonschema.protocols.Validator = cls(schema)
     return validator
+
+
+def _check_patterns(schema: Any) -> None:
+    """Schema ``pattern``s run in the runtime: hold them to the sandbox's regex rules."""
+    from .._sandbox._limits import check_regex
+
+    if isinstance(schema, list):
+        for item in schema:
+            _check_patterns(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    patterns = [schema["pattern"]] if isinstance(schema.get("pattern"), str) else []
+    if isinstance(schema.get("patternProperties"), dict):
+        patterns.extend(k for k in schema["patternProperties"] if isinstance(k, str))
+    for pattern in patterns:
+        try:
+            check_regex(re.compile(pattern))
+        except re.error as exc:
+            raise SchemaError(f"agent schema pattern {pattern!r} is invalid: {exc}") from None
+        except FlowError as exc:
+            raise SchemaError(f"agent schema pattern {pattern!r}: {exc}") from None
+    for value in schema.values():
+        if isinstance(value, dict | list):
+            _check_patterns(value)
 
 
 def schema_validator(schema: Any) -> jsonschema.protocols.Validator:
@@ -107,6 +136,23 @@ async def _resolve(value: Any) -> Any:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+_HEADROOM = 150
+
+
+def _check_headroom() -> None:
+    """Refuse an agent call made near the recursion limit.
+
+    A RecursionError raised inside anyio's cancel-scope bookkeeping would corrupt the
+    run; raising it here, before any of that starts, keeps it the script's own error.
+    ``sys._getframe(n)`` walks at most n frames in C and fails fast on shallow stacks.
+    """
+    try:
+        sys._getframe(sys.getrecursionlimit() - _HEADROOM)
+    except ValueError:
+        return
+    raise RecursionError("maximum recursion depth exceeded before calling agent()")
 
 
 def _close_unstarted(items: Iterable[Any]) -> None:
@@ -197,6 +243,7 @@ class ScriptContext:
 
     async def dispatch(self, request: AgentRequest) -> Any:
         """Gate, replay or run one request and record it."""
+        _check_headroom()
         run = self.run
         limits = run.limits
         if limits.budget is not None and run.spent >= limits.budget:
@@ -319,9 +366,12 @@ class ScriptContext:
             for index in indices:  # shared: each next() hands one item to one worker
                 await work(index)
 
-        async with anyio.create_task_group() as tg:
-            for _ in range(min(count, self.run.limits.concurrency)):
-                tg.start_soon(worker)
+        try:
+            async with anyio.create_task_group() as tg:
+                for _ in range(min(count, self.run.limits.concurrency)):
+                    tg.start_soon(worker)
+        except BaseExceptionGroup as group:  # a Halt (deadline, stop) from inside an item
+            raise_from_group(group)
 
     async def parallel(self, tasks: Iterable[Any]) -> list[Any]:
         """Run every task at once; results in input order; a failed task gives None."""
@@ -378,21 +428,33 @@ class ScriptContext:
         compiled = compile_file(self._find_workflow(name))
         child = ScriptContext(self.run, compiled, args, depth=self.depth + 1)
         value = await compiled.start(child.globals(), self.run.tick)
-        from ._run import to_json
-
         return to_json(value)
 
-    def _find_workflow(self, name: str) -> Path:
+    def _find_workflow(self, ref: str) -> Path:
+        """A path (inside the calling script's project) or a name (next to it, or saved)."""
         base = Path(self.compiled.path).parent
+        is_path = Path(ref).is_absolute() or "/" in ref or "\\" in ref or ref.startswith(".")
         for suffix in _WORKFLOW_SUFFIXES:
-            candidate = base / f"{name}{suffix}"
+            candidate = base / f"{ref}{suffix}"
             if candidate.is_file():
+                root = project_root(base)
+                if not candidate.resolve().is_relative_to(root):
+                    raise UsageError(f"workflow {ref!r} is outside the project ({root})")
                 return candidate
-        found = find_saved_workflow(name, base)
+        found = None if is_path else find_saved_workflow(ref, base)
         if found is None:
-            raise UsageError(f"workflow {name!r} not found next to {self.compiled.path} "
+            raise UsageError(f"workflow {ref!r} not found next to {self.compiled.path} "
                              "or among saved workflows")
         return found
+
+
+def project_root(start: Path) -> Path:
+    """The repository root above ``start`` (a folder with ``.git``), else ``start`` itself."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
 
 
 def find_saved_workflow(name: str, start: Path) -> Path | None:

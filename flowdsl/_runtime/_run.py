@@ -234,6 +234,9 @@ class Run:
         finally:
             self._task_group = None
             self._token = None
+            # Script code must not outlive its run (a suspended generator's ``finally``
+            # runs when it is collected): every later tick ends it at once.
+            self._halt = Halt(None)
             _CURRENT.reset(token)
         result = RunResult(
             status=status,
@@ -273,6 +276,9 @@ class Run:
             return "completed", to_json(raw), None
         except TypeError as exc:
             return "failed", None, f"{self.compiled.path}: the result is not JSON-compatible: {exc}"
+        except RecursionError:
+            return "failed", None, (f"{self.compiled.path}: the result is not JSON-compatible: "
+                                    "it is circular or nested too deeply")
 
     def describe_error(self, exc: BaseException) -> str:
         """``path:line: Type: message`` at the deepest frame of the script itself."""
@@ -289,6 +295,20 @@ class Run:
             return f"{self.compiled.path}: {kind}: {message}"
         orig_line, _ = self.compiled.original_position(line)
         return f"{self.compiled.path}:{orig_line}: {kind}: {message}"
+
+
+def raise_from_group(group: BaseExceptionGroup[BaseException]) -> None:
+    """Re-raise what a task group collected: a :class:`Halt` first, else the lone error."""
+    halts = group.subgroup(lambda exc: isinstance(exc, Halt))
+    if halts is not None:
+        raise unwrap_first(halts) from None
+    raise unwrap(group)
+
+
+def unwrap_first(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+    return exc
 
 
 def unwrap(exc: BaseException) -> BaseException:

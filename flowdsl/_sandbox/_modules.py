@@ -7,8 +7,11 @@ import fails before anything runs, with a message saying what to do instead; the
 run-time :class:`Importer` enforces the same list for anything that gets past.
 
 Members that can produce unbounded work in C (``itertools.count``, ``cycle``,
-``repeat`` without ``times`` and the combinatoric iterators) are wrapped so that
-consuming them ticks the run's deadline like a script loop does.
+``repeat`` without ``times`` or with a huge one, and the combinatoric iterators) are
+wrapped so that consuming them ticks the run's deadline like a script loop does;
+``json.dumps`` with an ``indent`` ticks per chunk. ``re``, ``math``, ``textwrap`` and
+``statistics`` members that could run long where no tick reaches are the size-capped
+versions from ``_limits``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ from typing import Any
 
 from .._frontends import Tick
 from ._guards import CLASS_ATTRIBUTES, MODULE_HINT, ModuleProxy, allow_attributes, violation
+from ._limits import (
+    json_members,
+    math_members,
+    re_members,
+    statistics_members,
+    textwrap_members,
+    ticking,
+)
 
 __all__ = ["ALLOWED_MODULES", "REFUSED_MODULES", "Importer", "check_import", "ticking"]
 
@@ -50,16 +61,19 @@ _STRING = """ascii_letters ascii_lowercase ascii_uppercase capwords digits hexdi
 
 ALLOWED_MODULES: Mapping[str, Mapping[str, object]] = {
     "json": _members(json, "dumps loads JSONDecodeError"),
-    "re": _members(re, _RE),
-    "math": {name: getattr(math, name) for name in dir(math) if not name.startswith("_")},
+    "re": re_members(_members(re, _RE)),
+    "math": math_members({name: getattr(math, name) for name in dir(math) if name[0] != "_"}),
     "itertools": _members(itertools, _ITERTOOLS),
     "functools": _members(functools, "cache cmp_to_key lru_cache partial reduce"),
     "collections": _members(collections, "Counter OrderedDict defaultdict deque"),
     "string": _members(string, _STRING),
-    "textwrap": _members(textwrap, "dedent fill indent shorten wrap"),
-    "statistics": _members(statistics, _STATISTICS),
+    "textwrap": textwrap_members(_members(textwrap, "dedent fill indent shorten wrap")),
+    "statistics": statistics_members(_members(statistics, _STATISTICS)),
 }
-"""Module name -> the members a script sees (everything else is unreachable)."""
+"""Module name -> the members a script sees (everything else is unreachable).
+
+Members that could run unbounded work where no tick reaches are size-capped versions
+(see ``_limits``); ``itertools`` and ``json`` are completed per run, with the tick."""
 
 if hasattr(statistics, "LinearRegression"):
     allow_attributes(statistics.LinearRegression, frozenset({"slope", "intercept"}))
@@ -95,6 +109,12 @@ REFUSED_MEMBERS: Mapping[tuple[str, str], str] = {
     ("functools", "wraps"): "decorators cannot copy function internals in workflows",
 }
 
+BIG_REPEAT = 10_000_000
+"""``itertools.repeat(x, times)`` above this many items ticks (like ``range``)."""
+
+MAX_TEE = 1_000
+"""``itertools.tee(it, n)`` builds its ``n`` copies in C: a cap instead of a tick."""
+
 JSRT = "jsrt"
 """The JavaScript runtime helpers (``compat._jsrt``), importable by transpiled scripts."""
 _JSRT_MODULE = "compat._jsrt"
@@ -118,10 +138,11 @@ def check_import(module: str, names: Iterable[str] | None, *, javascript: bool) 
     Args:
         module: the dotted module name as written.
         names: the names of a ``from`` import, or None for ``import module``.
-        javascript: whether the script came from the JavaScript layer (may use ``jsrt``).
+        javascript: whether the script came from the JavaScript layer. ``jsrt`` is open to
+            both: the Python form that ``flowdsl transpile`` writes is a ``.flow.py``.
     """
     top = module.partition(".")[0]
-    if module == JSRT and javascript:
+    if module == JSRT:  # also for .flow.py: `flowdsl transpile` output imports it
         members: Mapping[str, object] = _load_jsrt()
     elif module in ALLOWED_MODULES:
         members = ALLOWED_MODULES[module]
@@ -144,13 +165,6 @@ def _member_refusal(module: str, name: str) -> str:
     return f"`{module}.{name}` is not available in workflows: {MODULE_HINT}"
 
 
-def ticking(items: Iterable[Any], tick: Tick) -> Iterator[Any]:
-    """Iterate ``items`` calling ``tick`` before each item (for unbounded C iterators)."""
-    for item in items:
-        tick()
-        yield item
-
-
 def _ticking_factory(factory: Callable[..., Iterable[Any]], tick: Tick) -> Callable[..., Any]:
     def make(*args: Any, **kwargs: Any) -> Iterator[Any]:
         return ticking(factory(*args, **kwargs), tick)
@@ -167,9 +181,18 @@ def _itertools_members(tick: Tick) -> dict[str, object]:
     def repeat(value: object, times: int | None = None) -> Iterator[object]:
         if times is None:
             return ticking(itertools.repeat(value), tick)
+        if times > BIG_REPEAT:
+            return ticking(itertools.repeat(value, times), tick)
         return itertools.repeat(value, times)
 
     members["repeat"] = repeat
+
+    def tee(iterable: Iterable[Any], n: int = 2) -> tuple[Iterator[Any], ...]:
+        if isinstance(n, int) and n > MAX_TEE:
+            raise violation(f"`itertools.tee` makes at most {MAX_TEE:,} copies, not {n:,}")
+        return itertools.tee(iterable, n)
+
+    members["tee"] = tee
     return members
 
 
@@ -211,6 +234,8 @@ class Importer:
             members: Mapping[str, object] = _load_jsrt()
         elif name == "itertools":
             members = _itertools_members(self._tick)
+        elif name == "json":
+            members = json_members(ALLOWED_MODULES["json"], self._tick)
         elif name in ALLOWED_MODULES:
             members = ALLOWED_MODULES[name]
         else:

@@ -84,7 +84,6 @@ FORBIDDEN: list[tuple[str, str]] = [
     ("from collections import namedtuple", "`collections.namedtuple` is not available"),
     ("import collections\ncollections.namedtuple", "it builds a class from source: use a dict"),
     ("import functools\nfunctools.partial(len).func", "`.func` is not available on `partial`"),
-    ("import jsrt", "`jsrt` is not available"),
     ("from . import x", "relative imports are not available"),
     ("from json import *", "`import *` is not available"),
     # Statements.
@@ -106,6 +105,86 @@ FORBIDDEN: list[tuple[str, str]] = [
     ('x = "ab"\nx[0] = "c"', "items cannot be assigned on `str` values"),
     ("def print():\n    pass", '"print" is a reserved name'),
     ('print("x", file="log.txt")', "print(file=...) is not available"),
+    # Red team: unbound methods, defaults, format specs and library objects.
+    ('list(map(str.__getattribute__, ["a"], ["__class__"]))', "`__getattribute__` is not"),
+    ('list(map(getattr, [1], ["__class__"]))', "`.__class__` is not available on `int` values"),
+    ('getattr(agent, "__self__", None)', "`.__self__` is not available on `method` values"),
+    ('getattr(budget.spent, "__func__", None)', "`.__func__` is not available"),
+    ('"{0:{1.__class__}}".format(1, 2)', "`.__class__` is not available on `int` values"),
+    ('"{0.upper.__self__}".format("a")', "`.__self__` is not available"),
+    ('int.from_bytes(b"1", "big")', "`.from_bytes` is not available on class `int`"),
+    ("import collections\ncollections.Counter.fromkeys", "`.fromkeys` is not available"),
+    (
+        "import collections\ncollections.defaultdict(list).default_factory",
+        "`.default_factory` is not available on `defaultdict` values",
+    ),
+    ("import functools\nfunctools.partial(len).args", "`.args` is not available on `partial`"),
+    (
+        "import functools\n@functools.lru_cache\ndef f(x):\n    return x\nf.cache_info()",
+        "`.cache_info` is not available",
+    ),
+    ('import re\ngetattr(re.match("a", "a").re, "__class__")', "`.__class__` is not available"),
+    ('import itertools\ngetattr(itertools.count(), "gi_frame", None)', "`.gi_frame` is not"),
+    ("def g():\n    yield 1\ng().send", "`.send` is not available on `generator` values"),
+    ("async def g():\n    yield 1\ng().asend", "`.asend` is not available on `async_generator`"),
+    ('async def g():\n    yield 1\ngetattr(g(), "ag_frame", 0)', "`.ag_frame` is not available"),
+    (
+        'import json\ntry:\n    json.loads("[")\nexcept ValueError as e:\n    e.doc',
+        "`.doc` is not available on exceptions",
+    ),
+    (
+        "import json\ntry:\n    json.dumps(1, cls=dict)\nexcept AttributeError as e:\n    e.obj",
+        "`.obj` is not available on exceptions",
+    ),
+    (
+        'try:\n    {}["k"]\nexcept KeyError as e:\n    getattr(e, "__context__", None)',
+        "`.__context__` is not available on exceptions",
+    ),
+    (
+        "import statistics\ntry:\n    statistics.mean([])\n"
+        "except statistics.StatisticsError as e:\n    e.__traceback__",
+        "`__traceback__` is not available",
+    ),
+    ("import json as _j", "`_j` is not available"),
+    ("try:\n    pass\nexcept Exception as _e:\n    pass", "`_e` is not available"),
+    ("[_x for _x in []]", "`_x` is not available"),
+    ("_mul_(2, 3)", "`_mul_` is not available"),
+    # Determinism: values that differ between processes.
+    ('hash("a")', "`hash` is not available in workflows: hash() differs between runs"),
+    ("id(args)", "`id` is not available"),
+    # Red team: single operations no tick can interrupt (see _limits).
+    ('"x" * 10**10', "`*` on a sequence is too big for a workflow (10,000,000,000 items"),
+    ("[0] * 10**10", "`*` on a sequence is too big for a workflow"),
+    ("n = 10**8\n(1, 2) * n", "`*` on a sequence is too big"),
+    ("xs = [1]\nxs *= 10**8", "`*` on a sequence is too big"),
+    ('d = {"k": "ab"}\nd["k"] *= 10**8', "`*` on a sequence is too big"),
+    ("10**10**8", "`**` (or `pow()`) is too big for a workflow (332,192,809 bits"),
+    ("2 ** (2 ** 40)", "`**` (or `pow()`) is too big"),
+    ("pow(2, 10**9)", "`**` (or `pow()`) is too big"),
+    ("n = 7\nn **= 10**6", "`**` (or `pow()`) is too big"),
+    ("1 << 10**9", "`<<` is too big for a workflow"),
+    ("x = 2\nfor i in range(30):\n    x = x * x", "`*` is too big for a workflow"),
+    ("pow(3, 2**10000, 2**100000 - 1)", "`pow()` with a modulus is too big"),
+    ("import math\nmath.factorial(10**7)", "`math.factorial` is too big"),
+    ("import math\nmath.comb(10**7, 5 * 10**6)", "`math.comb` is too big"),
+    ("import math\nmath.perm(10**6)", "`math.perm` is too big"),
+    ("import math\nmath.prod([2**60000, 2**60000])", "`math.prod` is too big"),
+    ("import math\nmath.lcm(2**60000 + 1, 2**60000 - 1)", "`math.lcm` is too big"),
+    ('import re\nre.match(r"(a+)+$", "a" * 40 + "b")', "regular expression '(a+)+$' is refused"),
+    ('import re\nre.compile(r"(\\w+\\s?)*$")', "make the inner quantifier possessive"),
+    ('import re\nre.sub(r"(?:x|y*)+z", "", "x")', "is refused"),
+    ('from re import findall\nfindall(r"(.*,)*$", "a,")', "is refused"),
+    ('import textwrap\ntextwrap.wrap("a" * 10**6, 1)', "`textwrap.wrap` is too big"),
+    ('import textwrap\ntextwrap.indent("x", "> " * 100)', "`textwrap.indent` is too big"),
+    ("import statistics\nstatistics.mean([1.5] * 10**6)", "`statistics.mean` is too big"),
+    ("import statistics\nstatistics.quantiles([1, 2], n=10**9)", "`statistics.quantiles` is"),
+    ('("{}" * 20000).format(*range(20000))', "`str.format` template is too big"),
+    ("xs = [1, 2]\nxs[0:1] *= 2", "this augmented assignment is not available"),
+    ("import itertools\nitertools.tee([1], 10**8)", "`itertools.tee` makes at most 1,000"),
+    (
+        "import collections\nlist(collections.Counter(a=10**9).elements())",
+        "`.elements` is not available on `Counter` values",
+    ),
 ]
 
 ALLOWED: list[tuple[str, Any]] = [
@@ -177,6 +256,53 @@ ALLOWED: list[tuple[str, Any]] = [
     ("return [round(2.675, 2), divmod(7, 2), pow(3, 4, 5), abs(-2)]", [2.67, (7 // 2, 1), 1, 2]),
     ("return range(10)[2:4].start", 2),
     ("return len(range(10**12)) > 0 and 5 in range(10**12)", True),
+    # The operator guards keep Python's semantics below their limits.
+    (
+        "xs = [1, 2]\nalias = xs\nxs *= 2\nd = {'k': [0]}\ninner = d['k']\nd['k'] *= 3\n"
+        "return [xs, alias is xs, d, inner is d['k']]",
+        [[1, 2, 1, 2], True, {"k": [0, 0, 0]}, True],
+    ),
+    (
+        "n = 3\nn **= 2\nm = 1\nm <<= 4\nt = {'a': 2}\nt['a'] **= 10\ns = 'ab'\ns *= 2\n"
+        "return [n, m, t, s]",
+        [9, 16, {"a": 1024}, "abab"],
+    ),
+    (
+        "a, b, s = 6, 7, 'ab'\nreturn [a * b, 2 * s, s * 2, a * 1.5, 0.5 * a, a ** 2, 2.0 ** -1,"
+        " a ** -1, -2 ** 2, a << 2, pow(3, 4, 5), pow(2, -1, 7), 60 * 60, '-' * 3]",
+        [42, "abab", "abab", 9.0, 3.0, 36, 0.5, 1 / 6, -4, 24, 1, 4, 3600, "---"],
+    ),
+    ("return len(str(2 ** 10000)) + len([0] * 10**6)", 3011 + 10**6),
+    ("return [True * 'x', [1] * -5, 'ab' * 0]", ["x", [], ""]),
+    (
+        "import math\nreturn [math.factorial(20), math.comb(10**6, 2), math.perm(10, 3),"
+        " math.prod([2, 3]), math.prod(range(1, 6), start=2), math.lcm(4, 6), math.perm(5)]",
+        [2432902008176640000, 499999500000, 720, 6, 240, 12, 120],
+    ),
+    (
+        "import re\nreturn [re.findall(r'(\\d{1,3}\\.)+', '1.2.3.'), re.split(',', 'a,b', 1),"
+        " re.sub('a', 'b', 'aa', 1), re.subn('a', 'b', 'aa'), bool(re.search(r'(a++)+$', 'aab')),"
+        " bool(re.fullmatch(r'(?>a+)+', 'aa')), re.match(r'x', 'X', re.I).group()]",
+        [["3."], ["a", "b"], "ba", ("bb", 2), False, True, "X"],
+    ),
+    (
+        "import json\nreturn json.dumps({'b': [1], 'a': None}, indent=1, sort_keys=True)",
+        '{\n "a": null,\n "b": [\n  1\n ]\n}',
+    ),
+    (
+        "import statistics\nreturn [statistics.mean(x for x in [1, 2, 3]), statistics.mode('aab'),"
+        " statistics.fmean([1, 2], weights=[1, 3]), statistics.quantiles(range(10), n=4)]",
+        [2, "a", 1.75, [1.75, 4.5, 7.25]],
+    ),
+    ("import textwrap\nreturn textwrap.fill('a b c', width=3, initial_indent='>')", ">a\nb c"),
+    (
+        "d = {'a': 1}\nfor i in range(3):\n    if i:\n        try:\n            d['a'] *= 2\n"
+        "        finally:\n            pass\ndef f():\n    x = 3\n    def g():\n"
+        "        nonlocal x\n        x **= 2\n    g()\n    return x\n"
+        "while d['a'] < 10:\n    d['a'] <<= 1\n"
+        "return [d, f()]",
+        [{"a": 16}, 9],
+    ),
 ]
 
 
@@ -238,14 +364,19 @@ def test_print_goes_to_log() -> None:
     assert stubs.logs == ["a-1", ""]
 
 
+def test_print_checks_its_separator_like_python() -> None:
+    with pytest.raises(TypeError, match="sep must be None or a string, not int"):
+        run_snippet("print('a', sep=5)")
+
+
 def test_augmented_item_assignment_evaluates_container_and_key_once() -> None:
     snippet = (
         "calls = []\nd = {'a': 1}\n"
         "def box():\n    calls.append('box')\n    return d\n"
         "def key():\n    calls.append('key')\n    return 'a'\n"
-        "box()[key()] += 1\nreturn [d, calls]"
+        "box()[key()] += 1\nbox()[key()] *= 3\nreturn [d, calls]"
     )
-    assert run_snippet(snippet) == [{"a": 2}, ["box", "key"]]
+    assert run_snippet(snippet) == [{"a": 6}, ["box", "key", "box", "key"]]
 
 
 def test_budget_attributes_are_allowed_only_for_the_budget_object() -> None:

@@ -1,0 +1,236 @@
+"""Promises on the run's task group: eager like JS, awaitable from Python.
+
+A :class:`JSPromise` wraps a :class:`flowdsl._runtime.Task` started at once with
+``current_run().spawn(...)`` (so ``agent()`` starts when it is called, as in JS), an
+already settled value, or a deferred settled by ``resolve``/``reject`` callbacks
+(``new Promise(executor)``). Outside a run (unit tests of helpers) a promise holds its
+coroutine and runs it when first awaited.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, ClassVar
+
+import anyio
+
+from ._values import JSObjectBase, JSTypeError, is_callable, js_caught, js_throw, undefined
+
+__all__ = ["JSPromise", "adopt", "js_async", "js_await"]
+
+_PENDING, _FULFILLED, _REJECTED = 0, 1, 2
+
+
+class JSPromise(JSObjectBase):
+    __slots__ = ("_coro", "_event", "_state", "_task", "_value")
+    js_class = "Promise"
+    JS_METHODS: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self) -> None:
+        self._state = _PENDING
+        self._value: Any = None
+        self._task: Any = None
+        self._event: anyio.Event | None = None
+        self._coro: Coroutine[Any, Any, Any] | None = None
+
+    # -- construction ------------------------------------------------------------------
+
+    @classmethod
+    def spawn(cls, fn: Callable[..., Awaitable[Any]], *args: Any) -> JSPromise:
+        """Start ``fn(*args)`` now in the run's task group."""
+        promise = cls()
+        try:
+            from flowdsl._runtime import current_run
+
+            run = current_run()
+        except (ImportError, LookupError):
+            promise._coro = _call(fn, *args)
+            return promise
+        promise._task = run.spawn(_call, fn, *args)
+        return promise
+
+    @classmethod
+    def resolved(cls, value: Any) -> JSPromise:
+        if isinstance(value, JSPromise):
+            return value
+        promise = cls()
+        promise._state, promise._value = _FULFILLED, value
+        return promise
+
+    @classmethod
+    def rejected(cls, reason: Any) -> JSPromise:
+        promise = cls()
+        promise._state, promise._value = _REJECTED, js_throw(reason)
+        return promise
+
+    @classmethod
+    def deferred(cls) -> JSPromise:
+        promise = cls()
+        promise._event = anyio.Event()
+        return promise
+
+    def settle(self, ok: bool, value: Any) -> None:
+        if self._state != _PENDING or self._event is None:
+            return
+        if ok and is_thenable(value):
+            self._state = -1  # locked in: adopting another promise
+            target = value
+
+            async def follow() -> None:
+                try:
+                    result = await adopt(target)
+                except Exception as exc:
+                    self._state = _PENDING
+                    self.settle(False, js_caught(exc))
+                else:
+                    self._state = _PENDING
+                    self.settle(True, result)
+
+            JSPromise.spawn(follow)
+            return
+        self._state = _FULFILLED if ok else _REJECTED
+        self._value = value if ok else js_throw(value)
+        self._event.set()
+
+    # -- awaiting ------------------------------------------------------------------------
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self.wait().__await__()
+
+    async def wait(self) -> Any:
+        if self._state == _PENDING or self._state == -1:
+            if self._task is not None:
+                try:
+                    value = await self._task.wait()
+                except Exception as exc:
+                    self._state, self._value = _REJECTED, exc
+                else:
+                    self._state, self._value = _FULFILLED, value
+            elif self._coro is not None:
+                coro, self._coro = self._coro, None
+                try:
+                    value = await coro
+                except Exception as exc:
+                    self._state, self._value = _REJECTED, exc
+                else:
+                    self._state, self._value = _FULFILLED, value
+            elif self._event is not None:
+                await self._event.wait()
+        if self._state == _REJECTED:
+            raise self._value
+        return self._value
+
+    # -- then / catch / finally ---------------------------------------------------------
+
+    def then(self, on_ok: Any = undefined, on_error: Any = undefined, *_: Any) -> JSPromise:
+        async def step() -> Any:
+            try:
+                value = await self
+            except Exception as exc:
+                if is_callable(on_error):
+                    return await adopt(on_error(js_caught(exc)))
+                raise
+            if is_callable(on_ok):
+                return await adopt(on_ok(value))
+            return value
+
+        return JSPromise.spawn(step)
+
+    def catch(self, on_error: Any = undefined, *_: Any) -> JSPromise:
+        return self.then(undefined, on_error)
+
+    def finally_(self, on_finally: Any = undefined, *_: Any) -> JSPromise:
+        async def step() -> Any:
+            try:
+                value = await self
+            except Exception:
+                if is_callable(on_finally):
+                    await adopt(on_finally())
+                raise
+            if is_callable(on_finally):
+                await adopt(on_finally())
+            return value
+
+        return JSPromise.spawn(step)
+
+    def js_to_string(self) -> str:
+        return "[object Promise]"
+
+
+JSPromise.JS_METHODS = {
+    "then": JSPromise.then,
+    "catch": JSPromise.catch,
+    "finally": JSPromise.finally_,
+}
+
+
+async def _call(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    return await adopt(await fn(*args))
+
+
+def is_thenable(value: Any) -> bool:
+    return isinstance(value, JSPromise) or inspect.isawaitable(value) or (
+        isinstance(value, dict) and is_callable(value.get("then")))
+
+
+async def adopt(value: Any) -> Any:
+    """Await ``value`` while it is a promise (JS resolution adopts thenables)."""
+    while True:
+        if isinstance(value, JSPromise) or inspect.isawaitable(value):
+            value = await value
+        elif isinstance(value, dict) and is_callable(value.get("then")):
+            value = await _thenable(value)
+        else:
+            return value
+
+
+def _thenable(value: dict[str, Any]) -> JSPromise:
+    deferred = JSPromise.deferred()
+    value["then"](lambda v=undefined, *_: deferred.settle(True, v),
+                  lambda e=undefined, *_: deferred.settle(False, e))
+    return deferred
+
+
+def js_await(value: Any) -> Any:
+    """The awaitable behind JS ``await value`` (non-promises are already settled)."""
+    if isinstance(value, JSPromise):
+        return value
+    if inspect.isawaitable(value):
+        return JSPromise.spawn(lambda: value)
+    return _settled(value)
+
+
+async def _settled(value: Any) -> Any:
+    return await adopt(value)
+
+
+def js_async(fn: Callable[..., Awaitable[Any]]) -> Callable[..., JSPromise]:
+    """Decorator for transpiled ``async function``s: calling one starts it and returns a
+    promise, as in JS (a Python coroutine would only start when awaited)."""
+
+    def start(*args: Any) -> JSPromise:
+        return JSPromise.spawn(fn, *args)
+
+    start.__name__ = getattr(fn, "__name__", "async")
+    return start
+
+
+def new_promise(executor: Any = undefined, *_: Any) -> JSPromise:
+    if not is_callable(executor):
+        raise JSTypeError("Promise resolver is not a function")
+    promise = JSPromise.deferred()
+
+    def resolve(value: Any = undefined, *_: Any) -> Any:
+        promise.settle(True, value)
+        return undefined
+
+    def reject(reason: Any = undefined, *_: Any) -> Any:
+        promise.settle(False, reason)
+        return undefined
+
+    try:
+        executor(resolve, reject)
+    except Exception as exc:
+        reject(js_caught(exc))
+    return promise

@@ -1,0 +1,160 @@
+"""Parsing with esprima-fork, the leading ``export const meta = {...}`` literal, caching.
+
+The body of a workflow is an async function (top-level ``await`` and ``return``), so it
+is parsed the way the reference runner runs it: inside ``(async () => { ... })()``,
+with ``export`` blanked out of the meta statement. The wrapper adds exactly one line
+before the script, so positions map back by subtracting one line; offsets are Python
+string indices (``positionEncoding: 'scalar'``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import esprima
+
+from flowdsl.errors import MetaError, ScriptSyntaxError, TranspileError
+
+__all__ = ["Parsed", "parse", "position"]
+
+_META = re.compile(r"^(\s*(?://[^\n]*\n|/\*[\s\S]*?\*/|\s)*)export(\s+const\s+meta\s*=)")
+_PREFIX = "(async () => {\n"
+_OPTIONS = {"loc": True, "positionEncoding": "scalar"}
+_REFUSED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    wrapper: Any
+    """The ``async () => {...}`` node holding the script body."""
+    body: list[Any]
+    """The statements after the meta statement."""
+    meta: dict[str, Any]
+
+
+def position(node: Any) -> tuple[int, int]:
+    """A node's (line, 1-based column) in the original source."""
+    start = node.loc.start
+    return start.line - 1, start.column + 1
+
+
+_CACHE: OrderedDict[str, Parsed] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def parse(source: str, path: str) -> Parsed:
+    """Parse a workflow script; cached by source hash (the tree is read-only afterwards).
+
+    Raises:
+        ScriptSyntaxError: not valid JavaScript.
+        MetaError: the first statement is not ``export const meta = <literal>``.
+        TranspileError: ``import``/``export`` used elsewhere.
+    """
+    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest() + path
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    parsed = _parse(source, path)
+    with _LOCK:
+        _CACHE[key] = parsed
+        while len(_CACHE) > 64:
+            _CACHE.popitem(last=False)
+    return parsed
+
+
+def _parse(source: str, path: str) -> Parsed:
+    match = _META.match(source)
+    if match is None:
+        raise MetaError("the first statement must be `export const meta = {...}`",
+                        path=path, line=1, column=1)
+    body_text = match.group(1) + " " * len("export") + source[match.end(1) + len("export"):]
+    try:
+        program = esprima.parseScript(_PREFIX + body_text + "\n})()", _OPTIONS)
+    except esprima.Error as exc:
+        raise _syntax_error(exc, body_text, path) from None
+    except RecursionError:
+        raise ScriptSyntaxError("the script nests too deeply", path=path, line=1,
+                                column=1) from None
+    wrapper = program.body[0].expression.callee
+    statements = list(wrapper.body.body)
+    first = statements[0]
+    decl = first.declarations[0]
+    meta = _literal(decl.init, path)
+    if not isinstance(meta, dict):
+        line, column = position(decl.init)
+        raise MetaError("meta must be an object literal", path=path, line=line, column=column)
+    return Parsed(wrapper=wrapper, body=statements[1:], meta=meta)
+
+
+def _syntax_error(exc: Any, body_text: str, path: str) -> ScriptError:
+    line = max(1, (exc.lineNumber or 2) - 1)
+    column = exc.column or 1
+    message = str(exc.message or exc)
+    message = re.sub(r"^Line \d+: ", "", message)
+    lines = body_text.split("\n")
+    text = lines[line - 1] if line - 1 < len(lines) else ""
+    rest = text[column - 1:]
+    for word in ("import", "export"):
+        if rest.startswith(word) or text.lstrip().startswith(word + " "):
+            col = text.index(word) + 1
+            return TranspileError(f"`{word}` statements are not supported: a workflow is one "
+                                  "self-contained script (use workflow() to run another)",
+                                  path=path, line=line, column=col)
+    return ScriptSyntaxError(message, path=path, line=line, column=column)
+
+
+ScriptError = ScriptSyntaxError | TranspileError
+
+
+def _literal(node: Any, path: str) -> Any:
+    kind = node.type
+    if kind == "Literal" and getattr(node, "regex", None) is None:
+        return node.value
+    if kind == "TemplateLiteral" and not node.expressions:
+        return node.quasis[0].value.cooked
+    if kind == "UnaryExpression" and node.operator == "-" and node.argument.type == "Literal" \
+            and isinstance(node.argument.value, int | float) \
+            and not isinstance(node.argument.value, bool):
+        return -node.argument.value
+    if kind == "ArrayExpression":
+        if any(el is None for el in node.elements):
+            _refuse(node, "array holes", path)
+        return [_literal(el, path) for el in node.elements]
+    if kind == "ObjectExpression":
+        out: dict[str, Any] = {}
+        for prop in node.properties:
+            if prop.type != "Property" or prop.computed or prop.kind != "init" or prop.method:
+                _refuse(prop, "spreads, computed keys and methods", path)
+            key = prop.key.name if prop.key.type == "Identifier" else prop.key.value
+            if prop.shorthand:
+                _refuse(prop, f"the shorthand `{key}` (an identifier)", path)
+            if key in _REFUSED_KEYS:
+                line, column = position(prop.key)
+                raise MetaError(f"meta key `{key}` is not allowed", path=path, line=line,
+                                column=column)
+            out[str(key) if not isinstance(key, float) else _number_key(key)] = _literal(
+                prop.value, path)
+        return out
+    what = {"Identifier": f"the identifier `{getattr(node, 'name', '')}`",
+            "CallExpression": "a call", "TemplateLiteral": "interpolation",
+            "SpreadElement": "a spread"}.get(kind, f"a {kind}")
+    _refuse(node, what, path)
+
+
+def _number_key(value: float) -> str:
+    from ._jsrt._convert import to_string
+
+    return to_string(value)
+
+
+def _refuse(node: Any, what: str, path: str) -> None:
+    line, column = position(node)
+    raise MetaError(f"meta must be a pure literal: {what} is not allowed", path=path, line=line,
+                    column=column)

@@ -1,0 +1,15 @@
+export const meta = { name: 't', description: 'assorted built-ins' };
+log((1234567.891).toLocaleString(), (0.5).toLocaleString(), (1000).toLocaleString(), (-1234.5).toLocaleString());
+log([3, 1, 2].toSorted().join(''), [1, 2, 3].toReversed().join(''), [1, 2, 3].with(1, 9).join(''), [1, 2, 3, 4].findLastIndex((x) => x < 3));
+log(Object.is(NaN, NaN), Object.is(0, -0), Number.parseFloat('1.5x'), Number.parseInt('08'), Math.min(...[4, 2, 8]), Math.pow(2, 10), Math.log10(1000), Math.PI.toFixed(4));
+log(String.fromCharCode(72, 105), 'abc'.codePointAt(1), 'a-b'.split('-', 1), [1, 2, 3].lastIndexOf(3), Array.from([1, 2], (x) => x * 2));
+log(encodeURIComponent('x=1&y=2'), JSON.stringify({ a: [1, { b: 2 }] }), [0, 1, 2].map(String), ['1', '2', '3'].map(Number), ['a', '', null, 0, 'b'].filter(Boolean));
+log(['10', '10', '10'].map(parseInt), [1, 2, 3].map((x) => x.toString(2)), Number('0x10'), (25).toString(36), parseInt('z', 36));
+log(isFinite('12'), isFinite('x'), Number.isFinite('12'), isNaN(undefined), [1, [2, [3, [4]]]].flat(2).length, 'x'.localeCompare('x'));
+const words = 'the quick brown fox jumps over the lazy dog'.split(' ');
+const byLength = words.reduce((acc, w) => { (acc[w.length] ||= []).push(w); return acc; }, {});
+log(JSON.stringify(byLength), Object.keys(byLength).join(','));
+log(Array.from({ length: 3 }).length, Array(3).length, new Array(2, 3).join('+'), [...Array(3).keys()].join(''));
+log([5, 1, 10].sort().reverse().join(','), ['b', undefined, 'a'].sort().join(','), [1, 2, 3].join(), [null, undefined].join('-'));
+log('%', 100 * 0.07, 0.07 * 100, 1.1 * 3, 4.35 * 100, (4.35 * 100).toFixed(0), Math.round(4.35 * 100) / 100, 1e6.toString(), (1e-6).toString());
+return { byLength };

@@ -1,0 +1,11 @@
+export const meta = { name: 't', description: 'focused case' };
+const d = new Date(Date.UTC(2024, 1, 29, 13, 5, 9, 7));
+log(d.toISOString(), d.getTime(), d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCDay(), d.getUTCHours());
+log(Date.parse('2024-03-01T00:00:00Z'), Date.parse('2024-03-01'), Date.parse('2024-03-01T10:00:00+02:00'), new Date('2020-01-01T00:00:00.000Z').getTime());
+log(new Date(0).toISOString(), new Date(1700000000000).toISOString(), JSON.stringify({ at: new Date(86400000) }));
+const days = (new Date('2024-12-25T00:00:00Z') - new Date('2024-12-01T00:00:00Z')) / 86400000;
+log(days, typeof Date.now, Date.UTC(2000, 0));
+const u = new URL('https://Example.com:8080/a/b?x=1#frag');
+log(u.hostname, u.port, u.pathname, u.search, u.hash, u.protocol, u.origin, u.host, String(new URL('/c', 'https://ex.com/a/b')));
+log(encodeURIComponent('a b&c/é'), decodeURIComponent('a%20b'));
+return { iso: d.toISOString() };

@@ -1,0 +1,16 @@
+export const meta = { name: 't', description: 'focused case' };
+const xs = [7 / 2, 8 / 2, 0.1 + 0.2, 1e21, 1e-7, -0, 0 / 0, 1 / 0, -1 / 0, 2 ** 53 + 1, 123456789.125, 5e-324, 1 / 3];
+log(xs.join(' '));
+log(String(-0), `${-0}`, JSON.stringify(-0), (-0).toFixed(2), (1.005).toFixed(2), (2.5).toFixed(0), (-2.5).toFixed(0), (1e21).toFixed(2));
+log(7 % 3, -7 % 3, 7 % -3, 5.5 % 2, -0 % 5, 2 ** 10, 2 ** -1, (-8) ** (1 / 3));
+log(Math.round(2.5), Math.round(-2.5), Math.round(-0.5), Math.round(0.49999999999999994), Math.floor(-0.5), Math.ceil(-0.5), Math.trunc(-4.7), Math.sign(-3));
+log(Math.max(), Math.min(), Math.max(1, NaN), Math.max(...[3, 9, 2]), Math.abs(-4), Math.sqrt(2), Math.hypot(3, 4), Math.cbrt(27));
+log(parseInt('42px'), parseInt('0x1f'), parseInt('  -12.9'), parseInt('abc'), parseInt('101', 2), parseFloat('3.14abc'), parseFloat('.5'), parseFloat('-Infinityx'));
+log(Number(''), Number(' 12 '), Number('1_000'), Number('0b101'), Number(null), Number(undefined), Number(true), Number([5]), Number('12px'));
+log(Number.isInteger(5.0), Number.isInteger(5.5), Number.isSafeInteger(2 ** 53), Number.isNaN('x'), isNaN('x'), Number.MAX_SAFE_INTEGER, Number.EPSILON > 0);
+log((255).toString(16), (255).toString(2), (0.5).toString(2), (1234.5678).toPrecision(6), (0.000123).toPrecision(2), (123456).toPrecision(2));
+log(1 + 2 + '3', '3' + 1 + 2, '5' - 2, '5' * '2', true + 1, null + 1, undefined + 1, [] + [], [1, 2] + [3], {} + 'x');
+log(5 & 3, 5 | 3, 5 ^ 3, ~5, 1 << 31, -16 >> 2, -16 >>> 28, 2 ** 32 | 0);
+let i = 0; i++; ++i; i += 10; i -= 2; i *= 3; i /= 4; i %= 5; i **= 2;
+log(i, 0.1 * 3, 100 / 3, 1e300 * 1e10, -1e300 * 1e10, 9007199254740993, 0.000001, 0.0000001, 123e-20, 1.5e300);
+return { xs: xs.map(String), n: 7 / 2, big: 2 ** 64, neg: -0 };

@@ -1,0 +1,40 @@
+export const meta = { name: 't', description: 'focused case' };
+phase('Fan out');
+const p1 = agent('first');
+const p2 = agent('second', { label: 'two', agentType: 'Explore', model: 'haiku' });
+const [r1, r2] = await Promise.all([p1, p2]);
+log(r1, r2);
+const settled = await Promise.allSettled([agent('ok'), Promise.reject(new Error('nope')), 42]);
+log(JSON.stringify(settled.map((s) => s.status)), settled[1].reason.message, settled[2].value);
+const chained = await agent('chain').then((t) => t.toUpperCase()).then((t) => t.slice(0, 8));
+const recovered = await Promise.reject(new Error('bad')).catch((e) => 'recovered: ' + e.message);
+let cleaned = false;
+const fin = await Promise.resolve(7).finally(() => { cleaned = true; });
+log(chained, recovered, fin, cleaned);
+const race = await Promise.race([agent('race-a'), new Promise((resolve) => resolve('instant'))]);
+log(typeof race);
+const work = async (n) => {
+  const text = await agent(`item ${n}`, { label: `item-${n}` });
+  return { n, len: text.length };
+};
+phase('Map');
+const many = await Promise.all([1, 2, 3].map(work));
+log(JSON.stringify(many));
+const viaParallel = await parallel([1, 2].map((n) => () => agent(`par ${n}`)).concat([() => { throw new Error('x'); }]));
+log(viaParallel.length, viaParallel[2]);
+const piped = await pipeline(['a', 'b'], (x) => x + '!', async (prev, item, i) => `${prev}${item}${i}`, (v) => { if (v.startsWith('b')) throw new Error('drop'); return v; });
+log(JSON.stringify(piped));
+const made = await new Promise((resolve, reject) => { resolve(agent('inside')); });
+let rejected;
+try { await new Promise((_, reject) => reject(new RangeError('rej'))); } catch (e) { rejected = e.name; }
+log(made.length, rejected);
+async function seq() { let s = ''; for (const t of ['x', 'y']) s += (await agent(t)).slice(-2); return s; }
+log(await seq());
+const schema = { type: 'object', properties: { score: { type: 'integer', minimum: 1, maximum: 5 }, tags: { type: 'array', items: { type: 'string' } } } };
+const obj = await agent('structured', { schema, effort: 'low' });
+log(obj.score >= 1, obj.tags.length, budget.total, budget.remaining(), typeof budget.spent());
+let awaited = '';
+for await (const t of [agent('fa1'), 'plain', Promise.resolve('r')]) awaited += t.slice(0, 3);
+log(awaited);
+console.log('console', 1, [2], { a: 1 }, null, undefined);
+return { many, piped, spent: budget.spent() > 0 };

@@ -1,0 +1,17 @@
+export const meta = { name: 't', description: 'focused case' };
+const re = /(\d+)-(\d+)/g;
+let m;
+const found = [];
+while ((m = re.exec('1-2 33-44 x 5-6')) !== null) found.push(m[0] + '@' + m.index + ':' + re.lastIndex);
+log(found.join(' '));
+log(/^a.c$/.test('abc'), /^a.c$/.test('a\nc'), /^a.c$/s.test('a\nc'), /abc/i.test('xABCx'), /^b/m.test('a\nb'), /^b/.test('a\nb'), /a$/.test('a\n'));
+log('2024-01-15'.match(/(?<y>\d{4})-(?<m>\d\d)-(?<d>\d\d)/).groups.y, 'x'.match(/y/), 'a1b2c3'.match(/\d/g), 'abc'.match(/z/g));
+log('a1b22c333'.replace(/\d+/g, (d) => `<${d.length}>`), 'john smith'.replace(/(\w+)\s(\w+)/, '$2, $1'), 'aaa'.replace(/a/, 'b'), 'x-y_z'.replace(/[-_]/g, ''));
+log('one  two   three'.split(/\s+/), 'a1b2c'.split(/(\d)/), 'abc'.split(/(?:)/), ','.split(/,/));
+log([...'k1=v1;k2=v2'.matchAll(/(\w+)=(\w+)/g)].map((x) => x[1] + '>' + x[2] + '@' + x.index).join(' '));
+log('Hello World'.search(/o/), /\bcat\b/.test('concat'), /\bcat\b/.test('a cat!'), /[\w.]+@\w+\.com/.test('me.x@ex.com'), /é/i.test('É'));
+log(new RegExp('a+', 'g').flags, /x/gi.source, String(/a\/b/g), /\{\w+\}/g.global, 'The {name} and {x}'.match(/\{\w+\}/g));
+log('tab\there'.replace(/\s/g, '_'), '$1.50'.replace(/\$(\d+)/, 'USD$1'), 'aBc'.replace(/b/i, '[$&]'), 'abc'.replace(/(?<first>a)/, '$<first>$<first>'));
+const r = /o/y; r.lastIndex = 1;
+log(r.test('foo'), r.lastIndex, r.test('foo'), r.lastIndex);
+return { found, dates: '1/2 and 3/4'.match(/\d\/\d/g) };
