@@ -124,3 +124,37 @@ def test_console_script_entry_point_runs(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".py", ".js")),
+)
+def test_every_example_completes_on_the_simulate_backend(capsys, example):
+    code, _, err = run_cli(capsys, "run", str(EXAMPLES / example), "--backend", "simulate")
+    assert code == 0, err
+    assert "agents:" in err
+    assert "0 failed" in err
+
+
+def test_foreground_runs_are_journaled_and_listed(capsys, script, private_store):
+    code, out, _ = run_cli(capsys, "run", str(script('return await agent("x")')),
+                           "--backend", "simulate", "--json")
+    run_id = json.loads(out)["run_id"]
+    assert code == 0
+    assert run_id
+    code, out, _ = run_cli(capsys, "runs", "status", run_id, "--json")
+    assert json.loads(out)["status"] == "completed"
+
+
+def test_transpile_writes_python_that_runs_the_same(capsys, tmp_path):
+    out_file = tmp_path / "triage.flow.py"
+    assert run_cli(capsys, "transpile", str(EXAMPLES / "triage.js"), "-o", str(out_file))[0] == 0
+    _, js_out, _ = run_cli(capsys, "run", str(EXAMPLES / "triage.js"), "--backend", "simulate")
+    _, py_out, _ = run_cli(capsys, "run", str(out_file), "--backend", "simulate")
+    assert json.loads(js_out) == json.loads(py_out)
+
+
+def test_transpile_refuses_python_input(capsys):
+    code, _, err = run_cli(capsys, "transpile", str(EXAMPLES / "budget_loop.flow.py"))
+    assert code == 2
+    assert "transpile takes a JavaScript workflow" in err
