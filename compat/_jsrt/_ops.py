@@ -124,7 +124,9 @@ def js_pow(a: Any, b: Any) -> int | float:
         return math.nan
     if y == 0:
         return 1
-    if type(x) is int and type(y) is int and y > 0:
+    # Exact integer powers only while the result stays near double range (larger ones are
+    # Infinity in JS anyway); `10 ** 1e8` must not build a 300-million-bit integer.
+    if type(x) is int and type(y) is int and y > 0 and abs(x).bit_length() * y <= 1100:
         return _int_result(x**y)
     try:
         return num(math.pow(float(x), float(y)))

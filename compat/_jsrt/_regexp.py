@@ -12,6 +12,9 @@ import re
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from flowdsl._sandbox import check_regex
+from flowdsl.errors import FlowError
+
 from ._convert import to_number, to_string
 from ._numbers import WHITESPACE, to_integer
 from ._values import JSObjectBase, JSSyntaxError, JSTypeError, is_callable, undefined
@@ -54,6 +57,17 @@ def _translate_escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
     return pattern[i:i + 2], i + 2
 
 
+def _open_class(pattern: str, i: int) -> tuple[str, int, bool]:
+    """A ``[`` at ``i``: JS's ``[^]`` (anything) and ``[]`` (nothing) have no Python form."""
+    if pattern.startswith("[^]", i):
+        return "[\\s\\S]", i + 3, False
+    if pattern.startswith("[]", i):
+        return "(?!)", i + 2, False
+    if pattern.startswith("^", i + 1):
+        return "[^", i + 2, True
+    return "[", i + 1, True
+
+
 @lru_cache(maxsize=512)
 def translate(pattern: str, flags: str) -> re.Pattern[str]:
     """Compile a JS pattern (without slashes) with JS flags into a Python pattern."""
@@ -74,19 +88,9 @@ def translate(pattern: str, flags: str) -> re.Pattern[str]:
                 char = "\\["
             out.append(char)
         elif char == "[":
-            if pattern.startswith("[^]", i):
-                out.append("[\\s\\S]")
-                i += 3
-                continue
-            if pattern.startswith("[]", i):
-                out.append("(?!)")
-                i += 2
-                continue
-            in_class = True
-            out.append(char)
-            if pattern.startswith("^", i + 1):
-                out.append("^")
-                i += 1
+            text, i, in_class = _open_class(pattern, i)
+            out.append(text)
+            continue
         elif (char == "(" and pattern.startswith("(?<", i)
               and pattern[i + 3:i + 4] not in ("=", "!")):
             out.append("(?P<")
@@ -102,9 +106,14 @@ def translate(pattern: str, flags: str) -> re.Pattern[str]:
             out.append(char)
         i += 1
     py_flags = re.IGNORECASE if "i" in flags else 0
+    return _compile_checked("".join(out), py_flags, pattern, flags)
+
+
+def _compile_checked(source: str, py_flags: int, pattern: str, flags: str) -> re.Pattern[str]:
+    """Compile, then apply the sandbox's catastrophic-backtracking rule."""
     try:
-        return re.compile("".join(out), py_flags)
-    except re.error as exc:
+        return check_regex(re.compile(source, py_flags))
+    except (re.error, FlowError) as exc:
         raise JSSyntaxError(f"Invalid regular expression: /{pattern}/{flags}: {exc}") from None
 
 

@@ -165,11 +165,21 @@ def _substr(s: str, start: Any = undefined, length: Any = undefined, *_: Any) ->
     return s[a:a + count]
 
 
+_MAX_STRING = (1 << 29) - 24
+"""V8's longest string; past it JS throws ``RangeError: Invalid string length``."""
+
+
+def _check_length(length: float) -> None:
+    if length > _MAX_STRING:
+        raise JSRangeError("Invalid string length")
+
+
 def _pad(s: str, length: Any, fill: Any, at_start: bool) -> str:
     target = _int_arg(length)
     filler = " " if fill is undefined else to_string(fill)
     if target <= len(s) or not filler:
         return s
+    _check_length(target)
     needed = target - len(s)
     pad = (filler * (needed // len(filler) + 1))[:needed]
     return pad + s if at_start else s + pad
@@ -181,6 +191,7 @@ def _repeat(s: str, count: Any = undefined, *_: Any) -> str:
         n = 0
     if n < 0 or n == float("inf"):
         raise JSRangeError(f"Invalid count value: {to_string(count)}")
+    _check_length(len(s) * int(n))
     return s * int(n)
 
 

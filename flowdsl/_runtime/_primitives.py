@@ -116,7 +116,6 @@ def schema_validator(schema: Any) -> jsonschema.protocols.Validator:
     return _validator(text)
 
 
-@lru_cache(maxsize=1024)
 def _positional_arity(fn: Callable[..., Any]) -> int:
     """How many positional arguments ``fn`` takes (3 if it takes *args)."""
     try:
@@ -176,6 +175,9 @@ class ScriptContext:
             for p in compiled.meta.get("phases") or ()
             if isinstance(p, dict) and p.get("model") and p.get("title")
         }
+
+    def __repr__(self) -> str:
+        return "<flowdsl script context>"  # the same in every process: prompts may embed it
 
     def globals(self) -> dict[str, object]:
         return {
@@ -434,12 +436,12 @@ class ScriptContext:
         """A path (inside the calling script's project) or a name (next to it, or saved)."""
         base = Path(self.compiled.path).parent
         is_path = Path(ref).is_absolute() or "/" in ref or "\\" in ref or ref.startswith(".")
+        # Containment first: whether a file outside the project exists is not for scripts.
+        if not (base / ref).resolve().is_relative_to(project_root(base)):
+            raise UsageError(f"workflow {ref!r} is outside the project")
         for suffix in _WORKFLOW_SUFFIXES:
             candidate = base / f"{ref}{suffix}"
             if candidate.is_file():
-                root = project_root(base)
-                if not candidate.resolve().is_relative_to(root):
-                    raise UsageError(f"workflow {ref!r} is outside the project ({root})")
                 return candidate
         found = None if is_path else find_saved_workflow(ref, base)
         if found is None:
@@ -461,4 +463,4 @@ def find_saved_workflow(name: str, start: Path) -> Path | None:
     """Saved workflows (``.flowdsl/workflows``, ``.claude/workflows``)."""
     from .._store._workflows import find_workflow  # lazy: the store imports the runtime
 
-    return find_workflow(name, start)
+    return find_workflow(name, start, as_path=False)

@@ -7,6 +7,8 @@ Layout (modelled on temporal's ``worker/workflow_sandbox``)::
     _policy.py    the RestrictedPython transformer subclass: ticks, async, refusals
     _guards.py    run-time guards: the per-type attribute allow-list, item writes,
                   ``except`` classes, the safe ``str.format``
+    _limits.py    size caps on single operations no tick can interrupt (``*``, ``**``,
+                  ``<<``, ``pow``, ``math``, ``re``, ``textwrap``, ``statistics``)
     _modules.py   the import allow-list and its module proxies
     _builtins.py  the builtins allow-list and script_globals(), the only code that
                   builds a script's globals
@@ -42,15 +44,47 @@ Approaches considered and rejected:
   script, and audit hooks are process-wide and cannot be removed; neither stops
   attribute walks to frames or globals.
 
-What the sandbox does not do: it cannot interrupt a single long C-level operation
-(``10 ** 10 ** 8``, ``math.factorial(10 ** 7)``, a catastrophic regular expression) and
-it does not cap memory (``"x" * 10 ** 10``). Loops, comprehensions, recursion, large
-``range`` objects and the unbounded ``itertools`` iterators all tick the run's deadline.
+Resource limits. Loops, comprehensions, function entry (so recursion), ``range`` above
+ten million items, ``iter(f, sentinel)``, the unbounded ``itertools`` iterators and
+``json.dumps(..., indent=...)`` tick the run's deadline. Single operations that run in
+C or in pure-Python stdlib loops, where no tick reaches, are refused *before* they
+start when their operands say they would be huge (``_limits.py``): ``*`` / ``**`` /
+``<<`` (and ``pow()``, ``math.factorial`` / ``comb`` / ``perm`` / ``prod`` / ``lcm``)
+producing an int above 100,000 bits or a sequence above ten million items;
+``re`` patterns that repeat an ambiguous group (``(a+)+``, ``(a|aa)*``);
+``textwrap`` / ``statistics`` inputs, ``str.format`` templates and ``itertools.tee``
+copies above their caps (``Counter.elements`` is not offered at all).
+
+Known limits, by design (documented, not fixed):
+
+- **Memory is not capped.** One operation builds at most ten million items, but
+  ``"".join``, ``str.replace``, padding (``s.center(10 ** 9)``) and format widths
+  (``f"{x:>1000000000}"``) can still allocate gigabytes, and so can a loop until its
+  deadline. Run untrusted workflows in a worker process with an address-space limit.
+- **C-level work composed from small pieces is not interruptible.** Each call is
+  capped, but ``list(map(sum, [range(10 ** 7)] * 1000))`` or ``sorted()`` /
+  ``max()`` over ten million huge ints run in C for seconds to minutes, past the
+  deadline and deaf to ``stop``; the same for regular expressions the heuristic
+  misses (``(aa?)*``, polynomial shapes like ``a*a*a*b`` on a long input), and for
+  transpiled JavaScript (``compat`` helpers are not guarded here). Only a process
+  boundary with a hard kill stops those (``flowdsl runs stop`` escalates to SIGKILL).
+- **Determinism.** ``hash()`` and ``id()`` are refused, but the iteration order of a
+  ``set`` of strings follows ``PYTHONHASHSEED`` (random per process unless set; the
+  store's background workers fix it to 0, foreground runs do not), and
+  the default ``repr`` of functions, generators and iterators (``str(agent)``,
+  ``f"{gen}"``) shows a memory address. A prompt built from either differs between
+  processes, so a resumed run re-runs (and re-pays for) that call. Sort sets before
+  use; never format functions or iterators into prompts.
+- **Script code can outlive its run** in one case: a suspended generator's
+  ``finally`` runs when it is garbage-collected, possibly after the run ended; its
+  loops tick with the old run's tick (the runtime must make that tick raise once the
+  run is over).
 """
 
 from __future__ import annotations
 
 from ._builtins import script_globals as script_globals
 from ._compile import compile_python as compile_python
+from ._limits import check_regex as check_regex
 
-__all__ = ("compile_python", "script_globals")
+__all__ = ("check_regex", "compile_python", "script_globals")

@@ -6,7 +6,8 @@ The builtins are an allow-list. A name that is not here does not exist for a scr
 
 Ticks: loops and comprehensions in script code call ``_tick_`` themselves; the few
 builtins that can produce unbounded work *in C*, where no script code runs, are
-wrapped to tick too: ``range`` above ten million items and ``iter(f, sentinel)``.
+wrapped to tick too: ``range`` above ten million items and ``iter(f, sentinel)``;
+``pow`` is the size-guarded one of ``_limits``, which the ``**`` rewrite also calls.
 """
 
 from __future__ import annotations
@@ -35,13 +36,14 @@ from ._guards import (
     guarded_write,
     violation,
 )
+from ._limits import OPERATOR_GUARDS, guarded_pow
 from ._modules import Importer, ticking
 
 __all__ = ["BIG_RANGE", "SAFE_BUILTINS", "BigRange", "script_globals"]
 
 _PLAIN = """abs aiter all anext any ascii bin bool callable chr dict divmod enumerate
     filter float format frozenset hex int isinstance len list map max min next oct ord
-    pow repr reversed round set slice sorted str sum tuple zip"""
+    repr reversed round set slice sorted str sum tuple zip"""
 
 _EXCEPTIONS = """ArithmeticError AssertionError AttributeError Exception IndexError KeyError
     LookupError NotImplementedError OverflowError RecursionError RuntimeError
@@ -79,6 +81,7 @@ SAFE_BUILTINS: Mapping[str, object] = {
     "SchemaError": SchemaError,
     "getattr": _getattr,
     "hasattr": guarded_hasattr,
+    "pow": guarded_pow,
 }
 """Builtins that need no per-run state; ``script_globals`` adds the per-run ones."""
 
@@ -166,6 +169,8 @@ def _per_run_builtins(dsl: Mapping[str, object], tick: Tick) -> dict[str, object
         """``print`` writes a narrator line through ``log`` (there is no stdout)."""
         if file is not None:
             raise violation("print(file=...) is not available in workflows: there are no files")
+        if sep is not None and not isinstance(sep, str):
+            raise TypeError(f"sep must be None or a string, not {type(sep).__name__}")
         if callable(log):
             log((" " if sep is None else sep).join(map(str, values)))
 
@@ -215,6 +220,7 @@ def script_globals(dsl: Mapping[str, object], tick: Callable[[], None]) -> dict[
         "_write_": guarded_write,
         "_exc_": guarded_exc,
         "_tick_": tick,
+        **OPERATOR_GUARDS,
     }
     namespace.update(dsl)
     return namespace

@@ -40,6 +40,7 @@ from ..errors import (
 __all__ = [
     "ATTRIBUTES",
     "CLASS_ATTRIBUTES",
+    "MAX_FORMAT_FIELDS",
     "ModuleProxy",
     "allow_attributes",
     "guarded_exc",
@@ -105,9 +106,9 @@ ATTRIBUTES: dict[type, frozenset[str]] = {
     type({}.values()): frozenset(),
     re.Pattern: _methods(re.Pattern, _PATTERN),
     re.Match: _methods(re.Match, _MATCH),
-    collections.Counter: _methods(
-        collections.Counter, _DICT + " elements most_common subtract total"
-    ),
+    # Not `elements`: `Counter(a=10**9).elements()` is a billion items produced in C,
+    # where no tick reaches (write `[k for k, n in c.items() for _ in range(n)]`).
+    collections.Counter: _methods(collections.Counter, _DICT + " most_common subtract total"),
     collections.defaultdict: _methods(collections.defaultdict, _DICT),
     collections.OrderedDict: _methods(collections.OrderedDict, _DICT + " move_to_end"),
     collections.deque: _methods(collections.deque, _DEQUE),
@@ -312,17 +313,31 @@ def _split_field(field_name: str) -> tuple[int | str, list[tuple[bool, Any]]]:
 _FORMATTER = _SafeFormatter()
 
 
+MAX_FORMAT_FIELDS = 10_000
+"""Replacement fields a ``str.format`` template may hold: the formatter is pure Python,
+so its loop over the fields is out of the tick's reach (about 2 us a field)."""
+
+
+def _check_template(template: object, method: str) -> None:
+    if type(template) is not str:
+        raise TypeError(f"{method}() needs a str template")
+    fields = template.count("{")
+    if fields > MAX_FORMAT_FIELDS:
+        raise violation(
+            f"`str.{method}` template is too big for a workflow ({fields:,} fields; the "
+            f'limit is {MAX_FORMAT_FIELDS:,}): join the parts with `"".join(...)`'
+        )
+
+
 def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
     """``template.format(*args, **kwargs)`` with guarded field access."""
-    if type(template) is not str:
-        raise TypeError("format() needs a str template")
+    _check_template(template, "format")
     return _FORMATTER.vformat(template, args, kwargs)
 
 
 def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
     """``template.format_map(mapping)`` with guarded field access."""
-    if type(template) is not str:
-        raise TypeError("format_map() needs a str template")
+    _check_template(template, "format_map")
     return _FORMATTER.vformat(template, (), mapping)
 
 

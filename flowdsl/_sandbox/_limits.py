@@ -12,16 +12,22 @@ such an operation *before* it starts, from the size of its operands, with a
   the compiler): an int result may have at most :data:`MAX_INT_BITS` bits, a repeated
   sequence at most :data:`MAX_ITEMS` items;
 - ``pow()``, ``math.factorial`` / ``comb`` / ``perm`` / ``prod`` / ``lcm``: the same int cap;
-- ``re``: patterns with a nested unbounded quantifier (``(a+)+``, ``(\\w*\\s?)*``), the
-  shape behind nearly all catastrophic backtracking, are refused with a hint to use a
-  possessive quantifier or an atomic group (Python 3.11+); a heuristic, not a proof;
+- ``re`` (every function, so every ``Pattern`` a script holds): a pattern that
+  repeats, without bound, something it can match in several ways (a nested
+  unbounded quantifier, ``(a+)+`` / ``(\\w*\\s?)*``, or an alternation with an empty
+  or duplicated branch inside one, ``(a|a)*`` / ``(a|aa)*``), the shapes behind
+  nearly all catastrophic backtracking, is refused with a hint to use a possessive
+  quantifier or an atomic group (Python 3.11+). A heuristic, not a proof: it misses
+  ``(aa?)*`` and polynomial shapes like ``a*a*a*b``; it refuses a few safe patterns
+  such as ``(\\w+,)*`` (``(\\w++,)*`` is accepted and means the same);
 - ``textwrap`` and ``statistics`` inputs are capped (:data:`MAX_TEXT`, :data:`MAX_DATA`),
   ``str.format`` templates at :data:`MAX_FORMAT_FIELDS` fields, and ``json.dumps`` with
   ``indent`` (a pure-Python encoder) ticks per chunk.
 
 Each cap sits far above what an orchestration script needs and bounds the operation
-to well under a second on a slow machine. The guards are plain functions: the fast
-path of ``guarded_mul`` is two ``isinstance`` checks.
+to well under a second on a slow machine. The guards are plain functions; the fast
+path of ``guarded_mul`` (int by int, float by anything) costs about 150 ns against
+20 ns native, which scripts that orchestrate agents never notice.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from typing import Any
 
 from .._frontends import Tick
 from ..errors import SandboxViolation
-from ._guards import violation
+from ._guards import MAX_FORMAT_FIELDS, violation
 
 __all__ = [
     "MAX_DATA",
@@ -75,17 +81,13 @@ MAX_TEXT = 100_000
 MAX_DATA = 100_000
 """Data points ``statistics`` functions accept (their loops are pure Python)."""
 
-MAX_FORMAT_FIELDS = 10_000
-"""Replacement fields a ``str.format`` template may hold (the formatter is pure Python)."""
-
 _HINT = "workflows orchestrate agents: ask an agent for heavy computation"
 _SEQUENCES = (str, bytes, list, tuple, deque)
 
 
 def _too_big(what: str, size: int, limit: int, unit: str) -> SandboxViolation:
     return violation(
-        f"{what} would produce about {size:,} {unit}, above the workflow limit of "
-        f"{limit:,}: {_HINT}"
+        f"{what} is too big for a workflow ({size:,} {unit}; the limit is {limit:,}): {_HINT}"
     )
 
 
@@ -111,6 +113,12 @@ def _check_mul(left: Any, right: Any) -> None:
 
 def guarded_mul(left: Any, right: Any, /) -> Any:
     """``left * right``, refused when the result would be huge."""
+    # Fast paths first (about 150 ns against 20 ns native; scripts are not numeric).
+    if type(left) is int and type(right) is int:
+        if left.bit_length() + right.bit_length() <= MAX_INT_BITS:
+            return left * right
+    elif type(left) is float:
+        return left * right
     _check_mul(left, right)
     return left * right
 
@@ -136,7 +144,7 @@ def _check_pow(base: Any, exponent: Any, modulus: Any = None) -> None:
     if not (isinstance(base, int) and isinstance(exponent, int)):
         return
     if modulus is None:
-        _check_bits("`**`", _pow_bits(base, exponent))
+        _check_bits("`**` (or `pow()`)", _pow_bits(base, exponent))
     elif isinstance(modulus, int):
         # One squaring and one reduction per exponent bit, each quadratic in the
         # modulus' 30-bit digits.
@@ -148,6 +156,8 @@ def _check_pow(base: Any, exponent: Any, modulus: Any = None) -> None:
 
 def guarded_pow(base: Any, exponent: Any, modulus: Any = None, /) -> Any:
     """``base ** exponent`` and ``pow()``, refused when the result or the work is huge."""
+    if modulus is None and (type(base) is float or type(exponent) is float):
+        return base**exponent
     _check_pow(base, exponent, modulus)
     if modulus is None:
         return base**exponent
@@ -178,8 +188,13 @@ def safe_constant_operation(op: str, left: object, right: object) -> bool:
     """Whether ``left op right`` on two constants may stay native (the compiler folds it)."""
     if not isinstance(left, int | float | str | bytes) or not isinstance(right, int | float):
         return False
+    checks: dict[str, Callable[[Any, Any], None]] = {
+        "*": _check_mul,
+        "**": _check_pow,
+        "<<": _check_lshift,
+    }
     try:
-        {"*": _check_mul, "**": _check_pow, "<<": _check_lshift}[op](left, right)
+        checks[op](left, right)
     except (SandboxViolation, TypeError, ValueError, ArithmeticError):
         return False
     return True
@@ -195,8 +210,9 @@ def _factorial(n: int, /) -> int:
 
 
 def _comb(n: int, k: int, /) -> int:
-    if isinstance(n, int) and n > 0:
-        _check_bits("`math.comb`", n)
+    if isinstance(n, int) and isinstance(k, int) and n > 2:
+        # comb(n, k) < n ** min(k, n - k)
+        _check_bits("`math.comb`", min(max(k, 0), max(n - k, 0)) * math.log2(n))
     return math.comb(n, k)
 
 
@@ -244,41 +260,54 @@ except ImportError:  # pragma: no cover - Python < 3.11 or a moved module
     _sre = None
 
 _NESTED_HINT = (
-    "a quantifier inside a repeated group (like `(a+)+` or `(\\w+\\s?)*`) can take "
-    "exponential time: make the inner one possessive (`a++`) or the group atomic "
-    "(`(?>...)`), or split the text first"
+    "a repeated group whose parts can match the same text in several ways (like "
+    "`(a+)+`, `(\\w+\\s?)*` or `(a|aa)*`) can take exponential time: make the inner "
+    "quantifier possessive (`a++`) or the group atomic (`(?>...)`), or split the text first"
 )
 
 
-def _repeats(parsed: Any, inside_unbounded: bool) -> bool:
-    """Whether ``parsed`` holds an unbounded repeat nested in another repeat."""
+def _ambiguous(parsed: Any, inside_unbounded: bool) -> bool:
+    """Whether ``parsed`` repeats, without bound, something matchable in several ways.
+
+    Two shapes (the "star height" heuristic, plus alternations): an unbounded repeat
+    nested in another one, and, inside an unbounded repeat, an alternation with an
+    empty or a duplicated branch (the parser factors `(a|aa)` into `a(?:|a)`).
+    """
     for op, value in parsed:
         name = str(op)
         if name in ("MAX_REPEAT", "MIN_REPEAT"):
             _, high, body = value
             unbounded = high == _sre.MAXREPEAT or high > 1000
-            if inside_unbounded and unbounded:
-                return True
-            if _repeats(body, inside_unbounded or unbounded):
+            if (inside_unbounded and unbounded) or _ambiguous(body, inside_unbounded or unbounded):
                 return True
         elif name == "SUBPATTERN":
-            if _repeats(value[3], inside_unbounded):
+            if _ambiguous(value[3], inside_unbounded):
                 return True
         elif name == "BRANCH":
-            if any(_repeats(branch, inside_unbounded) for branch in value[1]):
+            branches = [list(branch) for branch in value[1]]
+            if inside_unbounded and _overlapping(branches):
+                return True
+            if any(_ambiguous(branch, inside_unbounded) for branch in branches):
                 return True
         elif name in ("ASSERT", "ASSERT_NOT"):
-            if _repeats(value[1], inside_unbounded):
+            if _ambiguous(value[1], inside_unbounded):
                 return True
         # ATOMIC_GROUP and POSSESSIVE_REPEAT never backtrack into their body.
     return False
+
+
+def _overlapping(branches: list[list[Any]]) -> bool:
+    if any(not branch for branch in branches):
+        return True
+    shapes = [repr(branch) for branch in branches]
+    return len(set(shapes)) < len(shapes)
 
 
 @functools.lru_cache(maxsize=512)
 def _nested_quantifier(pattern: str | bytes, flags: int) -> bool:
     if _sre is None:  # pragma: no cover
         return False
-    return _repeats(_sre.parse(pattern, flags), False)
+    return _ambiguous(_sre.parse(pattern, flags), False)
 
 
 def check_regex(compiled: re.Pattern[Any]) -> re.Pattern[Any]:
@@ -345,7 +374,7 @@ def re_members(members: Mapping[str, object]) -> dict[str, object]:
 
 def _check_text(function: str, text: object, limit: int = MAX_TEXT) -> None:
     if isinstance(text, str) and len(text) > limit:
-        raise _too_big(f"`textwrap.{function}`", len(text), limit, "characters of input")
+        raise _too_big(f"`textwrap.{function}`", len(text), limit, "characters")
 
 
 def _textwrap(function: str) -> Callable[..., Any]:
@@ -370,9 +399,12 @@ def textwrap_members(members: Mapping[str, object]) -> dict[str, object]:
 def _bounded_data(function: str, data: Any) -> Any:
     if data is None or isinstance(data, int | float):
         return data
-    items = data if isinstance(data, list | tuple | str) else list(itertools.islice(data, MAX_DATA + 1))
+    if isinstance(data, list | tuple | str):
+        items = data
+    else:
+        items = list(itertools.islice(data, MAX_DATA + 1))
     if len(items) > MAX_DATA:
-        raise _too_big(f"`statistics.{function}`", len(items), MAX_DATA, "data points (or more)")
+        raise _too_big(f"`statistics.{function}`", len(items), MAX_DATA, "data points")
     return items
 
 

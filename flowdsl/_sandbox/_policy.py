@@ -9,6 +9,11 @@ What it changes relative to :class:`RestrictingNodeTransformer`:
 - inserts a ``_tick_()`` call at the top of every loop body, every function body
   (recursion is a loop too) and as the first condition of every comprehension
   clause, so the run's deadline and stop request reach CPU-bound script code;
+- rewrites ``a * b``, ``a ** b``, ``a << b`` and their augmented forms to the size
+  guards of ``_limits`` (``_mul_``, ``_imul_``, ``_pow_``, ``_lshift_``), so one
+  operation cannot build a huge int or sequence where no tick reaches; operations on
+  two small constants stay native (the compiler folds them). ``c[k] *= v`` goes
+  through hidden temporaries so the container and key are still evaluated once;
 - keeps item reads, iteration, unpacking and ``*args`` calls native: every object a
   script can reach is a plain value or an allow-listed callable, so only attribute
   reads (``_getattr_``), item writes (``_write_``) and ``except`` classes (``_exc_``)
@@ -35,6 +40,7 @@ from typing import Literal, TypeVar
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
 from ..errors import SandboxViolation
+from ._limits import safe_constant_operation
 from ._modules import check_import
 
 __all__ = ["UNAVAILABLE_NAMES", "FlowPolicy", "Violation"]
@@ -232,8 +238,32 @@ class FlowPolicy(RestrictingNodeTransformer):
     def visit_Assign(self, node: ast.Assign) -> ast.AST:
         return self.node_contents_visit(node)
 
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
-        return self.node_contents_visit(node)
+    # -- operators that can build huge values in one C call --------------------------
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = self.node_contents_visit(node)
+        guard = _OPERATOR_GUARDS.get(type(node.op))
+        if guard is None or _small_constants(node):
+            return node
+        return _located(_call(guard[0], node.left, node.right), node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST | list[ast.stmt]:
+        node = self.node_contents_visit(node)
+        guard = _OPERATOR_GUARDS.get(type(node.op))
+        if guard is None:
+            return node  # `d[k] += 1` stays native: container and key evaluated once
+        target = node.target
+        if isinstance(target, ast.Name):
+            load = ast.Name(target.id, ast.Load())
+            return _located(ast.Assign([target], _call(guard[1], load, node.value)), node)
+        if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
+            return _guarded_item_update(node, target, guard[1])
+        self.error(
+            node,
+            "this augmented assignment is not available in workflows: "
+            "write it out, e.g. `xs[a:b] = xs[a:b] * n`",
+        )
+        return node
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         # The annotation is never evaluated in a function body: drop it.
@@ -413,6 +443,42 @@ class FlowPolicy(RestrictingNodeTransformer):
                 "itself returns its result with `return`",
             )
         return self.node_contents_visit(node)
+
+
+_OPERATOR_GUARDS: dict[type[ast.operator], tuple[str, str]] = {
+    ast.Mult: ("_mul_", "_imul_"),
+    ast.Pow: ("_pow_", "_pow_"),
+    ast.LShift: ("_lshift_", "_lshift_"),
+}
+"""Operators whose result size is checked at run time: (binary guard, in-place guard)."""
+
+_OPERATOR_SYMBOLS: dict[type[ast.operator], str] = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
+
+
+def _small_constants(node: ast.BinOp) -> bool:
+    """``60 * 60``, ``2 ** 10``, ``"-" * 40``: constants the compiler folds, kept native."""
+    left, right = node.left, node.right
+    if not (isinstance(left, ast.Constant) and isinstance(right, ast.Constant)):
+        return False
+    return safe_constant_operation(_OPERATOR_SYMBOLS[type(node.op)], left.value, right.value)
+
+
+def _guarded_item_update(node: ast.AugAssign, target: ast.Subscript, guard: str) -> list[ast.stmt]:
+    """``c[k] *= v`` -> ``_aug_c_, _aug_k_ = c, k; _aug_c_[_aug_k_] = guard(_aug_c_[_aug_k_], v)``.
+
+    The temporaries keep Python's order and evaluate the container and key once;
+    ``target.value`` already went through ``_write_``.
+    """
+    names = ast.Tuple(
+        [ast.Name("_aug_c_", ast.Store()), ast.Name("_aug_k_", ast.Store())], ast.Store()
+    )
+    bind = ast.Assign([names], ast.Tuple([target.value, target.slice], ast.Load()))
+
+    def item(ctx: ast.expr_context) -> ast.Subscript:
+        return ast.Subscript(ast.Name("_aug_c_", ast.Load()), ast.Name("_aug_k_", ast.Load()), ctx)
+
+    update = ast.Assign([item(ast.Store())], _call(guard, item(ast.Load()), node.value))
+    return [_located(bind, node), _located(update, node)]
 
 
 def _strip_annotations(args: ast.arguments) -> None:

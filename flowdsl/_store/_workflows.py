@@ -71,9 +71,14 @@ def _store_dirs(start: Path, store_dir: Path | None) -> list[Path]:
 
 def find_workflow(
     name: str, start_dir: Path, *, store_dir: str | os.PathLike[str] | None = None,
+    as_path: bool = True,
 ) -> Path | None:
-    """The file a workflow name or path refers to, or None (see the module docstring)."""
-    for candidate in (Path(name), start_dir / name):
+    """The file a workflow name or path refers to, or None (see the module docstring).
+
+    ``as_path=False`` skips reading ``name`` as a path (``workflow()`` in a script resolves
+    paths itself, inside the script's project).
+    """
+    for candidate in (Path(name), start_dir / name) if as_path else ():
         if candidate.is_file():
             return candidate
     if not _NAME_RE.match(name):

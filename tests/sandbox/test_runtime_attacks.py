@@ -1,8 +1,10 @@
 """Red-team attacks through the real runtime: ``flowdsl.run`` on ``.flow.py`` files.
 
 The table tests run snippets against stubs; these check the same walls end to end,
-with the runtime's own tick, Halt and deadline. Known holes outside the sandbox are
-``xfail(strict=True)``: they start passing (and so fail the suite) once fixed.
+with the runtime's own tick, Halt and deadline. Holes found in the runtime (halts in
+fan-outs, workflow paths, script code outliving its run, recursion headroom around
+agent(), schema regexes, unencodable results) were fixed there; their tests stay
+here as regressions.
 """
 
 from __future__ import annotations
@@ -197,3 +199,34 @@ def test_agent_schema_patterns_are_checked_like_script_regexes(tmp_path: Path) -
 def test_an_unencodable_result_fails_the_run(tmp_path: Path, body: str) -> None:
     result = _run(tmp_path, body, timeout=5)
     assert result.status == "failed"
+
+
+def test_workflow_errors_do_not_reveal_which_outside_files_exist(tmp_path: Path) -> None:
+    existing = tmp_path / "outside.flow.py"
+    existing.write_text(HEADER + "return 1\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    body = (
+        "out = []\nfor ref in args:\n    try:\n        await workflow(ref)\n"
+        "    except Exception as e:\n        out.append(str(e).replace(ref, 'REF'))\nreturn out"
+    )
+    refs = [str(existing), str(tmp_path / "missing.flow.py")]
+    result = _run(project, body, timeout=5, args=refs)
+    assert result.status == "completed"
+    assert result.value[0] == result.value[1]
+
+
+def test_workflow_names_do_not_resolve_against_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "cwdonly.flow.py").write_text(HEADER + "return 'ran'\n", encoding="utf-8")
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(elsewhere)
+    body = (
+        "try:\n    return await workflow('cwdonly.flow.py')\n"
+        "except Exception as e:\n    return 'refused'"
+    )
+    assert _run(project, body, timeout=5).value == "refused"
