@@ -44,7 +44,8 @@ def run_js(js: Callable[..., Path]) -> Callable[..., flowdsl.RunResult]:
 
     return run
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
+# resolve(): oracle.mjs only runs its main when argv[1] is its real path (no symlinks)
+SHARED = (Path(__file__).resolve().parents[3] / "shared").resolve()
 ORACLE = SHARED / "js-oracle" / "oracle.mjs"
 CORPUS = SHARED / "js-corpus"
 NODE = shutil.which("node")
