@@ -18,40 +18,11 @@ from .._store._exec import limits_from
 from .._types import RunResult
 from ..errors import UsageError
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._argtypes import non_negative_int, positive_int, seconds
 from ._runs import run_options
 from ._view import format_summary, format_value, make_view
 
 __all__ = ["load_args", "register", "resolve_script"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text}")
-    return value
 
 
 def register(sub: Any) -> None:
@@ -63,15 +34,15 @@ def register(sub: Any) -> None:
                      help="simulate, openai, anthropic, claude, codex, or module:factory")
     run.add_argument("--model", help="default model when neither the call nor its phase names one")
     run.add_argument("--base-url", help="API base URL for the openai/anthropic backends")
-    run.add_argument("--concurrency", type=_positive_int,
+    run.add_argument("--concurrency", type=positive_int,
                      help="agents running at once (default: config, else 16)")
-    run.add_argument("--max-agents", type=_non_negative_int, default=1000,
+    run.add_argument("--max-agents", type=non_negative_int, default=1000,
                      help="agent cap (default 1000)")
-    run.add_argument("--budget", type=_non_negative_int, metavar="TOKENS",
+    run.add_argument("--budget", type=non_negative_int, metavar="TOKENS",
                      help="hard cap on real input+output tokens")
-    run.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+    run.add_argument("--timeout", type=seconds, metavar="SECONDS",
                      help="per-agent timeout (default: config, else 600)")
-    run.add_argument("--run-timeout", type=_seconds, metavar="SECONDS",
+    run.add_argument("--run-timeout", type=seconds, metavar="SECONDS",
                      help="wall-clock limit of the whole run")
     run.add_argument("--dry-run", action="store_true",
                      help="run on the simulate backend: agent count and projected tokens")

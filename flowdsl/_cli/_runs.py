@@ -22,6 +22,7 @@ from .._store._db import DB_NAME, EventRow
 from .._store._workflows import list_workflows, save_workflow, suffix_of
 from .._types import JSONValue
 from ..errors import RunNotFound, StoreError, UsageError
+from ._argtypes import seconds
 
 __all__ = [
     "background_run",
@@ -48,16 +49,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text}")
-    return value
-
-
 def register(subparsers: Any) -> None:
     """Add ``runs``, ``save`` and ``workflows`` to the ``flowdsl`` parser."""
     runs = subparsers.add_parser("runs", help="list and manage durable runs")
@@ -80,12 +71,12 @@ def register(subparsers: Any) -> None:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
     p = leaf("result", cmd_result, "a finished run's result")
     p.add_argument("--wait", action="store_true", help="wait for the run to finish")
-    p.add_argument("--timeout", type=_seconds, default=None, help="with --wait: give up after S")
+    p.add_argument("--timeout", type=seconds, default=None, help="with --wait: give up after S")
     p = leaf("stop", cmd_stop, "cancel a run's in-flight agents and end it (status stopped)")
-    p.add_argument("--timeout", type=_seconds, default=10.0,
+    p.add_argument("--timeout", type=seconds, default=10.0,
                    help="seconds to wait for the worker before signalling it (default 10)")
     p = leaf("pause", cmd_pause, "dispatch no new agents; in-flight ones finish")
-    p.add_argument("--timeout", type=_seconds, default=10.0,
+    p.add_argument("--timeout", type=seconds, default=10.0,
                    help="seconds to wait for the worker to acknowledge (default 10)")
     p = leaf("resume", cmd_resume, "continue a paused, stopped, failed or interrupted run")
     p.add_argument("--script", metavar="FILE",
