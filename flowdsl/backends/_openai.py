@@ -121,12 +121,10 @@ class OpenAIBackend(APIBackend):
 
 def _config_error() -> BackendConfigError:
     return BackendConfigError(
-        "the openai backend is not configured. Set one of:\n"
-        "  - OPENAI_API_KEY (for api.openai.com), or\n"
-        "  - a base URL for an OpenAI-compatible server: --base-url URL, base_url in "
-        "[tool.flowdsl] (pyproject.toml / flowdsl.toml), FLOWDSL_OPENAI_BASE_URL or "
-        "OPENAI_BASE_URL\n"
-        "and a model: --model NAME, model in [tool.flowdsl], or opts.model per agent."
+        "the openai backend is not configured: set OPENAI_API_KEY (for api.openai.com) or "
+        "a base URL for an OpenAI-compatible server (--base-url URL, base_url in "
+        "[tool.flowdsl], FLOWDSL_OPENAI_BASE_URL or OPENAI_BASE_URL), and a model "
+        "(--model NAME, model in [tool.flowdsl], or opts.model per agent)"
     )
 
 
