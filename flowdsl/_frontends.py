@@ -99,8 +99,24 @@ def frontend_for(path: str) -> Callable[[str, str], CompiledWorkflow]:
 
 
 def compile_source(source: str, path: str) -> CompiledWorkflow:
-    """Compile ``source`` with the frontend that ``path``'s suffix selects."""
-    return frontend_for(path)(source, path)
+    """Compile ``source`` with the frontend that ``path``'s suffix selects.
+
+    A compile of the same text at the same path is served from the on-disk cache.
+    """
+    return _compile_cached(frontend_for(path), source, path)
+
+
+def _compile_cached(
+    compile_fn: Callable[[str, str], CompiledWorkflow], source: str, path: str
+) -> CompiledWorkflow:
+    from . import _compile_cache
+
+    cached = _compile_cache.load(source, path)
+    if cached is not None:
+        return cached
+    compiled = compile_fn(source, path)
+    _compile_cache.save(compiled)
+    return compiled
 
 
 def compile_file(path: str | Path) -> CompiledWorkflow:
@@ -117,4 +133,4 @@ def compile_file(path: str | Path) -> CompiledWorkflow:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"{text_path}: cannot read workflow ({reason})") from None
-    return compile_fn(source, text_path)
+    return _compile_cached(compile_fn, source, text_path)

@@ -21,3 +21,11 @@ def script(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_compile_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or fill the user's compile cache (~/.cache/flowdsl)."""
+    import os
+
+    os.environ["FLOWDSL_CACHE_DIR"] = str(tmp_path_factory.mktemp("compile-cache"))
