@@ -51,8 +51,7 @@ def make_dsl(agent: Any, parallel: Any, pipeline: Any, phase: Any, log: Any, arg
     """The JS globals built on the core's Python-flavoured ones."""
 
     def js_agent(prompt: Any = undefined, opts: Any = undefined, *_: Any) -> JSPromise:
-        pending = agent(to_string(prompt), **_agent_options(opts))
-        return JSPromise.spawn(_awaited, pending)
+        return JSPromise.agent_call(agent(to_string(prompt), **_agent_options(opts)))
 
     def js_parallel(tasks: Any = undefined, *_: Any) -> JSPromise:
         return JSPromise.spawn(_awaited, parallel(to_list(tasks)))

@@ -51,6 +51,21 @@ class JSPromise(JSObjectBase):
         return promise
 
     @classmethod
+    def agent_call(cls, call: Coroutine[Any, Any, Any]) -> JSPromise:
+        """An ``agent()`` call, queued at once for the run's agent workers (its value is
+        plain JSON, never a thenable, so nothing is adopted)."""
+        promise = cls()
+        try:
+            from flowdsl._runtime import current_run
+
+            run = current_run()
+        except (ImportError, LookupError):
+            promise._coro = call
+            return promise
+        promise._task = run.submit(call)
+        return promise
+
+    @classmethod
     def resolved(cls, value: Any) -> JSPromise:
         if isinstance(value, JSPromise):
             return value

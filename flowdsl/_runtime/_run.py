@@ -12,7 +12,8 @@ import contextvars
 import math
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -55,24 +56,42 @@ class Halt(BaseException):
 class Task(Generic[T]):
     """A coroutine started at once in the run's task group (a JS promise's engine)."""
 
-    __slots__ = ("_done", "_error", "_value")
+    __slots__ = ("_error", "_event", "_finished", "_value")
 
     def __init__(self) -> None:
-        self._done = anyio.Event()
+        self._finished = False
+        self._event: anyio.Event | None = None  # made only if someone waits before the end
         self._value: Any = None
         self._error: BaseException | None = None
 
     @property
     def done(self) -> bool:
-        return self._done.is_set()
+        return self._finished
+
+    def _finish(self, value: Any, error: BaseException | None) -> None:
+        self._value, self._error, self._finished = value, error, True
+        if self._event is not None:
+            self._event.set()
 
     async def wait(self) -> T:
         """The task's value, or raise its exception."""
-        await self._done.wait()
+        if not self._finished:
+            if self._event is None:
+                self._event = anyio.Event()
+            await self._event.wait()
         if self._error is not None:
             raise self._error
         result: T = self._value
         return result
+
+
+async def _settle(task: Task[Any], awaitable: Awaitable[Any]) -> None:
+    try:
+        value = await awaitable
+    except (Exception, Halt) as exc:
+        task._finish(None, exc)
+    else:
+        task._finish(value, None)
 
 
 class Run:
@@ -117,6 +136,8 @@ class Run:
         self._task_group: anyio.abc.TaskGroup | None = None
         self._scope: anyio.CancelScope | None = None
         self._token: anyio.lowlevel.EventLoopToken | None = None
+        self._queue: deque[tuple[Coroutine[Any, Any, Any], Task[Any]]] = deque()
+        self._workers = 0
 
     # -- what the sandbox and the primitives call -------------------------------------
 
@@ -133,19 +154,32 @@ class Run:
         if self._task_group is None:
             raise RuntimeError("the run is not executing")
         task: Task[T] = Task()
-
-        async def body() -> None:
-            try:
-                task._value = await fn(*args)
-            except Exception as exc:
-                task._error = exc
-            except Halt as halt:
-                task._error = halt
-            finally:
-                task._done.set()
-
-        self._task_group.start_soon(body)
+        self._task_group.start_soon(_settle, task, fn(*args))
         return task
+
+    def submit(self, call: Coroutine[Any, Any, T]) -> Task[T]:
+        """Queue an agent call (an ``agent()`` coroutine) for the run's agent workers.
+
+        Like :meth:`spawn` for a JS promise, but a fan-out of thousands of calls does not
+        become thousands of tasks queued on the limiter: at most ``concurrency`` workers
+        take calls in FIFO order (only that many agents can run at once anyway).
+        """
+        if self._task_group is None:
+            raise RuntimeError("the run is not executing")
+        task: Task[T] = Task()
+        self._queue.append((call, task))
+        if self._workers < self.limits.concurrency:
+            self._workers += 1
+            self._task_group.start_soon(self._agent_worker)
+        return task
+
+    async def _agent_worker(self) -> None:
+        try:
+            while self._queue:
+                call, task = self._queue.popleft()
+                await _settle(task, call)
+        finally:
+            self._workers -= 1
 
     def emit(self, event: RunEvent) -> None:
         for observer in self.observers:
@@ -237,6 +271,8 @@ class Run:
             # Script code must not outlive its run (a suspended generator's ``finally``
             # runs when it is collected): every later tick ends it at once.
             self._halt = Halt(None)
+            while self._queue:  # calls no worker reached before the run ended
+                self._queue.popleft()[0].close()
             _CURRENT.reset(token)
         result = RunResult(
             status=status,
