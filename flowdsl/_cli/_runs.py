@@ -73,8 +73,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--wait", action="store_true", help="wait for the run to finish")
     p.add_argument("--timeout", type=seconds, default=None, help="with --wait: give up after S")
     p = leaf("stop", cmd_stop, "cancel a run's in-flight agents and end it (status stopped)")
-    p.add_argument("--timeout", type=seconds, default=10.0,
-                   help="seconds to wait for the worker before signalling it (default 10)")
+    p.add_argument("--timeout", type=seconds, default=2.0,
+                   help="seconds to wait for the worker before sending it SIGTERM, which it "
+                        "also obeys mid-computation (default 2)")
     p = leaf("pause", cmd_pause, "dispatch no new agents; in-flight ones finish")
     p.add_argument("--timeout", type=seconds, default=10.0,
                    help="seconds to wait for the worker to acknowledge (default 10)")

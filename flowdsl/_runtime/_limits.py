@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-__all__ = ["DEFAULT_LIMITS", "Limits"]
+__all__ = ["Limits"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -35,10 +35,3 @@ class Limits:
             raise UsageError(f"agent timeout must be > 0 seconds (got {self.agent_timeout})")
         if self.run_timeout is not None and self.run_timeout <= 0:
             raise UsageError(f"run timeout must be > 0 seconds (got {self.run_timeout})")
-
-    def with_(self, **changes: object) -> Limits:
-        """A copy with some fields changed (``None`` values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
-
-
-DEFAULT_LIMITS = Limits()

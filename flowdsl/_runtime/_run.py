@@ -220,15 +220,23 @@ class Run:
         if self._scope is not None:
             self._scope.cancel()
 
-    def stop_threadsafe(self) -> None:
-        """:meth:`stop` from another thread (a signal handler, a watchdog).
+    @property
+    def stop_requested(self) -> bool:
+        return self._stopped
 
-        Script code that never awaits keeps the event loop busy, so only the loop tick
-        can end it: the halt flag is set here directly, and the cancellation of awaiting
-        code is handed to the loop.
+    def request_stop(self) -> None:
+        """Ask the run to stop; safe anywhere, a signal handler included (flags only).
+
+        Script code that never awaits keeps the event loop busy, so only the loop tick can
+        end it: the tick sees the flag at once. Awaiting code is cancelled by whoever
+        calls :meth:`stop` from the loop next (the store's supervisor polls for it).
         """
         self._stopped = True
         self._halt = Halt(None)
+
+    def stop_threadsafe(self) -> None:
+        """:meth:`stop` from another thread (a watchdog)."""
+        self.request_stop()
         token = self._token
         if token is not None:
             try:

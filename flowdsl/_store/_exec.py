@@ -71,15 +71,18 @@ class Supervisor:
         self.handle_signals = handle_signals
 
     async def __call__(self, run: Run) -> None:
-        async with anyio.create_task_group() as tg:
-            if self.handle_signals:
-                tg.start_soon(self._signals, run)
+        if not self.handle_signals:
             await self._loop(run)
-
-    async def _signals(self, run: Run) -> None:
-        with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGHUP) as received:
-            async for _ in received:
-                run.stop()
+            return
+        # A plain signal handler (not the event loop's): it runs between bytecodes, so a
+        # script spinning in a CPU-bound loop is stopped too (its next loop tick halts).
+        previous = {sig: signal.signal(sig, lambda *_: run.request_stop())
+                    for sig in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            await self._loop(run)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     async def _loop(self, run: Run) -> None:
         last_beat = last_checkpoint = time.monotonic()
@@ -97,6 +100,9 @@ class Supervisor:
                 last_checkpoint = time.monotonic()
 
     def _tick(self, run: Run) -> None:
+        if run.stop_requested:  # from the signal handler: cancel what is awaiting too
+            run.stop()
+            return
         self.journal.flush()
         action = self.store.take_control(self.run_id)
         if action == "pause":

@@ -165,3 +165,18 @@ def test_sigterm_stops_a_worker_cleanly(
     assert info.status == "stopped"
     with Store.open(store_dir) as store:
         assert store.get_run(run_id).heartbeat is not None
+
+
+def test_stop_ends_a_worker_spinning_in_script_code(
+    tmp_path: Path, store_dir: Path, worker_env: dict[str, str], cli: Any,
+) -> None:
+    script = tmp_path / "spin.flow.py"
+    script.write_text('meta = {"name": "spin", "description": "d"}\n'
+                      'await agent("x")\nwhile True:\n    pass\n')
+    run_id = start_background(script, args=None, options={"backend": "simulate"})
+    poll(store_dir, run_id, lambda i, s: len(s.journal(run_id)) >= 1)
+    started = time.monotonic()
+    stopped = cli("runs", "stop", run_id, "--timeout", "0.5", "--json")
+    assert time.monotonic() - started < 5.0  # SIGTERM halts the loop tick; no SIGKILL
+    assert json.loads(stopped.out)["status"] == "stopped"
+    assert any("run stopped" in line for line in cli("runs", "logs", run_id).out.splitlines())

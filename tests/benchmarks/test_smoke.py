@@ -1,0 +1,34 @@
+"""The benchmark suite stays runnable: ``python -m benchmarks --quick`` in a temp folder.
+
+No timing is asserted (CI machines are noisy); only that every scenario produced a result
+or said why it was skipped, and that the table was written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http")
+
+
+def test_quick_suite_writes_every_scenario(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--no-plots", "--out", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    [result_file] = tmp_path.glob("*-quick.json")
+    doc = json.loads(result_file.read_text(encoding="utf-8"))
+    assert doc["quick"] is True
+    assert doc["machine"]["cores"] >= 1
+    for key in SCENARIOS:
+        scenario = doc["scenarios"][key]
+        assert scenario["status"] in ("ok", "skipped"), (key, scenario)
+        if scenario["status"] == "skipped":
+            assert scenario["reason"], key
+    table = result_file.with_suffix(".md").read_text(encoding="utf-8")
+    assert "| figure | measured | target | result |" in table
