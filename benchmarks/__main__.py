@@ -6,6 +6,7 @@
     python -m benchmarks --quick         # a subset in well under a minute (CI smoke test)
     python -m benchmarks --only efficiency timeouts
     python -m benchmarks --report benchmarks/results/2026-11-23-vm-2c.json   # redraw only
+    python -m benchmarks --update benchmarks/results/2026-11-23-vm-2c.json --only overhead
 
 Each scenario runs in a child process (``--child KEY``); the parent collects their JSON
 into one file per run named by date and machine, then writes the markdown table, the
@@ -26,7 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ._harness import REPO_ROOT, ChildFailed, Skipped, machine_info, machine_tag, progress, run_child
+from ._harness import (
+    REPO_ROOT,
+    ChildFailed,
+    Skipped,
+    code_fingerprint,
+    machine_info,
+    machine_tag,
+    progress,
+    run_child,
+)
 
 SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http")
 """Scenario keys, in run order; ``benchmarks/bench_<key>.py`` implements each."""
@@ -75,6 +85,7 @@ def run_suite(keys: Sequence[str], quick: bool) -> dict[str, Any]:
         "quick": quick,
         "command": "python -m benchmarks" + (" --quick" if quick else ""),
         "machine": machine_info(),
+        "code": code_fingerprint(),
         "scenarios": {},
     }
     for key in keys:
@@ -86,6 +97,17 @@ def run_suite(keys: Sequence[str], quick: bool) -> dict[str, Any]:
             doc["scenarios"][key] = {"status": "error", "error": str(exc)}
         progress(f"   {key}: {doc['scenarios'][key]['status']}")
     doc["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 1)
+    return doc
+
+
+def _update(path: Path, keys: Sequence[str]) -> dict[str, Any]:
+    """Re-run ``keys`` and put their results into the results file at ``path``."""
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    fresh = run_suite(keys, bool(doc.get("quick")))
+    doc["scenarios"].update(fresh["scenarios"])
+    doc.setdefault("updates", []).append(
+        {"scenarios": list(keys), "at": fresh["started_at"], "code": fresh["code"],
+         "loadavg_at_start": fresh["machine"].get("loadavg_at_start")})
     return doc
 
 
@@ -117,8 +139,10 @@ def write_outputs(doc: dict[str, Any], out: Path, *, plots: bool, readme: Path |
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run the flowdsl benchmark suite; write benchmarks/results/ and the README "
+        "table (see benchmarks/README.md).")
     p.add_argument("--quick", action="store_true", help="the 1-minute subset (CI smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
     p.add_argument("--only", nargs="+", choices=SCENARIOS, metavar="KEY",
@@ -128,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="update benchmarks/README.md (auto: full runs into the default --out)")
     p.add_argument("--report", type=Path, metavar="JSON",
                    help="redraw the table, plots and README from an existing results file")
+    p.add_argument("--update", type=Path, metavar="JSON",
+                   help="re-run the --only scenarios into an existing results file")
     p.add_argument("--child", choices=SCENARIOS, help=argparse.SUPPRESS)
     p.add_argument("--case", nargs=2, metavar=("SPEC", "KWARGS"), help=argparse.SUPPRESS)
     return p
@@ -148,14 +174,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _child(ns.child, ns.quick)
     if ns.case:
         return _case(*ns.case)
+    partial = bool(ns.only)
     if ns.report:
         doc = json.loads(ns.report.read_text(encoding="utf-8"))
+        partial = False
+    elif ns.update:
+        doc = _update(ns.update, ns.only or SCENARIOS)
+        partial = False
     else:
         doc = run_suite(ns.only or SCENARIOS, ns.quick)
-    partial = bool(ns.only) or bool(doc.get("quick"))
+    partial = partial or bool(doc.get("quick"))
+    out: Path = ns.update.parent if ns.update else ns.out
     wants_readme = ns.readme == "yes" or (
-        ns.readme == "auto" and not partial and ns.out.resolve() == DEFAULT_OUT)
-    write_outputs(doc, ns.out, plots=not ns.no_plots and _plots_available(),
+        ns.readme == "auto" and not partial and out.resolve() == DEFAULT_OUT)
+    write_outputs(doc, out, plots=not ns.no_plots and _plots_available(),
                   readme=README if wants_readme else None)
     return 0
 

@@ -8,6 +8,7 @@ sides), and every figure carries the conditions it was taken under.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -26,6 +27,7 @@ __all__ = [
     "REPO_ROOT",
     "ChildFailed",
     "Skipped",
+    "code_fingerprint",
     "machine_info",
     "machine_tag",
     "peak_rss_mb",
@@ -115,6 +117,26 @@ def machine_info() -> JSON:
     }
 
 
+def code_fingerprint() -> JSON:
+    """Which code was measured: git HEAD (if any) and a hash of the runtime's sources.
+
+    Several engineers change ``flowdsl/`` and ``compat/`` while results accumulate, so a
+    results file says which version of those sources it measured.
+    """
+    digest = hashlib.sha256()
+    files = sorted(p for d in ("flowdsl", "compat") for p in (REPO_ROOT / d).rglob("*.py"))
+    for path in files:
+        digest.update(str(path.relative_to(REPO_ROOT)).encode())
+        digest.update(path.read_bytes())
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                              capture_output=True, text=True, timeout=10, check=False)
+        commit = head.stdout.strip() if head.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"git_head": commit, "sources_sha256": digest.hexdigest()[:16], "files": len(files)}
+
+
 def machine_tag() -> str:
     """``<hostname>-<cores>c``: the machine part of a result file's name."""
     host = "".join(c if c.isalnum() or c in "-_" else "-" for c in socket.gethostname())
@@ -153,15 +175,15 @@ def run_child(argv: Sequence[str], *, timeout: float) -> JSON:
     """
     cmd = [sys.executable, "-m", "benchmarks", *argv]
     try:
-        proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True,
+        # stderr is inherited: the child's progress lines show as they happen
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
                               timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise ChildFailed(f"{' '.join(argv)}: no result within {timeout:.0f} s") from None
-    sys.stderr.write(proc.stderr)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["no output"]
-        raise ChildFailed(f"{' '.join(argv)}: exit {proc.returncode}: {tail[0]}")
+        raise ChildFailed(f"{' '.join(argv)}: exit {proc.returncode} without a result "
+                          "(its traceback is on stderr above)")
     try:
         result: JSON = json.loads(lines[-1])
     except json.JSONDecodeError as exc:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import builtins
 import heapq
-import importlib.util
 import random
 import textwrap
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import anyio
+import anyio.lowlevel
 
 from flowdsl._frontends import ENTRY, CompiledWorkflow, compile_source
 from flowdsl._runtime import Journal, Limits, Observer, execute
@@ -46,8 +46,10 @@ __all__ = [
     "Frontend",
     "HangBackend",
     "PreciseSleepBackend",
+    "best_python_frontend",
     "compile_workload",
     "delays",
+    "frontend_missing",
     "ideal_makespan",
     "precise_sleep",
     "run_workflow",
@@ -105,7 +107,9 @@ return budget.spent()
 class _UnsandboxedWorkflow(CompiledWorkflow):
     """A workflow compiled with plain ``compile()``: no guards, no loop ticks."""
 
-    def start(self, dsl: Mapping[str, object], tick: Callable[[], None]) -> Coroutine[Any, Any, Any]:
+    def start(
+        self, dsl: Mapping[str, object], tick: Callable[[], None]
+    ) -> Coroutine[Any, Any, Any]:
         namespace: dict[str, Any] = {"__builtins__": builtins, **dsl}
         exec(self.code, namespace)
         entry: Callable[[], Coroutine[Any, Any, Any]] = namespace[ENTRY]
@@ -196,8 +200,10 @@ async def precise_sleep(seconds: float) -> None:
     deadline = time.perf_counter() + seconds
     if seconds > GUARD:
         await anyio.sleep(seconds - GUARD)
+    # A busy wait on purpose: yielding each turn keeps the other tasks running while this
+    # one watches the clock more finely than the loop's timers can.
     while time.perf_counter() < deadline:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
 
 
 def delays(count: int, latency: float, jitter: float, seed: int) -> list[float]:
@@ -247,11 +253,3 @@ class HangBackend:
         self.calls += 1
         await anyio.sleep_forever()
         raise AssertionError("unreachable")
-
-
-def module_available(name: str) -> bool:
-    """Whether ``name`` can be imported (without importing it)."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False

@@ -4,7 +4,7 @@
 // usage: node oracle_bench.mjs ORACLE.mjs SCRIPT.js N REPEATS CONCURRENCY
 // Prints {"n": N, "ms": [...], "empty_ms": [...]}: wall times of the script with
 // args {n: N} and with {n: 0} (fixed costs: reading the file, the vm context), each run
-// REPEATS times after two warm-up runs, interleaved.
+// REPEATS times after five warm-up runs (V8 needs them to JIT the path), interleaved.
 
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
@@ -27,7 +27,7 @@ async function once(count) {
   return elapsed;
 }
 
-for (let i = 0; i < 2; i++) { await once(n); await once(0); }
+for (let i = 0; i < 5; i++) { await once(n); await once(0); }
 const ms = [];
 const emptyMs = [];
 for (let i = 0; i < repeats; i++) { ms.push(await once(n)); emptyMs.push(await once(0)); }

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _run
 
     _run.register(sub)
+    from . import _bench
+
+    _bench.register(sub)
     try:
         from . import _runs
     except ImportError:

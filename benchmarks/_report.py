@@ -1,0 +1,285 @@
+"""The targets, the markdown table, and the generated section of ``benchmarks/README.md``."""
+
+from __future__ import annotations
+
+import operator
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TARGETS", "Target", "markdown", "update_readme"]
+
+BEGIN = "<!-- BEGIN GENERATED RESULTS (python -m benchmarks rewrites this section) -->"
+END = "<!-- END GENERATED RESULTS -->"
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """One figure of the results table: where it is, how to show it, what it must reach."""
+
+    label: str
+    scenario: str
+    path: tuple[str, ...]
+    unit: str = ""
+    scale: float = 1.0
+    digits: int = 3
+    goal: float | bool | None = None
+    compare: Callable[[Any, Any], bool] = operator.le
+    source: str = ""
+    """Where the goal comes from (issue, DESIGN, ...)."""
+
+    def value(self, doc: Doc) -> Any:
+        node: Any = doc.get("scenarios", {}).get(self.scenario, {})
+        for part in self.path:
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    def goal_text(self) -> str:
+        if self.goal is None:
+            return "—"
+        if isinstance(self.goal, bool):
+            return "yes"
+        sign = "≤" if self.compare is operator.le else "≥"
+        return f"{sign} {self._fmt(self.goal)}"
+
+    def _fmt(self, value: Any) -> str:
+        if isinstance(value, bool) or value is None:
+            return {True: "yes", False: "no", None: "—"}[value]
+        if isinstance(value, int | float):
+            shown = value * self.scale
+            text = f"{shown:,.{self.digits}f}"
+            return f"{text} {self.unit}".strip()
+        return str(value)
+
+    def row(self, doc: Doc) -> tuple[str, str, str, str]:
+        scenario = doc.get("scenarios", {}).get(self.scenario, {})
+        value = self.value(doc)
+        if scenario.get("status") != "ok" or value is None:
+            why = scenario.get("reason") or scenario.get("error") or "not measured"
+            why = _variant_reason(scenario, self.path) or why
+            return self.label, "—", self._goal_with_source(), f"skipped: {_short(why)}"
+        if self.goal is None:
+            verdict = "info"
+        else:
+            raw = value if isinstance(self.goal, bool) else float(value) * self.scale
+            goal = self.goal if isinstance(self.goal, bool) else float(self.goal) * self.scale
+            ok = raw == goal if isinstance(self.goal, bool) else self.compare(raw, goal)
+            verdict = "pass" if ok else "**MISS**"
+        return self.label, self._fmt(value), self._goal_with_source(), verdict
+
+    def _goal_with_source(self) -> str:
+        return f"{self.goal_text()} ({self.source})" if self.source else self.goal_text()
+
+
+def _variant_reason(scenario: Doc, path: tuple[str, ...]) -> str | None:
+    """The skip reason of the sub-figure a target points into, if it has one."""
+    node: Any = scenario
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        if "skipped" in node:
+            return str(node["skipped"])
+        node = node.get(part)
+    return None
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_GE = operator.ge
+TARGETS: tuple[Target, ...] = (
+    Target(label="Efficiency, 1000 agents × 20 ms, C=16 (loop timer)", scenario="efficiency",
+           path=("headline", "efficiency"), goal=0.97, compare=_GE, source="issue"),
+    Target(label="… same, bare anyio fan-out in the same process", scenario="efficiency",
+           path=("headline", "bare_efficiency")),
+    Target(label="… flowdsl makespan / bare anyio makespan (task per agent)",
+           scenario="efficiency", path=("headline", "vs_bare"), goal=1.01, source="DESIGN"),
+    Target(label="… same, bare worker pool (C tasks) efficiency", scenario="efficiency",
+           path=("headline", "bare_pool_efficiency")),
+    Target(label="… flowdsl makespan / bare worker pool makespan", scenario="efficiency",
+           path=("headline", "vs_bare_pool"), goal=1.01, source="DESIGN"),
+    Target(label="Efficiency, 1000 × 20 ms × 16, precise-timer agent", scenario="efficiency",
+           path=("headline", "precise_efficiency"), goal=0.97, compare=_GE, source="issue"),
+    Target(label="… precise timer, bare worker pool efficiency", scenario="efficiency",
+           path=("headline", "precise_bare_pool_efficiency")),
+    Target(label="… precise timer: flowdsl / bare worker pool", scenario="efficiency",
+           path=("headline", "precise_vs_bare_pool"), goal=1.01, source="DESIGN"),
+    Target(label="Overhead per agent, .flow.py, zero latency", scenario="overhead",
+           path=("variants", "flowdsl_py", "per_agent_us"), unit="µs", digits=1, goal=150,
+           source="core issue"),
+    Target(label="… needed for the efficiency goal", scenario="overhead",
+           path=("variants", "flowdsl_py", "per_agent_us"), unit="µs", digits=1, goal=40,
+           source="DESIGN"),
+    Target(label="Overhead per agent, Node reference (oracle.mjs)", scenario="overhead",
+           path=("variants", "node_reference", "per_agent_us"), unit="µs", digits=1),
+    Target(label="Overhead .flow.py / Node reference", scenario="overhead",
+           path=("ratios", "py_vs_node"), digits=2, goal=1.0, source="issue"),
+    Target(label="Overhead per agent, .js fan-out", scenario="overhead",
+           path=("variants", "flowdsl_js", "per_agent_us"), unit="µs", digits=1, goal=150,
+           source="core issue"),
+    Target(label="Overhead .js / Node reference", scenario="overhead",
+           path=("ratios", "js_vs_node"), digits=2, goal=1.0, source="issue"),
+    Target(label="Overhead .js / .flow.py", scenario="overhead",
+           path=("ratios", "js_vs_py"), digits=2),
+    Target(label="Overhead, sandboxed / unsandboxed .flow.py", scenario="overhead",
+           path=("ratios", "py_vs_unsandboxed"), digits=2),
+    Target(label="JS parse + transpile + compile, 1,500-line script", scenario="js_compile",
+           path=("compile_s", "median"), unit="s", goal=0.5, source="JS issue"),
+    Target(label="… of which esprima parse", scenario="js_compile",
+           path=("stages_s", "parse"), unit="s"),
+    Target(label="… of which transpile", scenario="js_compile",
+           path=("stages_s", "transpile"), unit="s"),
+    Target(label="… of which sandbox compile (RestrictedPython)", scenario="js_compile",
+           path=("stages_s", "sandbox_compile"), unit="s"),
+    Target(label="Peak RSS, 4096-item parallel", scenario="limits",
+           path=("cases", "parallel_4096", "peak_mb"), unit="MB", digits=1, goal=200,
+           source="issue (DESIGN: 100)"),
+    Target(label="Peak RSS, 4096-item pipeline", scenario="limits",
+           path=("cases", "pipeline_4096", "peak_mb"), unit="MB", digits=1, goal=200,
+           source="issue (DESIGN: 100)"),
+    Target(label="Time, 4096-item parallel (16 × 5 ms)", scenario="limits",
+           path=("cases", "parallel_4096", "time_s"), unit="s"),
+    Target(label="1000-agent cap enforced (1,200 asked)", scenario="limits",
+           path=("cases", "agent_cap", "cap_enforced"), goal=True, source="issue"),
+    Target(label="Budget exhausted → run ended", scenario="limits",
+           path=("cases", "budget", "time_to_stop_s"), unit="ms", scale=1e3, digits=1),
+    Target(label="Journal write cost per agent, N=1000", scenario="resume",
+           path=("headline", "write_us_per_agent_at_1000"), unit="µs", digits=1, goal=50,
+           source="DESIGN"),
+    Target(label="Journal write cost, N=2000 / N=125 (flat)", scenario="resume",
+           path=("headline", "write_growth_largest_over_smallest"), digits=2, goal=1.5,
+           source="issue: must stay flat"),
+    Target(label="Replay of a 1000-agent journal", scenario="resume",
+           path=("headline", "replay_1000_s"), unit="s", goal=1.0, source="issue"),
+    Target(label="Resume end to end, 1000 agents", scenario="resume",
+           path=("headline", "resume_1000_s"), unit="s", goal=1.0, source="store issue"),
+    Target(label="100 hung agents: latest cancel after its timeout", scenario="timeouts",
+           path=("headline", "max_lateness_s"), unit="ms", scale=1e3, digits=1, goal=1.0,
+           source="issue"),
+    Target(label="100 hung agents (timeout 0.5 s): run ended at", scenario="timeouts",
+           path=("headline", "run_end_s"), unit="s", goal=1.5, source="issue"),
+    Target(label="HTTP (openai, loopback): cost per agent, zero latency", scenario="http",
+           path=("runs", "zero_latency", "per_agent_us"), unit="ms", scale=1e-3, digits=2),
+    Target(label="HTTP: efficiency, 20 ms server latency, C=16", scenario="http",
+           path=("runs", "latency_20ms", "efficiency"), digits=3),
+    Target(label="HTTP: hung requests (timeout 0.5 s): run ended at", scenario="http",
+           path=("runs", "hang", "run_end_s"), unit="s"),
+)
+
+
+def _machine_line(doc: Doc) -> str:
+    m = doc.get("machine", {})
+    load = m.get("loadavg_at_start")
+    load_text = f", load {load[0]:.2f} at start" if load else ""
+    return (f"{m.get('cores')} cores ({m.get('cpu')}), Python {m.get('python')}, "
+            f"anyio {m.get('anyio')}, Node {m.get('node')}, {m.get('platform')}{load_text}")
+
+
+def _code_line(doc: Doc) -> str:
+    code = doc.get("code") or {}
+    return (f"git {code.get('git_head')} + working tree, sources sha256 "
+            f"{code.get('sources_sha256')} ({code.get('files')} files of flowdsl/ and compat/)")
+
+
+def _efficiency_table(doc: Doc) -> list[str]:
+    eff = doc.get("scenarios", {}).get("efficiency", {})
+    points = [p for p in eff.get("points", []) if "efficiency" in p]
+    if not points:
+        return []
+    lines = ["", "Makespan efficiency grid (medians; *task* = bare anyio, one task per agent "
+             "through a limiter; *pool* = bare anyio worker pool of C tasks; `vs` = flowdsl "
+             "makespan / bare makespan):", "",
+             "| N | C | latency | timer | repeats | ideal s | flowdsl s | efficiency | "
+             "task eff. | pool eff. | vs task | vs pool |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for p in points:
+        pool_eff, vs_pool = p.get("bare_pool_efficiency"), p.get("vs_bare_pool")
+        lines.append(
+            f"| {p['n']} | {p['concurrency']} | {p['latency']} | {p['timer']} | {p['repeats']} "
+            f"| {p['ideal_s']:.3f} | {p['flowdsl_s']['median']:.3f} | {p['efficiency']:.3f} "
+            f"| {p['bare_efficiency']:.3f} | {_num(pool_eff)} | {p['vs_bare']:.3f} "
+            f"| {_num(vs_pool)} |")
+    zero = [p for p in eff.get("points", []) if "flowdsl_us_per_agent" in p]
+    if zero:
+        lines += ["", "Latency 0 (makespan / N): " + "; ".join(
+            f"N={p['n']} C={p['concurrency']}: flowdsl {p['flowdsl_us_per_agent']:.0f} µs, "
+            f"task {p['bare_us_per_agent']:.0f} µs, pool {_num(p.get('bare_pool_us_per_agent'), 0)}"
+            " µs" for p in zero) + "."]
+    for p in eff.get("other_event_loops", []):
+        if "efficiency" in p:
+            lines.append(f"Headline point on {p['event_loop']}: efficiency "
+                         f"{p['efficiency']:.3f}, task {p['bare_efficiency']:.3f}, pool "
+                         f"{_num(p.get('bare_pool_efficiency'))}, vs pool "
+                         f"{_num(p.get('vs_bare_pool'))}.")
+    return lines
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _overhead_table(doc: Doc) -> list[str]:
+    over = doc.get("scenarios", {}).get("overhead", {})
+    variants = over.get("variants")
+    if not variants:
+        return []
+    lines = ["", f"Per-agent overhead at zero latency ({over['conditions']['n']} agents, C=16, "
+             "median of (T(N) − T(0)) / N):", "", "| variant | µs / agent |", "|---|---|"]
+    for name, v in variants.items():
+        shown = f"{v['per_agent_us']:.1f}" if "per_agent_us" in v else (
+            f"skipped: {_short(v.get('skipped', '?'), 70)}")
+        lines.append(f"| {name} | {shown} |")
+    return lines
+
+
+def _plots(doc: Doc, plots_dir: Path, relative_to: Path | None) -> list[str]:
+    names = doc.get("plots") or []
+    base = relative_to or plots_dir
+    lines = []
+    for name in names:
+        rel = os.path.relpath(plots_dir / name, base)
+        lines.append(f"![{name}]({rel})")
+    return ["", *lines] if lines else []
+
+
+def markdown(doc: Doc, *, plots_dir: Path, json_name: str,
+             relative_to: Path | None = None) -> str:
+    """The results table (pass/miss per target) plus the detail tables and plots."""
+    kind = "quick subset" if doc.get("quick") else "full suite"
+    lines = [
+        f"Run of {doc.get('started_at')} ({kind}, {doc.get('duration_s')} s), "
+        f"results file `{json_name}`.",
+        f"Machine: {_machine_line(doc)}.",
+        f"Code: {_code_line(doc)}.",
+        *[f"Re-run later: {', '.join(u['scenarios'])} at {u['at']} (sources sha256 "
+          f"{u['code'].get('sources_sha256')})." for u in doc.get("updates", [])],
+        "",
+        "| figure | measured | target | result |",
+        "|---|---|---|---|",
+    ]
+    lines += ["| " + " | ".join(t.row(doc)) + " |" for t in TARGETS]
+    statuses = {k: v.get("status") for k, v in doc.get("scenarios", {}).items()}
+    skipped = {k: v.get("reason") or v.get("error") for k, v in doc.get("scenarios", {}).items()
+               if v.get("status") != "ok"}
+    lines += ["", "Scenarios: " + ", ".join(f"{k} {s}" for k, s in statuses.items()) + "."]
+    lines += [f"- {k}: {_short(str(why), 200)}" for k, why in skipped.items()]
+    lines += _efficiency_table(doc) + _overhead_table(doc) + _plots(doc, plots_dir, relative_to)
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(readme: Path, section: str) -> None:
+    """Replace the text between the markers of ``readme`` with ``section``."""
+    text = readme.read_text(encoding="utf-8") if readme.exists() else f"{BEGIN}\n{END}\n"
+    head, sep, rest = text.partition(BEGIN)
+    _, sep2, tail = rest.partition(END)
+    if not sep or not sep2:
+        raise ValueError(f"{readme}: the generated-results markers are missing")
+    readme.write_text(f"{head}{BEGIN}\n{section}{END}{tail}", encoding="utf-8")

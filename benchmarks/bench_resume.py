@@ -1,0 +1,247 @@
+"""Scenario 4 — durability: journal write cost per agent as N grows, and resume replay.
+
+All on the SQLite store (``flowdsl._store``) in a temporary directory, zero-latency
+agents (the js-oracle fake), concurrency 16:
+
+- ``write_cost``: the same N-agent fan-out with and without a :class:`StoreJournal`,
+  interleaved; (median journaled - median plain) / N is the durable bookkeeping each agent
+  costs. It must stay flat as N grows (the seed rewrote its whole JSON after every agent).
+  ``bytes_per_agent`` is the growth of the database + WAL files.
+- ``record_only``: ``StoreJournal.record`` alone, timed per block of 250 rows of one run:
+  the INSERT + commit without the runtime around it.
+- ``dict_journal``: the same fan-out with an in-memory dict journal: what the runtime's
+  own side of durability (content keys: JSON + sha256 per call) costs.
+- ``replay``: a 1000-agent run's journal loaded (one query) and replayed by re-running the
+  script: every call answered from the journal, none reaches the backend.
+- ``resume_end_to_end``: ``flowdsl._store.resume_async`` of a 1000-agent run that crashed
+  after its fan-out (open store, compile, claim, load, replay, finish).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from flowdsl._frontends import CompiledWorkflow
+from flowdsl._runtime import KeyCounter, Limits
+from flowdsl._types import AgentRecord, AgentRequest, Usage
+from flowdsl.testing import OracleBackend
+
+from ._harness import Skipped, progress, summarize
+from ._workloads import FANOUT_PY, best_python_frontend, compile_workload, run_workflow
+
+KEY = "resume"
+TITLE = "Durability: journal write cost per agent, resume replay"
+
+CRASHING_FANOUT_PY = FANOUT_PY.replace(
+    "return len(", 'if args.get("crash"):\n    raise RuntimeError("crash after the fan-out")\n'
+    "return len(")
+REPLAY_N = 1000
+
+
+class DictJournal:
+    """An in-memory journal: the runtime's share of durability, no storage at all."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, AgentRecord] = {}
+
+    def replay(self, key: str) -> AgentRecord | None:
+        return self.rows.get(key)
+
+    def record(self, key: str, record: AgentRecord) -> None:
+        self.rows[key] = record
+
+
+def _store_module() -> Any:
+    try:
+        return importlib.import_module("flowdsl._store")
+    except ImportError as exc:
+        raise Skipped(f"the store (flowdsl._store) is not available yet: {exc}") from None
+
+
+def _db_bytes(directory: Path) -> int:
+    return sum(p.stat().st_size for p in directory.glob("*.db*") if p.is_file())
+
+
+class _Bench:
+    def __init__(self, directory: Path, compiled: CompiledWorkflow, store_mod: Any) -> None:
+        self.directory = directory
+        self.compiled = compiled
+        self.mod = store_mod
+        self.store = store_mod.Store.open(directory)
+
+    def new_journal(self, n: int) -> Any:
+        run_id = self.store.create_run(name="bench", script_path="bench.flow.py",
+                                       script_text=self.compiled.source, args={"n": n},
+                                       options={}, background=False)
+        return self.mod.StoreJournal(self.store, run_id)
+
+    async def fanout(self, n: int, journal: Any = None, backend: Any = None) -> float:
+        _, elapsed = await run_workflow(
+            self.compiled, backend=backend or OracleBackend(), args={"n": n}, journal=journal,
+            limits=Limits(concurrency=16, max_agents=max(1000, n)))
+        return elapsed
+
+    async def write_cost(self, n: int, repeats: int) -> dict[str, Any]:
+        plain: list[float] = []
+        journaled: list[float] = []
+        in_memory: list[float] = []
+        size_before = _db_bytes(self.directory)
+        for _ in range(repeats):
+            plain.append(await self.fanout(n))
+            journal = self.new_journal(n)
+            journaled.append(await self.fanout(n, journal))
+            if journal.recorded != n:
+                raise RuntimeError(f"journal recorded {journal.recorded} of {n} agents")
+            in_memory.append(await self.fanout(n, DictJournal()))
+        growth = _db_bytes(self.directory) - size_before
+        p, j, d = (summarize(x)["median"] for x in (plain, journaled, in_memory))
+        return {"n": n, "repeats": repeats, "plain_s": p, "journaled_s": j, "dict_journal_s": d,
+                "per_agent_us": (j - p) / n * 1e6, "dict_per_agent_us": (d - p) / n * 1e6,
+                "bytes_per_agent": growth / (n * repeats)}
+
+    def record_only(self, n: int, block: int = 250) -> dict[str, Any]:
+        journal = self.new_journal(n)
+        keys = KeyCounter()
+        per_block: list[float] = []
+        for start in range(0, n, block):
+            rows = []
+            for i in range(start, min(n, start + block)):
+                request = AgentRequest(prompt=f"item {i}")
+                rows.append((keys.key(request), AgentRecord(
+                    request=request, status="ok", output=f"agent:{i:012d}",
+                    usage=Usage(input_tokens=2, output_tokens=50), duration=0.0)))
+            times = []
+            for key, record in rows:
+                started = time.perf_counter()
+                journal.record(key, record)
+                times.append(time.perf_counter() - started)
+            per_block.append(statistics.median(times) * 1e6)
+        return {"n": n, "block": block, "us_per_record_by_block": per_block,
+                "statistic": "median of the block's rows",
+                "last_over_first": per_block[-1] / per_block[0]}
+
+    async def replay(self, repeats: int) -> dict[str, Any]:
+        journal = self.new_journal(REPLAY_N)
+        await self.fanout(REPLAY_N, journal)
+        run_id = journal.run_id
+        times: list[float] = []
+        for _ in range(repeats):
+            backend = OracleBackend()
+            started = time.perf_counter()
+            fresh = self.mod.StoreJournal(self.store, run_id)  # one query loads the journal
+            await self.fanout(REPLAY_N, fresh, backend)
+            times.append(time.perf_counter() - started)
+            if fresh.replayed != REPLAY_N or backend.requests:
+                raise RuntimeError(f"replayed {fresh.replayed}, ran {len(backend.requests)} live")
+        live = [await self.fanout(REPLAY_N) for _ in range(repeats)]
+        return {"n": REPLAY_N, "repeats": repeats, "replay_s": summarize(times),
+                "live_run_s": summarize(live)["median"]}
+
+    async def resume_end_to_end(self, repeats: int) -> dict[str, Any]:
+        crashing = compile_workload(CRASHING_FANOUT_PY, "bench_crash", best_python_frontend())
+        edited = self.directory / "bench_fixed.flow.py"
+        edited.write_text(FANOUT_PY, encoding="utf-8")
+        times: list[float] = []
+        for _ in range(repeats):
+            first = await self.mod.run_journaled(
+                crashing, args={"n": REPLAY_N, "crash": True}, backend=OracleBackend(),
+                options={"concurrency": 16}, store_dir=self.directory)
+            if first.status != "failed" or first.run_id is None:
+                raise RuntimeError(f"the crashing run ended {first.status}")
+            backend = OracleBackend()
+            started = time.perf_counter()
+            result = await self.mod.resume_async(first.run_id, store=self.directory,
+                                                 script=edited, backend=backend)
+            times.append(time.perf_counter() - started)
+            replayed = sum(a.status == "replayed" for a in result.agents)
+            if result.status != "completed" or replayed != REPLAY_N or backend.requests:
+                raise RuntimeError(f"resume: {result.status}, {replayed} replayed, "
+                                   f"{len(backend.requests)} live: {result.error}")
+        return {"n": REPLAY_N, "repeats": repeats, "resume_s": summarize(times)}
+
+
+async def _measure(quick: bool) -> dict[str, Any]:
+    mod = _store_module()
+    compiled = compile_workload(FANOUT_PY, "bench_resume", best_python_frontend())
+    sizes = (100, 300) if quick else (125, 250, 500, 1000, 2000)
+    repeats = 1 if quick else 5
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = _Bench(Path(tmp), compiled, mod)
+        try:
+            await bench.fanout(200)  # warm-up
+            write = []
+            for n in sizes:
+                write.append(await bench.write_cost(n, repeats))
+                progress(f"write cost N={n}: {write[-1]['per_agent_us']:.1f} µs/agent "
+                         f"(dict journal {write[-1]['dict_per_agent_us']:.1f}), "
+                         f"{write[-1]['bytes_per_agent']:.0f} B/agent")
+            record = bench.record_only(300 if quick else 2000)
+            replay = await bench.replay(2 if quick else 5)
+            progress(f"replay of {REPLAY_N}: {replay['replay_s']['median']:.3f} s")
+            e2e = await bench.resume_end_to_end(1 if quick else 3)
+            progress(f"resume end to end: {e2e['resume_s']['median']:.3f} s")
+        finally:
+            bench.store.close()
+    first, last = write[0]["per_agent_us"], write[-1]["per_agent_us"]
+    return {
+        "conditions": {"store": "flowdsl._store (SQLite, WAL)", "backend": "OracleBackend",
+                       "latency": 0, "concurrency": 16, "repeats": repeats,
+                       "store_dir": "a fresh temporary directory",
+                       "synchronous": os.environ.get("FLOWDSL_STORE_SYNC") or "NORMAL"},
+        "write_cost": write,
+        "record_only": record,
+        "replay": replay,
+        "resume_end_to_end": e2e,
+        "headline": {
+            "write_us_per_agent_at_1000": next(
+                (w["per_agent_us"] for w in write if w["n"] == 1000), last),
+            "write_growth_largest_over_smallest": last / first if first > 0 else None,
+            "replay_1000_s": replay["replay_s"]["median"],
+            "resume_1000_s": e2e["resume_s"]["median"],
+        },
+    }
+
+
+def _store_engineer_bench(quick: bool) -> dict[str, Any] | None:
+    """The store engineer's ``benchmarks/bench_store.py`` figures, when that file exists.
+
+    Its rows are realistic (300-byte prompt, 800-byte output) where ours are minimal, and
+    its writes go up to N = 10,000; it is called, never copied.
+    """
+    try:
+        module = importlib.import_module("benchmarks.bench_store")
+    except ImportError:
+        return None
+    writes_fn = getattr(module, "bench_writes", None)
+    replay_fn = getattr(module, "bench_replay", None)
+    if not callable(writes_fn) or not callable(replay_fn):
+        return {"skipped": "benchmarks/bench_store.py has no bench_writes/bench_replay"}
+    out: dict[str, Any] = {"source": "benchmarks/bench_store.py (store engineer)"}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp)
+            out["writes"] = [writes_fn(n, base / f"w{n}")
+                             for n in ((100, 1000) if quick else (100, 1000, 10_000))]
+            out["replay"] = anyio.run(replay_fn, REPLAY_N, base, 2 if quick else 5)
+    except Exception as exc:
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    for w in out.get("writes", []):
+        progress(f"bench_store writes N={w['n']}: mean {w['mean_us']:.1f} µs, first 10% "
+                 f"{w['first10pct_us']:.1f}, last 10% {w['last10pct_us']:.1f}")
+    return out
+
+
+def run(quick: bool) -> dict[str, Any]:
+    result = anyio.run(_measure, quick)
+    extra = _store_engineer_bench(quick)
+    if extra is not None:
+        result["bench_store"] = extra
+    return result
