@@ -139,6 +139,8 @@ TARGETS: tuple[Target, ...] = (
            path=("stages_s", "transpile"), unit="s"),
     Target(label="… of which sandbox compile (RestrictedPython)", scenario="js_compile",
            path=("stages_s", "sandbox_compile"), unit="s"),
+    Target(label="… same script again (on-disk compile cache)", scenario="js_compile",
+           path=("warm_cached_s", "median"), unit="s", digits=3),
     Target(label="Peak RSS, 4096-item parallel", scenario="limits",
            path=("cases", "parallel_4096", "peak_mb"), unit="MB", digits=1, goal=200,
            source="issue (DESIGN: 100)"),
