@@ -85,6 +85,16 @@ class Task(Generic[T]):
         return result
 
 
+async def _settle_call(task: Task[Any], fn: Callable[..., Awaitable[Any]],
+                       args: tuple[Any, ...]) -> None:
+    try:
+        awaitable = fn(*args)
+    except (Exception, Halt) as exc:
+        task._finish(None, exc)
+        return
+    await _settle(task, awaitable)
+
+
 async def _settle(task: Task[Any], awaitable: Awaitable[Any]) -> None:
     try:
         value = await awaitable
@@ -154,7 +164,9 @@ class Run:
         if self._task_group is None:
             raise RuntimeError("the run is not executing")
         task: Task[T] = Task()
-        self._task_group.start_soon(_settle, task, fn(*args))
+        # fn is called inside the new task: a task cancelled before its first step must
+        # not leave a coroutine that was never awaited.
+        self._task_group.start_soon(_settle_call, task, fn, args)
         return task
 
     def submit(self, call: Coroutine[Any, Any, T]) -> Task[T]:
