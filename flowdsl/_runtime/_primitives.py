@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
-import json
-import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +19,14 @@ import anyio
 import jsonschema
 
 from .._frontends import CompiledWorkflow, compile_file
+from .._schema import schema_validator
 from .._types import AgentRecord, AgentRequest, AgentStatus, Usage
 from ..backends._common import REASK_GATE
 from ..errors import (
     AgentLimitExceeded,
     AgentTimeout,
     BudgetExceeded,
-    FlowError,
     ItemLimitExceeded,
-    SchemaError,
     UsageError,
     WorkflowNestingError,
 )
@@ -65,55 +61,6 @@ class Budget:
 
     def __repr__(self) -> str:
         return f"Budget(total={self.total}, spent={self.spent()})"
-
-
-@lru_cache(maxsize=256)
-def _validator(schema_text: str) -> jsonschema.protocols.Validator:
-    schema = json.loads(schema_text)
-    try:
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        raise SchemaError(f"agent schema is not a valid JSON Schema: {exc.message}") from None
-    _check_patterns(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
-
-
-def _check_patterns(schema: Any) -> None:
-    """Schema ``pattern``s run in the runtime: hold them to the sandbox's regex rules."""
-    from .._sandbox._limits import check_regex
-
-    if isinstance(schema, list):
-        for item in schema:
-            _check_patterns(item)
-        return
-    if not isinstance(schema, dict):
-        return
-    patterns = [schema["pattern"]] if isinstance(schema.get("pattern"), str) else []
-    if isinstance(schema.get("patternProperties"), dict):
-        patterns.extend(k for k in schema["patternProperties"] if isinstance(k, str))
-    for pattern in patterns:
-        try:
-            check_regex(re.compile(pattern))
-        except re.error as exc:
-            raise SchemaError(f"agent schema pattern {pattern!r} is invalid: {exc}") from None
-        except FlowError as exc:
-            raise SchemaError(f"agent schema pattern {pattern!r}: {exc}") from None
-    for value in schema.values():
-        if isinstance(value, dict | list):
-            _check_patterns(value)
-
-
-def schema_validator(schema: Any) -> jsonschema.protocols.Validator:
-    """A cached validator for ``schema``; raises SchemaError when it is unusable."""
-    if not isinstance(schema, dict):
-        raise SchemaError(f"agent schema must be a JSON Schema object, not {type(schema).__name__}")
-    try:
-        text = json.dumps(schema, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise SchemaError(f"agent schema is not JSON: {exc}") from None
-    return _validator(text)
 
 
 def _positional_arity(fn: Callable[..., Any]) -> int:

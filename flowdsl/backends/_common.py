@@ -12,22 +12,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
 
 from .._config import Config
+from .._schema import schema_key as schema_key
+from .._schema import schema_validator
 from .._types import AgentRequest, JSONValue, Usage
-from ..errors import BackendError, SchemaError
+from ..errors import BackendError
 from ._errors import is_retryable, retry_after
 from ._simulate import estimate_tokens
 
@@ -178,26 +178,9 @@ def system_prompt(request: AgentRequest, root: Path | None = None) -> str:
 
 
 # -- schemas ----------------------------------------------------------------------------------
-def schema_key(schema: dict[str, JSONValue]) -> str:
-    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
-
-
-@lru_cache(maxsize=512)
-def _validator(key: str) -> Any:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError as JsonSchemaError
-
-    schema = json.loads(key)
-    try:
-        Draft202012Validator.check_schema(schema)
-    except JsonSchemaError as exc:
-        raise SchemaError(f"schema is not a valid JSON Schema (2020-12): {exc.message}") from exc
-    return Draft202012Validator(schema)
-
-
 def validator_for(schema: dict[str, JSONValue]) -> Any:
-    """A cached ``Draft202012Validator``; raises :class:`SchemaError` for a bad schema."""
-    return _validator(schema_key(schema))
+    """The runtime's cached validator (:mod:`flowdsl._schema`); SchemaError for a bad one."""
+    return schema_validator(schema)
 
 
 def schema_errors(schema: dict[str, JSONValue], value: JSONValue, limit: int = 8) -> list[str]:
