@@ -32,7 +32,9 @@ import anyio
 import anyio.lowlevel
 
 from flowdsl._frontends import ENTRY, CompiledWorkflow, compile_source
-from flowdsl._runtime import Journal, Limits, Observer, execute
+from flowdsl._options import RunOptions
+from flowdsl._runtime import Journal, Observer, execute
+from flowdsl._sandbox import ScriptHooks
 from flowdsl._types import AgentRequest, AgentResult, RunResult, Usage
 from flowdsl.backends import AgentBackend
 
@@ -107,9 +109,7 @@ return budget.spent()
 class _UnsandboxedWorkflow(CompiledWorkflow):
     """A workflow compiled with plain ``compile()``: no guards, no loop ticks."""
 
-    def start(
-        self, dsl: Mapping[str, object], tick: Callable[[], None]
-    ) -> Coroutine[Any, Any, Any]:
+    def start(self, dsl: Mapping[str, object], hooks: ScriptHooks) -> Coroutine[Any, Any, Any]:
         namespace: dict[str, Any] = {"__builtins__": builtins, **dsl}
         exec(self.code, namespace)
         entry: Callable[[], Coroutine[Any, Any, Any]] = namespace[ENTRY]
@@ -164,7 +164,7 @@ async def run_workflow(
     compiled: CompiledWorkflow,
     *,
     backend: AgentBackend,
-    limits: Limits,
+    options: RunOptions,
     args: Any = None,
     journal: Journal | None = None,
     observers: Sequence[Observer] = (),
@@ -176,7 +176,7 @@ async def run_workflow(
         RuntimeError: the run ended with another status than ``expect``.
     """
     started = time.perf_counter()
-    result = await execute(compiled, args=args, backend=backend, limits=limits,
+    result = await execute(compiled, args=args, backend=backend, options=options,
                            journal=journal, observers=observers)
     elapsed = time.perf_counter() - started
     if result.status != expect:

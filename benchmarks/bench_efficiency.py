@@ -28,7 +28,7 @@ from typing import Any
 import anyio
 
 from flowdsl._frontends import CompiledWorkflow
-from flowdsl._runtime import Limits
+from flowdsl._options import RunOptions
 from flowdsl.backends import AgentBackend
 from flowdsl.testing import SleepBackend
 
@@ -140,7 +140,7 @@ async def measure_point(
     ideal = ideal_makespan(durations, c)
     repeats = _repeats(ideal, quick)
     sleep: Sleep = precise_sleep if timer == "precise" else anyio.sleep
-    limits = Limits(concurrency=c, max_agents=max(1000, n))
+    options = RunOptions(concurrency=c, max_agents=max(1000, n))
     samples: dict[str, list[float]] = {"bare": [], "pool": [], "flow": []}
     sides = ["bare", "pool", "flow"] if ideal <= POOL_MAX_IDEAL else ["bare", "flow"]
     for r in range(repeats):
@@ -151,7 +151,7 @@ async def measure_point(
                 samples["pool"].append(await bare_pool_fanout(durations, c, sleep))
             else:
                 _, elapsed = await run_workflow(compiled, backend=_backend(latency, jitter, timer),
-                                                limits=limits, args={"n": n})
+                                                options=options, args={"n": n})
                 samples["flow"].append(elapsed)
     return _point(n, c, lat_name, timer, ideal, samples)
 

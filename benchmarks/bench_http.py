@@ -22,7 +22,7 @@ from typing import Any
 import anyio
 
 from flowdsl._frontends import CompiledWorkflow
-from flowdsl._runtime import Limits
+from flowdsl._options import RunOptions
 from flowdsl.backends import AgentBackend
 from flowdsl.testing import SleepBackend
 
@@ -97,7 +97,7 @@ async def _fanout(compiled: CompiledWorkflow, backend: AgentBackend, n: int,
                   agent_timeout: float = 600.0) -> float:
     _, elapsed = await run_workflow(
         compiled, backend=backend, args={"n": n},
-        limits=Limits(concurrency=CONCURRENCY, agent_timeout=agent_timeout))
+        options=RunOptions(concurrency=CONCURRENCY, agent_timeout=agent_timeout))
     return elapsed
 
 

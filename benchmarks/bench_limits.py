@@ -21,7 +21,8 @@ from typing import Any
 
 import anyio
 
-from flowdsl._runtime import Limits, RunEvent
+from flowdsl._options import RunOptions
+from flowdsl._runtime import RunEvent
 from flowdsl.backends import AgentBackend
 from flowdsl.testing import SleepBackend
 
@@ -53,7 +54,7 @@ def _items_case(kind: str, quick: bool) -> dict[str, Any]:
 
     async def main() -> float:
         result, elapsed = await run_workflow(
-            compiled, backend=backend, limits=Limits(concurrency=16, max_agents=ITEMS),
+            compiled, backend=backend, options=RunOptions(concurrency=16, max_agents=ITEMS),
             args={"n": ITEMS})
         if result.value != ITEMS:
             raise RuntimeError(f"{kind}: {result.value} of {ITEMS} items succeeded")
@@ -75,7 +76,7 @@ def _cap_case() -> dict[str, Any]:
 
     async def main() -> tuple[Any, float]:
         result, elapsed = await run_workflow(compiled, backend=backend,
-                                             limits=Limits(concurrency=16, max_agents=1000),
+                                             options=RunOptions(concurrency=16, max_agents=1000),
                                              args={"n": attempted})
         return result.value, elapsed
 
@@ -103,7 +104,7 @@ def _budget_case() -> dict[str, Any]:
         started = time.perf_counter()
         result, elapsed = await run_workflow(
             compiled, backend=backend, args={"workers": 16}, observers=[observe],
-            limits=Limits(concurrency=16, budget=BUDGET))
+            options=RunOptions(concurrency=16, budget=BUDGET))
         return result, started, elapsed
 
     result, started, elapsed = anyio.run(main)

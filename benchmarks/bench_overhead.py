@@ -29,7 +29,7 @@ from typing import Any
 import anyio
 
 from flowdsl._frontends import CompiledWorkflow
-from flowdsl._runtime import Limits
+from flowdsl._options import RunOptions
 from flowdsl._types import AgentRequest
 from flowdsl.testing import OracleBackend
 
@@ -77,8 +77,8 @@ async def bare_fanout(n: int) -> float:
 
 
 async def _flow_run(compiled: CompiledWorkflow, n: int) -> float:
-    limits = Limits(concurrency=CONCURRENCY, max_agents=max(1000, n))
-    _, elapsed = await run_workflow(compiled, backend=OracleBackend(), limits=limits,
+    options = RunOptions(concurrency=CONCURRENCY, max_agents=max(1000, n))
+    _, elapsed = await run_workflow(compiled, backend=OracleBackend(), options=options,
                                     args={"n": n})
     return elapsed
 

@@ -13,7 +13,7 @@ agents (the js-oracle fake), concurrency 16:
   own side of durability (content keys: JSON + sha256 per call) costs.
 - ``replay``: a 1000-agent run's journal loaded (one query) and replayed by re-running the
   script: every call answered from the journal, none reaches the backend.
-- ``resume_end_to_end``: ``flowdsl._store.resume_async`` of a 1000-agent run that crashed
+- ``resume_end_to_end``: ``flowdsl._durable.resume_async`` of a 1000-agent run that crashed
   after its fan-out (open store, compile, claim, load, replay, finish).
 """
 
@@ -29,12 +29,15 @@ from typing import Any
 
 import anyio
 
+from flowdsl._durable import StoreJournal, resume_async, run_journaled
 from flowdsl._frontends import CompiledWorkflow
-from flowdsl._runtime import KeyCounter, Limits
+from flowdsl._options import RunOptions
+from flowdsl._runtime import KeyCounter
+from flowdsl._store import Store
 from flowdsl._types import AgentRecord, AgentRequest, Usage
 from flowdsl.testing import OracleBackend
 
-from ._harness import Skipped, progress, summarize
+from ._harness import progress, summarize
 from ._workloads import FANOUT_PY, best_python_frontend, compile_workload, run_workflow
 
 KEY = "resume"
@@ -59,34 +62,26 @@ class DictJournal:
         self.rows[key] = record
 
 
-def _store_module() -> Any:
-    try:
-        return importlib.import_module("flowdsl._store")
-    except ImportError as exc:
-        raise Skipped(f"the store (flowdsl._store) is not available yet: {exc}") from None
-
-
 def _db_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.glob("*.db*") if p.is_file())
 
 
 class _Bench:
-    def __init__(self, directory: Path, compiled: CompiledWorkflow, store_mod: Any) -> None:
+    def __init__(self, directory: Path, compiled: CompiledWorkflow) -> None:
         self.directory = directory
         self.compiled = compiled
-        self.mod = store_mod
-        self.store = store_mod.Store.open(directory)
+        self.store = Store.open(directory)
 
     def new_journal(self, n: int) -> Any:
         run_id = self.store.create_run(name="bench", script_path="bench.flow.py",
                                        script_text=self.compiled.source, args={"n": n},
                                        options={}, background=False)
-        return self.mod.StoreJournal(self.store, run_id)
+        return StoreJournal(self.store, run_id)
 
     async def fanout(self, n: int, journal: Any = None, backend: Any = None) -> float:
         _, elapsed = await run_workflow(
             self.compiled, backend=backend or OracleBackend(), args={"n": n}, journal=journal,
-            limits=Limits(concurrency=16, max_agents=max(1000, n)))
+            options=RunOptions(concurrency=16, max_agents=max(1000, n)))
         return elapsed
 
     async def write_cost(self, n: int, repeats: int) -> dict[str, Any]:
@@ -136,7 +131,7 @@ class _Bench:
         for _ in range(repeats):
             backend = OracleBackend()
             started = time.perf_counter()
-            fresh = self.mod.StoreJournal(self.store, run_id)  # one query loads the journal
+            fresh = StoreJournal(self.store, run_id)  # one query loads the journal
             await self.fanout(REPLAY_N, fresh, backend)
             times.append(time.perf_counter() - started)
             if fresh.replayed != REPLAY_N or backend.requests:
@@ -151,14 +146,14 @@ class _Bench:
         edited.write_text(FANOUT_PY, encoding="utf-8")
         times: list[float] = []
         for _ in range(repeats):
-            first = await self.mod.run_journaled(
+            first = await run_journaled(
                 crashing, args={"n": REPLAY_N, "crash": True}, backend=OracleBackend(),
-                options={"concurrency": 16}, store_dir=self.directory)
+                options=RunOptions(concurrency=16, store=str(self.directory)))
             if first.status != "failed" or first.run_id is None:
                 raise RuntimeError(f"the crashing run ended {first.status}")
             backend = OracleBackend()
             started = time.perf_counter()
-            result = await self.mod.resume_async(first.run_id, store=self.directory,
+            result = await resume_async(first.run_id, store=self.directory,
                                                  script=edited, backend=backend)
             times.append(time.perf_counter() - started)
             replayed = sum(a.status == "replayed" for a in result.agents)
@@ -169,12 +164,11 @@ class _Bench:
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
-    mod = _store_module()
     compiled = compile_workload(FANOUT_PY, "bench_resume", best_python_frontend())
     sizes = (100, 300) if quick else (125, 250, 500, 1000, 2000)
     repeats = 1 if quick else 5
     with tempfile.TemporaryDirectory() as tmp:
-        bench = _Bench(Path(tmp), compiled, mod)
+        bench = _Bench(Path(tmp), compiled)
         try:
             await bench.fanout(200)  # warm-up
             write = []

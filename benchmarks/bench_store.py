@@ -31,11 +31,11 @@ from typing import Any
 import anyio
 
 from flowdsl import AgentRecord, AgentRequest, AgentResult, Usage
+from flowdsl._durable import CHECKPOINT_EVERY, StoreJournal, execute_stored, resume_async
 from flowdsl._frontends import compile_source
-from flowdsl._runtime import Limits, execute
-from flowdsl._store import Store, StoreJournal, execute_stored, resume_async
-from flowdsl._store._exec import CHECKPOINT_EVERY
-from flowdsl._store._schema import checkpoint
+from flowdsl._options import RunOptions
+from flowdsl._runtime import execute
+from flowdsl._store import Store, checkpoint
 
 FANOUT = '''meta = {"name": "bench", "description": "fan-out"}
 outs = await parallel(agent(f"task {i}: " + args["pad"], label=f"t{i}") for i in range(args["n"]))
@@ -107,10 +107,10 @@ def best_writes(n: int, base: Path, repeats: int = 3) -> dict[str, float]:
 async def _fanout(n: int, directory: Path | None) -> float:
     compiled = compile_source(FANOUT, "bench.flow.py")
     args = {"n": n, "pad": "p" * 300}
-    limits = Limits(concurrency=16, max_agents=n + 1)
+    options = RunOptions(concurrency=16, max_agents=n + 1)
     t0 = time.perf_counter()
     if directory is None:
-        await execute(compiled, args=args, backend=Instant(), limits=limits)
+        await execute(compiled, args=args, backend=Instant(), options=options)
     else:
         with Store.open(directory) as store:
             run_id = store.create_run(name="bench", script_path="bench.flow.py",

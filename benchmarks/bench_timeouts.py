@@ -15,7 +15,8 @@ from typing import Any
 
 import anyio
 
-from flowdsl._runtime import Limits, RunEvent
+from flowdsl._options import RunOptions
+from flowdsl._runtime import RunEvent
 
 from ._harness import progress, summarize
 from ._workloads import FANOUT_PY, HangBackend, best_python_frontend, compile_workload, run_workflow
@@ -40,7 +41,7 @@ async def hung_run(concurrency: int) -> dict[str, Any]:
     started = time.perf_counter()
     result, elapsed = await run_workflow(
         compiled, backend=backend, args={"n": AGENTS}, observers=[observe],
-        limits=Limits(concurrency=concurrency, agent_timeout=TIMEOUT))
+        options=RunOptions(concurrency=concurrency, agent_timeout=TIMEOUT))
     lateness = [r.duration - TIMEOUT for r in result.agents]
     ideal = math.ceil(AGENTS / concurrency) * TIMEOUT
     return {

@@ -1,20 +1,26 @@
 """flowdsl: dynamic workflows on one anyio runtime.
 
-Layout: the public names below are re-exported from underscore modules —
-``_runtime`` (runs, limits, primitives), ``_sandbox`` (the Python frontend),
-``_frontends`` (the suffix seam to ``compat``, the JS layer), ``backends`` (the protocol
-and the shipped backends), ``_store`` (durable runs) and ``_cli``. ``errors`` holds the
-one exception tree; ``testing`` the fakes.
+Layers, each importing only the ones below it::
+
+    _cli, this module   faces: the ``flowdsl`` command and the Python API
+    _durable            runs that survive: the store joined to the runtime, workers, resume
+    _runtime            one run: limiter, caps, budget, timeouts, primitives, events
+    _frontends          script files -> CompiledWorkflow by suffix (_sandbox; compat, JS)
+    backends            the AgentBackend protocol and the shipped backends
+    _store              persistence only (SQLite)
+    errors, _types, _options, _config, _json_schema     shared by all
+
+``errors`` holds the one exception tree; ``testing`` the fakes.
 """
 
-from ._runtime import Limits as Limits
+from ._durable import resume as resume
+from ._durable import resume_async as resume_async
+from ._durable import run as run
+from ._durable import run_async as run_async
+from ._options import RunOptions as RunOptions
 from ._runtime import RunEvent as RunEvent
-from ._runtime import run as run
-from ._runtime import run_async as run_async
 from ._store import RunInfo as RunInfo
 from ._store import Store as Store
-from ._store import resume as resume
-from ._store import resume_async as resume_async
 from ._types import AgentRecord as AgentRecord
 from ._types import AgentRequest as AgentRequest
 from ._types import AgentResult as AgentResult
@@ -40,11 +46,11 @@ __all__ = (
     "AgentResult",
     "BudgetExceeded",
     "FlowError",
-    "Limits",
     "MetaError",
     "RunError",
     "RunEvent",
     "RunInfo",
+    "RunOptions",
     "RunResult",
     "SandboxViolation",
     "ScriptError",

@@ -12,7 +12,11 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     reasks = 2                    # schema re-asks after an invalid structured output
     timeout = 600                 # seconds for one HTTP request / one CLI run
     agent_timeout = 900           # default per-agent timeout applied by the runtime
-    concurrency = 16
+    concurrency = 16              # agents running at once
+    max_agents = 1000             # the agent cap
+    budget = 200000               # token budget of every run (real input + output tokens)
+    run_timeout = 3600            # wall-clock limit of a run, in seconds
+    store = ".flowdsl"            # the run store directory, relative to this file
     max_tokens = 4096             # output cap sent to the Anthropic Messages API
     stream = false                # openai text agents: stream (SSE, usage from the last chunk)
 
@@ -32,31 +36,31 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     codex = ["--sandbox", "workspace-write"]
 
 A ``flowdsl.toml`` holds the same keys at its top level (or under ``[tool.flowdsl]``).
+The run knobs (``backend``, ``model``, ``base_url``, ``concurrency``, ``max_agents``,
+``budget``, ``agent_timeout``, ``run_timeout``, ``store``) are merged into
+:class:`flowdsl._options.RunOptions`, where explicit arguments win.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from .errors import BackendConfigError, UsageError
-
-if TYPE_CHECKING:
-    from .backends import AgentBackend
+from .errors import UsageError
 
 __all__ = [
     "PRICES",
     "PRICES_DATE",
     "Config",
     "Price",
-    "backend_options",
-    "default_backend",
     "load_config",
     "price_for",
+    "project_folders",
+    "project_root",
     "resolve_model",
 ]
 
@@ -116,9 +120,9 @@ def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
     return prices[best] if best is not None else None
 
 
-_INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens")
-_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff")
-_STR_KEYS = ("backend", "model", "base_url")
+_INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget")
+_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout")
+_STR_KEYS = ("backend", "model", "base_url", "store")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args")
 _BOOL_KEYS = ("stream",)
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS)
@@ -136,7 +140,11 @@ class Config:
     reasks: int = 2
     timeout: float = 600.0
     agent_timeout: float | None = None
-    concurrency: int = 16
+    concurrency: int | None = None
+    max_agents: int | None = None
+    budget: int | None = None
+    run_timeout: float | None = None
+    store: str | None = None
     max_tokens: int = 4096
     stream: bool = False
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -155,6 +163,21 @@ class Config:
     def with_prices(self, prices: Mapping[str, Price]) -> Config:
         """A copy whose price table is this one's with ``prices`` added or replaced."""
         return replace(self, prices=MappingProxyType({**self.prices, **prices}))
+
+    def run_defaults(self) -> dict[str, Any]:
+        """The run knobs this configuration sets (None: not set), for ``RunOptions``.
+
+        A relative ``store`` is relative to the configuration file's directory.
+        """
+        store = self.store
+        if store is not None and self.source is not None:
+            store = str(self.source.parent / store)
+        return {
+            "backend": self.backend, "model": self.model, "base_url": self.base_url,
+            "concurrency": self.concurrency, "max_agents": self.max_agents,
+            "budget": self.budget, "agent_timeout": self.agent_timeout,
+            "run_timeout": self.run_timeout, "store": store,
+        }
 
     def price(self, model: str | None) -> Price | None:
         return price_for(self.resolve_alias(model), self.prices)
@@ -183,6 +206,25 @@ def resolve_model(
     """Model routing: ``opts.model`` > ``meta.phases[].model`` > run default, then aliases."""
     chosen = opts_model or phase_model or default
     return Config(aliases=MappingProxyType(dict(aliases or {}))).resolve_alias(chosen)
+
+
+def project_folders(start: Path) -> Iterator[Path]:
+    """``start`` and its parents, up to and including the repository root (``.git``).
+
+    Without a repository above ``start``, up to the filesystem root.
+    """
+    current = start.resolve()
+    while True:
+        yield current
+        if (current / ".git").exists() or current.parent == current:
+            return
+        current = current.parent
+
+
+def project_root(start: Path) -> Path:
+    """The repository root at or above ``start`` (a folder holding ``.git``), else ``start``."""
+    *_, top = project_folders(start)
+    return top if (top / ".git").exists() else start.resolve()
 
 
 def _find(start: Path) -> tuple[Path, dict[str, Any]] | None:
@@ -277,45 +319,3 @@ def _typed(value: Any, kind: type | tuple[type, ...], key: str, path: Path) -> A
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         raise UsageError(f"{path}: flowdsl key {key!r} must be {names}, got {value!r}")
     return value
-
-
-_CONFIGURED = ("openai", "anthropic", "claude", "codex")
-"""Shipped backends whose factories take ``model``, ``base_url`` and ``config``."""
-
-
-def backend_options(name: str, config: Config, **overrides: Any) -> dict[str, Any]:
-    """Keyword arguments for ``load_backend(name, ...)``: config values, CLI flags over them.
-
-    ``overrides`` are the CLI's ``--model``/``--base-url`` (None = not given).
-    """
-    if name not in _CONFIGURED:
-        # simulate and module:factory backends take no options: the run's model reaches
-        # them on every AgentRequest anyway.
-        return {}
-    options: dict[str, Any] = {"model": config.model, "base_url": config.base_url,
-                               "config": config}
-    options.update({k: v for k, v in overrides.items() if v is not None})
-    return options
-
-
-def default_backend(
-    start_dir: str | Path | None = None, *, backend: str | None = None, **overrides: Any
-) -> AgentBackend:
-    """The backend named by ``backend`` (``--backend``) or by the configuration.
-
-    Raises:
-        BackendConfigError: no backend is named anywhere (the message lists what to set);
-            there is deliberately no fallback to a fake backend.
-    """
-    from .backends import BACKENDS, load_backend
-
-    config = load_config(start_dir)
-    name = backend or config.backend
-    if not name:
-        known = ", ".join(sorted(BACKENDS))
-        raise BackendConfigError(
-            f"no backend configured: pass --backend NAME (backend=... in Python) or set "
-            f'backend = "NAME" under [tool.flowdsl] in pyproject.toml or in flowdsl.toml; '
-            f"NAME is one of {known} or module:factory ('simulate' runs offline at no cost)"
-        )
-    return load_backend(name, **backend_options(name, config, **overrides))

@@ -1,13 +1,15 @@
 """Frozen value types shared by the runtime, the backends, the store and the CLI.
 
-They are plain data: JSON-compatible fields only, so the store can encode them with
-``to_dict``/``from_dict`` and a journal row round-trips exactly.
+They are plain data (JSON-compatible fields, but for the runtime's ``budget_gate``, which
+is never stored); the store's row codec encodes them and a journal row round-trips
+exactly.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "AgentRequest",
     "AgentResult",
     "AgentStatus",
+    "BudgetGate",
     "JSONValue",
     "RunResult",
     "RunStatus",
@@ -23,6 +26,9 @@ __all__ = [
 
 JSONValue = Any
 """A value that ``json.dumps`` accepts (dict, list, str, int, float, bool, None)."""
+
+BudgetGate = Callable[["Usage"], bool]
+"""Given the usage one agent has spent so far, may it spend more?"""
 
 RunStatus = Literal["completed", "failed", "stopped", "paused", "running", "interrupted"]
 AgentStatus = Literal["ok", "failed", "timeout", "replayed"]
@@ -50,18 +56,6 @@ class Usage:
             estimated=self.estimated or other.estimated,
         )
 
-    def to_dict(self) -> dict[str, JSONValue]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, JSONValue]) -> Usage:
-        return cls(
-            input_tokens=int(data.get("input_tokens", 0)),
-            output_tokens=int(data.get("output_tokens", 0)),
-            cost_usd=float(data.get("cost_usd", 0.0)),
-            estimated=bool(data.get("estimated", False)),
-        )
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRequest:
@@ -76,12 +70,14 @@ class AgentRequest:
     agent_type: str | None = None
     isolation: str | None = None
     timeout: float | None = None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return asdict(self)
+    budget_gate: BudgetGate | None = field(default=None, compare=False, repr=False)
+    """Set by the runtime when the run has a budget: given the usage this agent has spent
+    so far, may it spend more (one more schema re-ask, one more model turn)? Not part of
+    the call's identity and never stored."""
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
+        """The request of a stored journal row (the store's codec)."""
         return cls(prompt=str(data["prompt"]),
                    **{k: data[k] for k in _REQUEST_FIELDS[1:] if k in data})
 
@@ -121,27 +117,6 @@ class AgentRecord:
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "replayed")
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "request": self.request.to_dict(),
-            "status": self.status,
-            "output": self.output,
-            "usage": self.usage.to_dict(),
-            "duration": self.duration,
-            "error": self.error,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, JSONValue]) -> AgentRecord:
-        return cls(
-            request=AgentRequest.from_dict(data["request"]),
-            status=data["status"],
-            output=data.get("output"),
-            usage=Usage.from_dict(data.get("usage") or {}),
-            duration=float(data.get("duration", 0.0)),
-            error=data.get("error"),
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

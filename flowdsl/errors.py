@@ -31,6 +31,11 @@ Errors that point into a script carry ``path``, ``line`` and ``column`` and rend
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._types import Usage
+
 __all__ = [
     "AgentLimitExceeded",
     "AgentTimeout",
@@ -161,7 +166,15 @@ class WorkflowNestingError(RunError):
 
 
 class BackendError(RunError):
-    """Raised when a backend fails; foreign exceptions are translated into this."""
+    """Raised when a backend fails; foreign exceptions are translated into this.
+
+    ``usage`` is what the failed agent still cost (tokens of re-asks or turns it made
+    before failing); the runtime counts it against the budget.
+    """
+
+    def __init__(self, message: str = "", *, usage: Usage | None = None) -> None:
+        self.usage = usage
+        super().__init__(message)
 
 
 class BackendConfigError(BackendError):

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 
 from ._types import AgentRequest, AgentResult, Usage
+from .backends._fake_values import fake_value
 
 __all__ = ["FunctionBackend", "OracleBackend", "SleepBackend", "oracle_value"]
 
@@ -48,47 +49,8 @@ def _sha256(text: str) -> str:
 
 
 def oracle_value(schema: Any, seed_text: str, where: str) -> Any:
-    """``fakeValue`` of ``js-oracle/oracle.mjs``, ported exactly."""
-    seed = _sha256(f"{seed_text}|{where}")
-    schema = schema if isinstance(schema, dict) else None
-    if schema is not None and "const" in schema:
-        return schema["const"]
-    if schema is not None and isinstance(schema.get("enum"), list) and schema["enum"]:
-        return schema["enum"][int(seed[0:4], 16) % len(schema["enum"])]
-    kind = schema.get("type") if schema is not None else None
-    if isinstance(kind, list):
-        kind = next((t for t in kind if t != "null"), "null")
-    if not kind:
-        kind = "object" if schema and schema.get("properties") else (
-            "array" if schema and schema.get("items") else "string")
-    if kind == "object":
-        props = (schema or {}).get("properties") or {}
-        return {k: oracle_value(v, seed_text, f"{where}.{k}") for k, v in props.items()}
-    if kind == "array":
-        assert schema is not None
-        count = 2
-        if _is_number(schema.get("minItems")):
-            count = max(count, schema["minItems"])
-        if _is_number(schema.get("maxItems")):
-            count = min(count, schema["maxItems"])
-        items = schema.get("items") or {}
-        return [oracle_value(items, seed_text, f"{where}[{i}]") for i in range(int(count))]
-    if kind in ("integer", "number"):
-        assert schema is not None
-        lo = math.ceil(schema["minimum"]) if _is_number(schema.get("minimum")) else 0
-        hi = math.floor(schema["maximum"]) if _is_number(schema.get("maximum")) else lo + 9
-        return lo + int(seed[0:8], 16) % (hi - lo + 1)
-    if kind == "boolean":
-        return int(seed[0:1], 16) % 2 == 0
-    if kind == "null":
-        return None
-    parts = [p for p in where.replace("[", ".").split(".") if p]
-    name = parts[-1].removesuffix("]")
-    return f"{name}-{seed[:6]}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """``fakeValue`` of ``js-oracle/oracle.mjs``, exactly (:mod:`.backends._fake_values`)."""
+    return fake_value(schema, seed_text, where, oracle=True)
 
 
 class OracleBackend:

@@ -18,36 +18,14 @@ scripts (the sandbox's ``jsrt`` module proxy).
 
 from __future__ import annotations
 
-from ._builtins import (
-    JSON,
-    URL,
-    Array,
-    Boolean,
-    Date,
-    Error,
-    Infinity,
-    Map,
-    Math,
-    NaN,
-    Number,
-    Object,
-    Promise,
-    RangeError,
-    ReferenceError,
-    RegExp,
-    Set,
-    String,
-    SyntaxError,
-    TypeError,
-    decodeURIComponent,
-    encodeURIComponent,
-    isFinite,
-    isNaN,
-    parseFloat,
-    parseInt,
-)
+from typing import Any
+
+from flowdsl._sandbox import ScriptHooks
+
+from . import _builtins
+from ._builtins import *  # noqa: F403  -- the JS globals, listed once in _builtins.__all__
 from ._convert import js_str
-from ._dsl import js_run
+from ._dsl import bind_js_run, js_run
 from ._objects import (
     js_call,
     js_delete,
@@ -124,31 +102,9 @@ def js_undeclared(name: str) -> object:
     raise js_reference_error(name)
 
 
+# The JS globals of _builtins first, then the helpers.
 __all__ = [
-    "JSON",
-    "URL",
-    "Array",
-    "Boolean",
-    "Date",
-    "Error",
-    "Infinity",
-    "Map",
-    "Math",
-    "NaN",
-    "Number",
-    "Object",
-    "Promise",
-    "RangeError",
-    "ReferenceError",
-    "RegExp",
-    "Set",
-    "String",
-    "SyntaxError",
-    "TypeError",
-    "decodeURIComponent",
-    "encodeURIComponent",
-    "isFinite",
-    "isNaN",
+    *_builtins.__all__,
     "js_add",
     "js_async",
     "js_await",
@@ -206,7 +162,13 @@ __all__ = [
     "js_undeclared",
     "js_ushr",
     "js_void",
-    "parseFloat",
-    "parseInt",
     "undefined",
 ]
+
+
+def module_members(hooks: ScriptHooks) -> dict[str, Any]:
+    """The ``jsrt`` module of one script run: ``__all__``, with ``js_run`` starting the
+    script's promises on the run's scheduler (``hooks.scheduler``; None: when awaited)."""
+    members = {name: globals()[name] for name in __all__}
+    members["js_run"] = bind_js_run(hooks.scheduler)
+    return members

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ._numbers import number_to_string, string_to_number
-from ._values import JSError, JSObjectBase, JSTypeError, int_key, undefined
+from ._values import JSError, JSObjectBase, JSTypeError, error_name, int_key, undefined
 
 __all__ = ["js_str", "own_keys", "to_number", "to_primitive", "to_property_key", "to_string"]
 
@@ -36,7 +36,7 @@ def to_string(value: Any) -> str:
     if isinstance(value, JSError):
         return error_to_string(value)
     if isinstance(value, BaseException):
-        name = getattr(value, "js_name", None) or type(value).__name__
+        name = error_name(value)
         text = str(value)
         return f"{name}: {text}" if text else name
     if isinstance(value, JSObjectBase):

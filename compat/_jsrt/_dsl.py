@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from flowdsl._sandbox import Scheduler
+
 from ._arrays import to_list
 from ._convert import to_string
 from ._json import to_result
-from ._promise import JSPromise, adopt
+from ._promise import JSPromise, adopt, scheduling
 from ._values import JSTypeError, is_nullish, undefined
 
-__all__ = ["js_run"]
+__all__ = ["bind_js_run", "js_run"]
 
 _OPTIONS = {
     "label": "label",
@@ -90,7 +92,22 @@ async def _awaited(pending: Awaitable[Any]) -> Any:
 async def js_run(script: Callable[..., Awaitable[Any]], agent: Any, parallel: Any,
                  pipeline: Any, phase: Any, log: Any, args: Any, budget: Any,
                  workflow: Any) -> Any:
-    """Run the transpiled script body with the JS globals; return its JSON result."""
+    """Run the transpiled script body with the JS globals; return its JSON result.
+
+    Promises run when awaited: the ``jsrt`` a run imports has :func:`bind_js_run`'s
+    version instead, which starts them eagerly on the run's scheduler.
+    """
     dsl = make_dsl(agent, parallel, pipeline, phase, log, args, budget, workflow)
     value = await adopt(await script(*dsl))
     return to_result(value)
+
+
+def bind_js_run(scheduler: Scheduler | None) -> Callable[..., Awaitable[Any]]:
+    """``js_run`` with ``scheduler`` starting the script's promises (eager, as in JS)."""
+
+    async def js_run_on(script: Callable[..., Awaitable[Any]], *dsl: Any) -> Any:
+        async with scheduling(scheduler):
+            return await js_run(script, *dsl)
+
+    js_run_on.__name__ = "js_run"
+    return js_run_on

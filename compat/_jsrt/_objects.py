@@ -19,6 +19,7 @@ from ._values import (
     JSMethod,
     JSObjectBase,
     JSTypeError,
+    error_name,
     int_key,
     is_callable,
     undefined,
@@ -76,7 +77,7 @@ def _error_get(error: BaseException, key: str) -> Any:
     if key == "message":
         return str(error)
     if key == "name":
-        return getattr(error, "js_name", None) or type(error).__name__
+        return error_name(error)
     if key == "stack":
         return to_string(error)
     return undefined

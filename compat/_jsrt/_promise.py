@@ -1,23 +1,50 @@
 """Promises on the run's task group: eager like JS, awaitable from Python.
 
-A :class:`JSPromise` wraps a :class:`flowdsl._runtime.Task` started at once with
-``current_run().spawn(...)`` (so ``agent()`` starts when it is called, as in JS), an
-already settled value, or a deferred settled by ``resolve``/``reject`` callbacks
-(``new Promise(executor)``). Outside a run (unit tests of helpers) a promise holds its
-coroutine and runs it when first awaited.
+A :class:`JSPromise` wraps a task started at once by the run's scheduler (so ``agent()``
+starts when it is called, as in JS), an already settled value, or a deferred settled by
+``resolve``/``reject`` callbacks (``new Promise(executor)``). Outside a run (unit tests
+of helpers) a promise holds its coroutine and runs it when first awaited.
+
+The scheduler is injected: the run hands it to the ``jsrt`` module factory in the
+script's :class:`~flowdsl._sandbox.ScriptHooks`, and ``js_run`` makes it current for the
+script body with :func:`scheduling`.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import anyio
 
+from flowdsl._sandbox import Scheduler
+
 from ._values import JSObjectBase, JSTypeError, is_callable, js_caught, js_throw, undefined
 
-__all__ = ["JSPromise", "adopt", "js_async", "js_await"]
+__all__ = ["JSPromise", "adopt", "js_async", "js_await", "scheduling"]
+
+_SCHEDULER: ContextVar[Scheduler | None] = ContextVar("compat_scheduler", default=None)
+"""The scheduler of the run whose script is executing, private to this module.
+
+Why a ContextVar and not an argument: a promise is created deep inside JS semantics
+(``async`` function calls, ``.then`` chains, ``agent()``), from code paths that carry no
+run; threading a scheduler through every helper and every transpiled call would put it
+in the script's reach. The var is set only by :func:`scheduling` (``js_run``, with the
+scheduler the run injected through the hooks) and is inherited by the tasks that
+scheduler starts, so two runs in one process never see each other's."""
+
+
+@asynccontextmanager
+async def scheduling(scheduler: Scheduler | None) -> AsyncIterator[None]:
+    """Make ``scheduler`` start this task's promises (None: run them when awaited)."""
+    token = _SCHEDULER.set(scheduler)
+    try:
+        yield
+    finally:
+        _SCHEDULER.reset(token)
 
 _PENDING, _FULFILLED, _REJECTED = 0, 1, 2
 
@@ -40,14 +67,11 @@ class JSPromise(JSObjectBase):
     def spawn(cls, fn: Callable[..., Awaitable[Any]], *args: Any) -> JSPromise:
         """Start ``fn(*args)`` now in the run's task group."""
         promise = cls()
-        try:
-            from flowdsl._runtime import current_run
-
-            run = current_run()
-        except (ImportError, LookupError):
+        scheduler = _SCHEDULER.get()
+        if scheduler is None:
             promise._coro = _call(fn, *args)
-            return promise
-        promise._task = run.spawn(_call, fn, *args)
+        else:
+            promise._task = scheduler.spawn(_call, fn, *args)
         return promise
 
     @classmethod
@@ -55,14 +79,11 @@ class JSPromise(JSObjectBase):
         """An ``agent()`` call, queued at once for the run's agent workers (its value is
         plain JSON, never a thenable, so nothing is adopted)."""
         promise = cls()
-        try:
-            from flowdsl._runtime import current_run
-
-            run = current_run()
-        except (ImportError, LookupError):
+        scheduler = _SCHEDULER.get()
+        if scheduler is None:
             promise._coro = call
-            return promise
-        promise._task = run.submit(call)
+        else:
+            promise._task = scheduler.submit(call)
         return promise
 
     @classmethod

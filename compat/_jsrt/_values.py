@@ -26,6 +26,7 @@ __all__ = [
     "JSThrow",
     "JSTypeError",
     "JSUndefined",
+    "error_name",
     "int_key",
     "is_callable",
     "is_nullish",
@@ -253,6 +254,13 @@ class JSSyntaxError(JSError):
 
 class JSReferenceError(JSError):
     js_name = "ReferenceError"
+
+
+def error_name(error: BaseException) -> str:
+    """An error's name as JavaScript shows it (``TypeError``, ``Uncaught``, ...)."""
+    if isinstance(error, JSError | JSThrow):
+        return error.js_name
+    return type(error).__name__
 
 
 class JSThrow(Exception):

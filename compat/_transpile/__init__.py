@@ -20,7 +20,10 @@ Visitors dispatch with ``visit_<NodeType>`` methods.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+from flowdsl._sandbox import LineMap
 
 from .._parse import Parsed
 from ._base import DSL_NAMES
@@ -33,12 +36,12 @@ from ._writer import Writer
 __all__ = ["Transpiled", "transpile_parsed"]
 
 
+@dataclass(frozen=True, slots=True)
 class Transpiled:
-    __slots__ = ("line_map", "source")
+    """The Python form of a JavaScript workflow and its map back to the JavaScript."""
 
-    def __init__(self, source: str, line_map: dict[int, tuple[int, int]]) -> None:
-        self.source = source
-        self.line_map = line_map
+    source: str
+    line_map: LineMap
 
 
 class Transpiler(StatementMixin, FunctionMixin, ExpressionMixin):
@@ -78,7 +81,7 @@ class Transpiler(StatementMixin, FunctionMixin, ExpressionMixin):
         line_map = {1: (1, 1)}
         line_map.update({k + offset: v for k, v in self.w.line_map.items()})
         text = "\n".join(header) + "\n" + self.w.text() + "\n".join(footer) + "\n"
-        return Transpiled(text, line_map)
+        return Transpiled(text, LineMap(line_map))
 
 
 def _import_lines(names: list[str]) -> list[str]:

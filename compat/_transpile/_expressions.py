@@ -3,6 +3,8 @@
 Operators and property accesses become ``jsrt`` helper calls; ``&&``, ``||``, ``??``,
 ``?.`` and ``?:`` keep JS's short-circuiting with conditional expressions, using
 walrus temporaries (``js_t1``) so that each operand is evaluated once.
+
+Over 400 lines on purpose: one ``visit_X`` per JS expression type, in one mixin.
 """
 
 from __future__ import annotations

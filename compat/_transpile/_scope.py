@@ -5,6 +5,8 @@ function that will hold it and gets a Python name that is unique among the bindi
 that function it could overlap with, and distinct from every outer name the function
 (or a function nested in it) refers to, so that Python's function scoping resolves
 each name to the binding JS would.
+
+Over 400 lines on purpose: one analysis (bindings, references, naming) over one tree.
 """
 
 from __future__ import annotations

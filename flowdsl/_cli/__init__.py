@@ -38,18 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flowdsl {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    from . import _run
+    from . import _cmd_run
 
-    _run.register(sub)
-    from . import _bench
+    _cmd_run.register(sub)
+    from . import _cmd_bench
 
-    _bench.register(sub)
-    try:
-        from . import _runs
-    except ImportError:
-        pass
-    else:
-        _runs.register(sub)
+    _cmd_bench.register(sub)
+    from . import _cmd_runs
+
+    _cmd_runs.register(sub)
     return parser
 
 

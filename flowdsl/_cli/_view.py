@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from .._runtime import RunEvent
+from .._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, RunEvent
 from .._types import RunResult, Usage
 
 __all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
@@ -34,20 +34,20 @@ class Progress:
         self.last_log: str | None = None
 
     def __call__(self, event: RunEvent) -> None:
-        if event.kind == "phase" and event.text is not None:
-            self.phase = event.text
-            if event.text not in self.phases:
-                self.phases.append(event.text)
-        elif event.kind == "agent_started":
+        if isinstance(event, PhaseStarted):
+            self.phase = event.title
+            if event.title not in self.phases:
+                self.phases.append(event.title)
+        elif isinstance(event, AgentStarted):
             self.running += 1
-        elif event.kind == "agent_finished" and event.record is not None:
+        elif isinstance(event, AgentFinished):
             if event.record.status != "replayed":
                 self.running -= 1
             self.done += 1
             self.usage = self.usage + event.record.usage
             if not event.record.ok:
                 self.failed += 1
-        elif event.kind == "log":
+        elif isinstance(event, LogLine):
             self.last_log = event.text
 
     @property
@@ -65,12 +65,12 @@ class PlainView(Progress):
     def __call__(self, event: RunEvent) -> None:
         super().__call__(event)
         line: str | None = None
-        if event.kind == "phase":
-            line = f"== {event.text}"
-        elif event.kind == "log":
+        if isinstance(event, PhaseStarted):
+            line = f"== {event.title}"
+        elif isinstance(event, LogLine):
             line = f"   {event.text}"
-        elif event.kind == "agent_finished" and event.record is not None and not event.record.ok:
-            who = event.record.request.label or f"agent #{(event.index or 0) + 1}"
+        elif isinstance(event, AgentFinished) and not event.record.ok:
+            who = event.record.request.label or f"agent #{event.index + 1}"
             line = f"!! {who} {event.record.status}: {event.record.error}"
         if line is not None:
             print(line, file=self.stream, flush=True)
@@ -94,7 +94,7 @@ class LiveView(Progress):
 
     def __call__(self, event: RunEvent) -> None:
         super().__call__(event)
-        if event.kind == "log" and event.text is not None:
+        if isinstance(event, LogLine):
             self.console.print(Text(event.text, style="dim"))
 
     def render(self) -> Group:

@@ -1,33 +1,46 @@
-"""The anyio runtime: one task group per run, limiter, caps, budget gate, timeouts."""
+"""The anyio runtime: one task group per run, limiter, caps, budget gate, timeouts.
 
-from ._api import execute as execute
-from ._api import resolve_backend as resolve_backend
-from ._api import run as run
-from ._api import run_async as run_async
+Layout: ``_run`` (the run's state, control and outcome), ``_scheduler`` (work started
+at once: JS promises, queued agent calls), ``_dispatch`` (``agent()``), ``_fanout``
+(``parallel``/``pipeline``), ``_context`` (the script's globals, ``workflow()``),
+``_journal`` (the durability protocol), ``_events`` (what observers are told).
+The runtime knows no store, CLI or JavaScript layer.
+"""
+
+from ._events import AgentFinished as AgentFinished
+from ._events import AgentStarted as AgentStarted
+from ._events import EventKind as EventKind
+from ._events import LogLine as LogLine
 from ._events import Observer as Observer
+from ._events import PhaseStarted as PhaseStarted
 from ._events import RunEvent as RunEvent
+from ._events import StatusChanged as StatusChanged
+from ._execute import execute as execute
+from ._halt import Halt as Halt
 from ._journal import Journal as Journal
 from ._journal import KeyCounter as KeyCounter
-from ._limits import Limits as Limits
-from ._primitives import ScriptContext as ScriptContext
-from ._run import Halt as Halt
 from ._run import Run as Run
-from ._run import Task as Task
-from ._run import current_run as current_run
+from ._run import Supervisor as Supervisor
+from ._run import WorkflowFinder as WorkflowFinder
+from ._scheduler import Scheduler as Scheduler
+from ._scheduler import Task as Task
 
 __all__ = (
+    "AgentFinished",
+    "AgentStarted",
+    "EventKind",
     "Halt",
     "Journal",
     "KeyCounter",
-    "Limits",
+    "LogLine",
     "Observer",
+    "PhaseStarted",
     "Run",
     "RunEvent",
-    "ScriptContext",
+    "Scheduler",
+    "StatusChanged",
+    "Supervisor",
     "Task",
-    "current_run",
+    "WorkflowFinder",
     "execute",
-    "resolve_backend",
-    "run",
-    "run_async",
 )

@@ -4,104 +4,43 @@ Everything a run starts lives in one anyio task group, so cancelling the run (st
 wall-clock limit) cancels every in-flight agent. Script code that never awaits cannot be
 cancelled by anyio; the sandbox inserts a tick into every loop, and the tick raises
 :class:`Halt` once the run is stopped or past its deadline.
+
+The primitives the script calls live beside it: agent dispatch (``_dispatch``), fan-out
+(``_fanout``) and the script's globals with ``workflow()`` (``_context``). They change
+the run's state through the few methods below (:meth:`Run.record` above all), never by
+writing its fields.
 """
 
 from __future__ import annotations
 
-import contextvars
 import math
 import time
-import traceback
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
 
 import anyio
-import anyio.abc
-import anyio.from_thread
 import anyio.lowlevel
 
 from .._frontends import CompiledWorkflow
-from .._types import AgentRecord, RunResult, RunStatus, Usage
+from .._options import RunOptions
+from .._sandbox import ScriptHooks
+from .._types import AgentRecord, BudgetGate, RunResult, RunStatus, Usage
 from ..backends import AgentBackend
-from ..errors import FlowError, RunTimeout
-from ._events import Observer, RunEvent
+from ..errors import FlowError, RunError, RunTimeout
+from ._events import AgentFinished, Observer, RunEvent, StatusChanged
+from ._halt import Halt
 from ._journal import Journal, KeyCounter
-from ._limits import Limits
+from ._outcome import describe_error, to_json
+from ._scheduler import Scheduler
 
-__all__ = ["Halt", "Run", "Task", "current_run"]
+__all__ = ["Run", "Supervisor", "WorkflowFinder"]
 
-T = TypeVar("T")
+Supervisor = Callable[["Run"], Coroutine[Any, Any, None]]
+"""Runs beside the script for the run's lifetime (the store's heartbeat and control)."""
 
-_CURRENT: contextvars.ContextVar[Run] = contextvars.ContextVar("flowdsl_run")
-
-
-def current_run() -> Run:
-    """The run whose script is executing in this context (for helper runtimes like JS).
-
-    Raises:
-        LookupError: no run is executing in this context.
-    """
-    return _CURRENT.get()
-
-
-class Halt(BaseException):
-    """Raised by the loop tick when the run must end; scripts cannot catch it."""
-
-    def __init__(self, reason: FlowError | None) -> None:
-        self.reason = reason
-        super().__init__(str(reason) if reason else "run stopped")
-
-
-class Task(Generic[T]):
-    """A coroutine started at once in the run's task group (a JS promise's engine)."""
-
-    __slots__ = ("_error", "_event", "_finished", "_value")
-
-    def __init__(self) -> None:
-        self._finished = False
-        self._event: anyio.Event | None = None  # made only if someone waits before the end
-        self._value: Any = None
-        self._error: BaseException | None = None
-
-    @property
-    def done(self) -> bool:
-        return self._finished
-
-    def _finish(self, value: Any, error: BaseException | None) -> None:
-        self._value, self._error, self._finished = value, error, True
-        if self._event is not None:
-            self._event.set()
-
-    async def wait(self) -> T:
-        """The task's value, or raise its exception."""
-        if not self._finished:
-            if self._event is None:
-                self._event = anyio.Event()
-            await self._event.wait()
-        if self._error is not None:
-            raise self._error
-        result: T = self._value
-        return result
-
-
-async def _settle_call(task: Task[Any], fn: Callable[..., Awaitable[Any]],
-                       args: tuple[Any, ...]) -> None:
-    try:
-        awaitable = fn(*args)
-    except (Exception, Halt) as exc:
-        task._finish(None, exc)
-        return
-    await _settle(task, awaitable)
-
-
-async def _settle(task: Task[Any], awaitable: Awaitable[Any]) -> None:
-    try:
-        value = await awaitable
-    except (Exception, Halt) as exc:
-        task._finish(None, exc)
-    else:
-        task._finish(value, None)
+WorkflowFinder = Callable[[str, Path], Path | None]
+"""``(name, script_dir) -> path`` of a saved workflow, for ``workflow(name)``."""
 
 
 class Run:
@@ -111,43 +50,39 @@ class Run:
         self,
         compiled: CompiledWorkflow,
         *,
-        args: Any,
         backend: AgentBackend,
-        limits: Limits,
+        options: RunOptions,
         journal: Journal | None = None,
         observers: Sequence[Observer] = (),
         run_id: str | None = None,
-        model: str | None = None,
+        find_workflow: WorkflowFinder | None = None,
     ) -> None:
         self.compiled = compiled
-        self.args = args
         self.backend = backend
-        self.limits = limits
+        self.options = options
         self.journal = journal
         self.observers = tuple(observers)
         self.run_id = run_id
-        self.default_model = model
-        self.limiter = anyio.CapacityLimiter(limits.concurrency)
+        self.find_workflow = find_workflow
+        self.limiter = anyio.CapacityLimiter(options.concurrency)
         self.keys = KeyCounter()
         self.records: list[AgentRecord] = []
         self.logs: list[str] = []
         self.phases: list[str] = []
         self.usage = Usage()
+        self.budget_gate: BudgetGate | None = None
+        if options.budget is not None:
+            total = options.budget
+            self.budget_gate = lambda used: self.usage.total_tokens + used.total_tokens < total
         self.agents_started = 0
-        self.agents_running = 0
-        self.agents_failed = 0
-        self.started_at = time.monotonic()
-        self.deadline = math.inf
+        self._deadline = math.inf
         self._halt: Halt | None = None
         self._stopped = False
         self._paused = False
         self._unpaused = anyio.Event()
         self._unpaused.set()
-        self._task_group: anyio.abc.TaskGroup | None = None
         self._scope: anyio.CancelScope | None = None
-        self._token: anyio.lowlevel.EventLoopToken | None = None
-        self._queue: deque[tuple[Coroutine[Any, Any, Any], Task[Any]]] = deque()
-        self._workers = 0
+        self._scheduler: Scheduler | None = None
 
     # -- what the sandbox and the primitives call -------------------------------------
 
@@ -155,47 +90,67 @@ class Run:
         """Called in every script loop iteration: end CPU-bound code on stop or deadline."""
         if self._halt is not None:
             raise self._halt
-        if time.monotonic() > self.deadline:
-            self._halt = Halt(RunTimeout(self.limits.run_timeout or 0.0))
+        if time.monotonic() > self._deadline:
+            self._halt = Halt(RunTimeout(self.options.run_timeout or 0.0))
             raise self._halt
 
-    def spawn(self, fn: Callable[..., Awaitable[T]], *args: Any) -> Task[T]:
-        """Start ``fn(*args)`` now in the run's task group; exceptions go to the Task."""
-        if self._task_group is None:
+    @property
+    def hooks(self) -> ScriptHooks:
+        """What a script of this run is started with (its tick and the scheduler)."""
+        if self._scheduler is None:
             raise RuntimeError("the run is not executing")
-        task: Task[T] = Task()
-        # fn is called inside the new task: a task cancelled before its first step must
-        # not leave a coroutine that was never awaited.
-        self._task_group.start_soon(_settle_call, task, fn, args)
-        return task
+        return ScriptHooks(tick=self.tick, scheduler=self._scheduler)
 
-    def submit(self, call: Coroutine[Any, Any, T]) -> Task[T]:
-        """Queue an agent call (an ``agent()`` coroutine) for the run's agent workers.
-
-        Like :meth:`spawn` for a JS promise, but a fan-out of thousands of calls does not
-        become thousands of tasks queued on the limiter: at most ``concurrency`` workers
-        take calls in FIFO order (only that many agents can run at once anyway).
-        """
-        if self._task_group is None:
+    @property
+    def scheduler(self) -> Scheduler:
+        if self._scheduler is None:
             raise RuntimeError("the run is not executing")
-        task: Task[T] = Task()
-        self._queue.append((call, task))
-        if self._workers < self.limits.concurrency:
-            self._workers += 1
-            self._task_group.start_soon(self._agent_worker)
-        return task
-
-    async def _agent_worker(self) -> None:
-        try:
-            while self._queue:
-                call, task = self._queue.popleft()
-                await _settle(task, call)
-        finally:
-            self._workers -= 1
+        return self._scheduler
 
     def emit(self, event: RunEvent) -> None:
         for observer in self.observers:
             observer(event)
+
+    def log(self, line: str) -> None:
+        self.logs.append(line)
+
+    def enter_phase(self, title: str) -> None:
+        if title not in self.phases:
+            self.phases.append(title)
+
+    def start_agent(self) -> int:
+        """Count one more agent against the cap; its 0-based index in start order."""
+        index = self.agents_started
+        self.agents_started += 1
+        return index
+
+    def record(self, index: int, key: str, record: AgentRecord, *, journal: bool = True) -> Any:
+        """Account one finished agent: usage, the records, the journal, the observers.
+
+        Returns what ``agent()`` gives the script: the output, or None when it failed.
+        The journal row is durable before this returns (the script sees the result after).
+        """
+        self.usage = self.usage + record.usage
+        self.records.append(record)
+        if journal and self.journal is not None:
+            try:
+                self.journal.record(key, record)
+            except Exception as exc:
+                raise self._journal_failed(exc) from exc
+        if self.observers:
+            self.emit(AgentFinished(index=index, record=record))
+        return record.output if record.ok else None
+
+    def _journal_failed(self, exc: Exception) -> Halt:
+        """A journal that cannot record (a full disk) ends the run: it is no longer durable.
+
+        Agents journaled before stay; the run fails with the journal's one-line error.
+        """
+        reason = exc if isinstance(exc, FlowError) else RunError(f"journal: {exc}")
+        self._halt = Halt(reason)
+        if self._scope is not None:
+            self._scope.cancel()
+        return self._halt
 
     async def wait_unpaused(self) -> None:
         if self._paused:
@@ -216,18 +171,17 @@ class Run:
         if not self._paused:
             self._paused = True
             self._unpaused = anyio.Event()
-            self.emit(RunEvent(kind="status", text="paused"))
+            self.emit(StatusChanged(status="paused"))
 
     def unpause(self) -> None:
         if self._paused:
             self._paused = False
             self._unpaused.set()
-            self.emit(RunEvent(kind="status", text="running"))
+            self.emit(StatusChanged(status="running"))
 
     def stop(self) -> None:
         """Cancel everything in flight; the run ends with status "stopped"."""
-        self._stopped = True
-        self._halt = Halt(None)
+        self.request_stop()
         self._unpaused.set()
         if self._scope is not None:
             self._scope.cancel()
@@ -241,44 +195,28 @@ class Run:
 
         Script code that never awaits keeps the event loop busy, so only the loop tick can
         end it: the tick sees the flag at once. Awaiting code is cancelled by whoever
-        calls :meth:`stop` from the loop next (the store's supervisor polls for it).
+        calls :meth:`stop` from the loop next (the durable layer's supervisor polls for it).
         """
         self._stopped = True
         self._halt = Halt(None)
 
-    def stop_threadsafe(self) -> None:
-        """:meth:`stop` from another thread (a watchdog)."""
-        self.request_stop()
-        token = self._token
-        if token is not None:
-            try:
-                anyio.from_thread.run_sync(self.stop, token=token)
-            except RuntimeError:
-                pass  # the loop has already finished
-
     # -- execution ---------------------------------------------------------------------
 
     async def execute(
-        self,
-        dsl: dict[str, object],
-        supervisors: Sequence[Callable[[Run], Awaitable[None]]] = (),
+        self, dsl: dict[str, object], supervisors: Sequence[Supervisor] = ()
     ) -> RunResult:
-        token = _CURRENT.set(self)
-        self._token = anyio.lowlevel.current_token()
-        self.started_at = time.monotonic()
-        if self.limits.run_timeout is not None:
-            self.deadline = self.started_at + self.limits.run_timeout
-        self.emit(RunEvent(kind="status", text="running"))
-        status: RunStatus = "failed"
-        value: Any = None
-        error: str | None = None
+        """Run the script with the globals ``dsl`` to its end; never raises for it."""
+        started = time.monotonic()
+        if self.options.run_timeout is not None:
+            self._deadline = started + self.options.run_timeout
+        self.emit(StatusChanged(status="running"))
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + self._remaining()) as scope:
                 self._scope = scope
                 async with anyio.create_task_group() as tg:
-                    self._task_group = tg
+                    self._scheduler = Scheduler(tg, self.options.concurrency)
                     for supervisor in supervisors:
-                        tg.start_soon(self._supervise, supervisor)
+                        tg.start_soon(supervisor, self)
                     if supervisors:
                         await anyio.lowlevel.checkpoint()  # let supervisors start first
                     status, value, error = await self._run_script(dsl)
@@ -286,113 +224,44 @@ class Run:
             if scope.cancelled_caught:
                 status, value, error = self._cancelled_outcome()
         finally:
-            self._task_group = None
-            self._token = None
+            if self._scheduler is not None:
+                self._scheduler.close()
+            self._scheduler = None
             # Script code must not outlive its run (a suspended generator's ``finally``
             # runs when it is collected): every later tick ends it at once.
             self._halt = Halt(None)
-            while self._queue:  # calls no worker reached before the run ended
-                self._queue.popleft()[0].close()
-            _CURRENT.reset(token)
         result = RunResult(
-            status=status,
-            value=value,
-            error=error,
-            logs=tuple(self.logs),
-            phases=tuple(self.phases),
-            agents=tuple(self.records),
-            usage=self.usage,
-            duration=time.monotonic() - self.started_at,
-            run_id=self.run_id,
+            status=status, value=value, error=error, logs=tuple(self.logs),
+            phases=tuple(self.phases), agents=tuple(self.records), usage=self.usage,
+            duration=time.monotonic() - started, run_id=self.run_id,
         )
-        self.emit(RunEvent(kind="status", text=status))
+        self.emit(StatusChanged(status=status))
         return result
 
-    async def _supervise(self, supervisor: Callable[[Run], Awaitable[None]]) -> None:
-        await supervisor(self)
-
     def _remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self._deadline - time.monotonic()
 
     def _cancelled_outcome(self) -> tuple[RunStatus, Any, str]:
         if self._stopped:
             return "stopped", None, "run stopped"
-        return "failed", None, str(RunTimeout(self.limits.run_timeout or 0.0))
+        if self._halt is not None and self._halt.reason is not None:
+            return "failed", None, str(self._halt.reason)
+        return "failed", None, str(RunTimeout(self.options.run_timeout or 0.0))
 
     async def _run_script(self, dsl: dict[str, object]) -> tuple[RunStatus, Any, str | None]:
+        path = self.compiled.path
         try:
-            raw = await self.compiled.start(dsl, self.tick)
+            raw = await self.compiled.start(dsl, self.hooks)
         except Halt as halt:
             if halt.reason is None:
                 return "stopped", None, "run stopped"
             return "failed", None, str(halt.reason)
         except Exception as exc:
-            return "failed", None, self.describe_error(exc)
+            return "failed", None, describe_error(self.compiled, exc)
         try:
             return "completed", to_json(raw), None
         except TypeError as exc:
-            return "failed", None, f"{self.compiled.path}: the result is not JSON-compatible: {exc}"
+            return "failed", None, f"{path}: the result is not JSON-compatible: {exc}"
         except RecursionError:
-            return "failed", None, (f"{self.compiled.path}: the result is not JSON-compatible: "
+            return "failed", None, (f"{path}: the result is not JSON-compatible: "
                                     "it is circular or nested too deeply")
-
-    def describe_error(self, exc: BaseException) -> str:
-        """``path:line: Type: message`` at the deepest frame of the script itself."""
-        exc = unwrap(exc)
-        line: int | None = None
-        for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename == self.compiled.path and frame.lineno is not None:
-                line = frame.lineno
-        message = str(exc) or type(exc).__name__
-        if isinstance(exc, FlowError) and message.startswith(self.compiled.path):
-            return message
-        kind = getattr(exc, "js_name", None) or type(exc).__name__
-        if line is None:
-            return f"{self.compiled.path}: {kind}: {message}"
-        orig_line, _ = self.compiled.original_position(line)
-        return f"{self.compiled.path}:{orig_line}: {kind}: {message}"
-
-
-def raise_from_group(group: BaseExceptionGroup[BaseException]) -> None:
-    """Re-raise what a task group collected: a :class:`Halt` first, else the lone error."""
-    halts = group.subgroup(lambda exc: isinstance(exc, Halt))
-    if halts is not None:
-        raise unwrap_first(halts) from None
-    raise unwrap(group)
-
-
-def unwrap_first(exc: BaseException) -> BaseException:
-    while isinstance(exc, BaseExceptionGroup):
-        exc = exc.exceptions[0]
-    return exc
-
-
-def unwrap(exc: BaseException) -> BaseException:
-    """Single-exception groups are unwrapped before scripts or callers see them."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
-
-
-def to_json(value: Any) -> Any:
-    """A JSON-compatible copy of a script's result (tuples become lists).
-
-    Raises:
-        TypeError: the value holds something JSON cannot represent.
-    """
-    if value is None or isinstance(value, str | bool | int):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return None
-        return value
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                raise TypeError(f"dict key {key!r} is not a string")
-            out[key if isinstance(key, str) else str(key)] = to_json(item)
-        return out
-    if isinstance(value, list | tuple):
-        return [to_json(item) for item in value]
-    raise TypeError(f"{type(value).__name__} value {value!r:.60}")

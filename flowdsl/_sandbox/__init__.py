@@ -1,17 +1,29 @@
 """The sandbox: compiles Python-form workflows and builds the namespace they run in.
 
+It sits below the frontends and the runtime and imports neither: it compiles source
+under a :class:`SandboxPolicy` into plain data (:class:`CompiledScript`: meta and a
+code object) and starts that code with the run's :class:`ScriptHooks`. Caching and
+choosing a language are the frontends' job (``flowdsl._frontends``).
+
 Layout (modelled on temporal's ``worker/workflow_sandbox``)::
 
-    _compile.py   compile_python(): parse, meta, policy, wrap in ``async def``, compile, cache
-    _meta.py      the leading ``meta = {...}`` literal, read with ``ast`` only
-    _policy.py    the RestrictedPython transformer subclass: ticks, async, refusals
-    _guards.py    run-time guards: the per-type attribute allow-list, item writes,
-                  ``except`` classes, the safe ``str.format``
-    _limits.py    size caps on single operations no tick can interrupt (``*``, ``**``,
-                  ``<<``, ``pow``, ``math``, ``re``, ``textwrap``, ``statistics``)
-    _modules.py   the import allow-list and its module proxies
-    _builtins.py  the builtins allow-list and script_globals(), the only code that
-                  builds a script's globals
+    _policy.py        SandboxPolicy: the allow-lists as one frozen value, default()
+                      and with_...() builders; two policies coexist in one process
+    _attributes.py    the default policy's per-type attribute tables
+    _compile.py       compile_python(): parse, meta, transformer, wrap in ``async def``,
+                      compile -> CompiledScript
+    _meta.py          the leading ``meta = {...}`` literal, read with ``ast`` only
+    _transformer.py   the RestrictedPython transformer subclass: ticks, async, refusals
+    _line_map.py      LineMap: Python-form lines -> the original script's positions
+    _guards.py        run-time guards: the attribute guard built per policy, item
+                      writes, ``except`` classes, the safe ``str.format``
+    _size_caps.py     size caps on single operations no tick can interrupt (``*``,
+                      ``**``, ``<<``, ``pow``, ``math``, ``textwrap``, ``statistics``)
+    _regex_check.py   refusal of regular expressions that backtrack catastrophically
+    _modules.py       the default import allow-list, module factories and proxies
+    _builtins.py      the builtins allow-list, script_globals() (the only code that
+                      builds a script's globals) and start_script()
+    _hooks.py         ScriptHooks: what a running script gets from its run
 
 What a script can touch is decided by allow-lists only: the builtins it is given, the
 attributes listed per exact type, the members listed per module. Everything a script
@@ -48,7 +60,7 @@ Resource limits. Loops, comprehensions, function entry (so recursion), ``range``
 ten million items, ``iter(f, sentinel)``, the unbounded ``itertools`` iterators and
 ``json.dumps(..., indent=...)`` tick the run's deadline. Single operations that run in
 C or in pure-Python stdlib loops, where no tick reaches, are refused *before* they
-start when their operands say they would be huge (``_limits.py``): ``*`` / ``**`` /
+start when their operands say they would be huge (``_size_caps.py``): ``*`` / ``**`` /
 ``<<`` (and ``pow()``, ``math.factorial`` / ``comb`` / ``perm`` / ``prod`` / ``lcm``)
 producing an int above 100,000 bits or a sequence above ten million items;
 ``re`` patterns that repeat an ambiguous group (``(a+)+``, ``(a|aa)*``);
@@ -83,8 +95,34 @@ Known limits, by design (documented, not fixed):
 
 from __future__ import annotations
 
+from ._builtins import ENTRY as ENTRY
 from ._builtins import script_globals as script_globals
+from ._builtins import start_script as start_script
+from ._compile import CompiledScript as CompiledScript
 from ._compile import compile_python as compile_python
-from ._limits import check_regex as check_regex
+from ._hooks import Scheduler as Scheduler
+from ._hooks import ScriptHooks as ScriptHooks
+from ._hooks import TaskHandle as TaskHandle
+from ._hooks import Tick as Tick
+from ._line_map import LineMap as LineMap
+from ._modules import ModuleFactory as ModuleFactory
+from ._modules import ModuleSource as ModuleSource
+from ._policy import SandboxPolicy as SandboxPolicy
+from ._regex_check import check_regex as check_regex
 
-__all__ = ("check_regex", "compile_python", "script_globals")
+__all__ = (
+    "ENTRY",
+    "CompiledScript",
+    "LineMap",
+    "ModuleFactory",
+    "ModuleSource",
+    "SandboxPolicy",
+    "Scheduler",
+    "ScriptHooks",
+    "TaskHandle",
+    "Tick",
+    "check_regex",
+    "compile_python",
+    "script_globals",
+    "start_script",
+)

@@ -7,39 +7,39 @@ The builtins are an allow-list. A name that is not here does not exist for a scr
 Ticks: loops and comprehensions in script code call ``_tick_`` themselves; the few
 builtins that can produce unbounded work *in C*, where no script code runs, are
 wrapped to tick too: ``range`` above ten million items and ``iter(f, sentinel)``;
-``pow`` is the size-guarded one of ``_limits``, which the ``**`` rewrite also calls.
+``pow`` is the size-guarded one of ``_size_caps``, which the ``**`` rewrite also calls.
+
+:func:`start_script` is how compiled code runs: a fresh namespace from the script's
+policy, the run's hooks and the DSL, then the entry coroutine.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, SupportsIndex
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from types import CodeType
+from typing import TYPE_CHECKING, Any, SupportsIndex, cast
 
-from RestrictedPython.transformer import INSPECT_ATTRIBUTES
-
-from .._frontends import Tick
 from ..errors import (
     AgentLimitExceeded,
     BudgetExceeded,
     FlowError,
     ItemLimitExceeded,
-    SandboxViolation,
     SchemaError,
 )
-from ._guards import (
-    ATTRIBUTES,
-    allow_attributes,
-    guarded_exc,
-    guarded_getattr,
-    guarded_hasattr,
-    guarded_write,
-    violation,
-)
-from ._limits import OPERATOR_GUARDS, guarded_pow
-from ._modules import Importer, ticking
+from ._guards import SCRIPT_MARKER, guarded_exc, guarded_write, violation
+from ._hooks import ScriptHooks, Tick
+from ._modules import Importer
+from ._size_caps import OPERATOR_GUARDS, guarded_pow, ticking
 
-__all__ = ["BIG_RANGE", "SAFE_BUILTINS", "BigRange", "script_globals"]
+if TYPE_CHECKING:
+    from ._policy import SandboxPolicy
+
+__all__ = ["BIG_RANGE", "BIG_RANGE_ATTRIBUTES", "ENTRY", "SAFE_BUILTINS", "BigRange",
+           "script_globals", "start_script"]
+
+ENTRY = "__flow_main__"
+"""Name of the async function a compiled script defines; :func:`start_script` calls it."""
 
 _PLAIN = """abs aiter all anext any ascii bin bool callable chr dict divmod enumerate
     filter float format frozenset hex int isinstance len list map max min next oct ord
@@ -50,27 +50,6 @@ _EXCEPTIONS = """ArithmeticError AssertionError AttributeError Exception IndexEr
     StopAsyncIteration StopIteration TimeoutError TypeError UnicodeError ValueError
     ZeroDivisionError"""
 
-_MISSING = object()
-
-
-def _getattr(obj: object, name: str, default: object = _MISSING, /) -> Any:
-    """``getattr`` for scripts: the same allow-list as ``obj.name``, never plain getattr.
-
-    With a default, an attribute the sandbox hides counts as missing, except private
-    and frame/code names: asking for those is always an error.
-    """
-    if default is _MISSING:
-        return guarded_getattr(obj, name)
-    try:
-        return guarded_getattr(obj, name)
-    except AttributeError:
-        return default
-    except SandboxViolation:
-        if isinstance(name, str) and (name.startswith("_") or name in INSPECT_ATTRIBUTES):
-            raise
-        return default
-
-
 SAFE_BUILTINS: Mapping[str, object] = {
     **{name: getattr(builtins, name) for name in (*_PLAIN.split(), *_EXCEPTIONS.split())},
     # The flowdsl errors a script may want to catch around agent() / parallel().
@@ -79,11 +58,10 @@ SAFE_BUILTINS: Mapping[str, object] = {
     "AgentLimitExceeded": AgentLimitExceeded,
     "ItemLimitExceeded": ItemLimitExceeded,
     "SchemaError": SchemaError,
-    "getattr": _getattr,
-    "hasattr": guarded_hasattr,
     "pow": guarded_pow,
 }
-"""Builtins that need no per-run state; ``script_globals`` adds the per-run ones."""
+"""The default policy's builtins; ``script_globals`` adds the per-run ones and the
+policy's ``getattr`` / ``hasattr``."""
 
 BIG_RANGE = 10_000_000
 """Ranges longer than this iterate in Python, ticking, instead of in C."""
@@ -145,7 +123,8 @@ class BigRange:
         return repr(self._range)
 
 
-allow_attributes(BigRange, frozenset({"count", "index", "start", "step", "stop"}))
+BIG_RANGE_ATTRIBUTES = frozenset({"count", "index", "start", "step", "stop"})
+"""What scripts may read on a :class:`BigRange` (what they may read on a ``range``)."""
 
 
 def _make_range(span: range, tick: Tick) -> range | BigRange:
@@ -156,8 +135,11 @@ def _make_range(span: range, tick: Tick) -> range | BigRange:
     return span if small else BigRange(span, tick)
 
 
-def _per_run_builtins(dsl: Mapping[str, object], tick: Tick) -> dict[str, object]:
+def _per_run_builtins(
+    dsl: Mapping[str, object], hooks: ScriptHooks, policy: SandboxPolicy
+) -> dict[str, object]:
     log = dsl.get("log")
+    tick = hooks.tick
 
     def print_(
         *values: object,
@@ -184,43 +166,66 @@ def _per_run_builtins(dsl: Mapping[str, object], tick: Tick) -> dict[str, object
             raise TypeError(f"iter expected at most 2 arguments, got {1 + len(sentinel)}")
         return ticking(iter(source, sentinel[0]), tick)
 
-    names: dict[str, object] = {
+    return {
         "print": print_,
         "range": range_,
         "iter": iter_,
-        "__import__": Importer(tick),
+        "getattr": policy.guards.script_getattr,
+        "hasattr": policy.guards.script_hasattr,
+        "__import__": Importer(policy, hooks),
     }
-    return names
 
 
-def script_globals(dsl: Mapping[str, object], tick: Callable[[], None]) -> dict[str, object]:
+def script_globals(
+    dsl: Mapping[str, object], hooks: ScriptHooks, policy: SandboxPolicy
+) -> dict[str, object]:
     """Build the namespace a compiled workflow runs in.
 
     Args:
         dsl: the DSL names the script sees as globals (``agent``, ``parallel``,
             ``pipeline``, ``phase``, ``log``, ``args``, ``budget``, ``workflow``, ...).
-        tick: called on every loop iteration, comprehension item and function entry;
-            it raises (a ``BaseException``) to stop the script at the run's deadline.
+        hooks: the run's hooks; ``hooks.tick`` is called on every loop iteration,
+            comprehension item and function entry, and raises (a ``BaseException``)
+            to stop the script at the run's deadline.
+        policy: what the script may touch (its builtins, attributes and modules).
 
     Returns:
-        A fresh dict for ``exec(compiled.code, namespace)``.
+        A fresh dict for ``exec(code, namespace)``.
+
+    Raises:
+        SandboxViolation: a DSL name starts with ``_`` (reserved for the sandbox).
     """
     for name in dsl:
         if name.startswith("_"):
             raise violation(f"DSL name {name!r} is private: DSL names may not start with `_`")
-    budget = dsl.get("budget")
-    if budget is not None and type(budget) not in ATTRIBUTES:
-        allow_attributes(type(budget), frozenset({"total", "spent", "remaining"}))
-    script_builtins = dict(SAFE_BUILTINS)
-    script_builtins.update(_per_run_builtins(dsl, tick))
+    script_builtins = dict(policy.builtins)
+    script_builtins.update(_per_run_builtins(dsl, hooks, policy))
     namespace: dict[str, object] = {
         "__builtins__": script_builtins,
         "__name__": "__workflow__",
-        "_getattr_": guarded_getattr,
+        SCRIPT_MARKER: True,
+        "_getattr_": policy.guards.guarded_getattr,
         "_write_": guarded_write,
         "_exc_": guarded_exc,
-        "_tick_": tick,
+        "_tick_": hooks.tick,
         **OPERATOR_GUARDS,
     }
     namespace.update(dsl)
     return namespace
+
+
+def start_script(
+    code: CodeType, dsl: Mapping[str, object], hooks: ScriptHooks, policy: SandboxPolicy
+) -> Coroutine[Any, Any, Any]:
+    """Run a compiled script's module code and return its entry coroutine (not started).
+
+    Args:
+        code: the code object of :func:`compile_python` (it defines :data:`ENTRY`).
+        dsl: the DSL names, as for :func:`script_globals`.
+        hooks: the run's hooks.
+        policy: the policy the script was compiled under.
+    """
+    namespace = script_globals(dsl, hooks, policy)
+    exec(code, namespace)
+    entry = cast("Callable[[], Coroutine[Any, Any, Any]]", namespace[ENTRY])
+    return entry()

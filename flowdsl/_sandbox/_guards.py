@@ -1,17 +1,18 @@
-"""Run-time guards: the attribute allow-list and the helpers the policy calls.
+"""Run-time guards: the attribute guard built per policy, and the helpers the
+transformer's rewrites call.
 
-Every ``a.b`` in a script becomes ``_getattr_(a, "b")``. The hot path is one dict
-lookup keyed by ``type(a)`` and one frozenset membership test; everything else
-(module proxies, class objects, exceptions, objects that opt in) is on the slow path,
-which ends in a :class:`SandboxViolation` when nothing allows the name. Subclasses of
-allowed types get nothing: scripts cannot define classes, so any subclass is library
-code that must opt in itself.
+Every ``a.b`` in a script becomes ``_getattr_(a, "b")``, and ``_getattr_`` is the
+:class:`Guards` of the script's own policy: the hot path is one dict lookup keyed by
+``type(a)`` and one frozenset membership test; everything else (module proxies, class
+objects, exceptions, objects that opt in) is on the slow path, which ends in a
+:class:`SandboxViolation` when nothing allows the name. Two policies in one process
+each have their own guards; no table here is shared or grown at run time.
 
 Opting in, for library classes whose instances reach scripts (the runtime's budget,
 the JavaScript layer's values):
 
 - ``__sandbox_attrs__ = frozenset({"total", "spent"})`` on the class: the attribute
-  names scripts may read (cached into the hot-path table on first use);
+  names scripts may read (cached in the reading policy's own table on first use);
 - ``__sandbox_writable__ = True`` on the class: scripts may assign and delete items.
 
 Item reads, iteration and unpacking stay native: everything a script can reach is a
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import json
 import re
 import string
 import sys
@@ -30,26 +30,24 @@ from collections.abc import Callable, Mapping, Sequence
 from types import FrameType
 from typing import Any, NoReturn
 
-from ..errors import (
-    AgentLimitExceeded,
-    BudgetExceeded,
-    ItemLimitExceeded,
-    SandboxViolation,
-)
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES
+
+from ..errors import SandboxViolation
 
 __all__ = [
-    "ATTRIBUTES",
-    "CLASS_ATTRIBUTES",
     "MAX_FORMAT_FIELDS",
+    "MODULE_HINT",
+    "SCRIPT_MARKER",
+    "Guards",
     "ModuleProxy",
-    "allow_attributes",
     "guarded_exc",
-    "guarded_getattr",
-    "guarded_hasattr",
     "guarded_write",
-    "safe_format",
     "violation",
 ]
+
+SCRIPT_MARKER = "__flow_script__"
+"""A global every script namespace holds (set to True): how :func:`violation` finds the
+script's frame. Scripts cannot name it (names starting with ``_`` are refused)."""
 
 
 def violation(message: str) -> SandboxViolation:
@@ -57,83 +55,11 @@ def violation(message: str) -> SandboxViolation:
     frame: FrameType | None = sys._getframe(1)
     # Walk out of the sandbox's helpers (and stdlib frames such as string.Formatter's)
     # to the innermost frame of the script itself: its globals are the script's.
-    while frame is not None and frame.f_globals.get("_getattr_") is not guarded_getattr:
+    while frame is not None and frame.f_globals.get(SCRIPT_MARKER) is not True:
         frame = frame.f_back
     if frame is None:
         return SandboxViolation(message)
     return SandboxViolation(message, path=frame.f_code.co_filename, line=frame.f_lineno)
-
-
-def _methods(cls: type, names: str) -> frozenset[str]:
-    # Filtered by hasattr so one table serves every supported Python version.
-    return frozenset(name for name in names.split() if hasattr(cls, name))
-
-
-_STR = """capitalize casefold center count endswith expandtabs find index isalnum isalpha
-    isascii isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle
-    isupper join ljust lower lstrip maketrans partition removeprefix removesuffix replace
-    rfind rindex rjust rpartition rsplit rstrip split splitlines startswith strip swapcase
-    title translate upper zfill"""
-_LIST = "append clear copy count extend index insert pop remove reverse sort"
-_DICT = "clear copy fromkeys get items keys pop popitem setdefault update values"
-_SET = """add clear copy difference difference_update discard intersection
-    intersection_update isdisjoint issubset issuperset pop remove symmetric_difference
-    symmetric_difference_update union update"""
-_FROZENSET = """copy difference intersection isdisjoint issubset issuperset
-    symmetric_difference union"""
-_INT = """as_integer_ratio bit_count bit_length conjugate denominator imag is_integer
-    numerator real"""
-_FLOAT = "as_integer_ratio conjugate fromhex hex imag is_integer real"
-_PATTERN = "findall finditer flags fullmatch groupindex groups match pattern search split sub subn"
-_MATCH = """end endpos expand group groupdict groups lastgroup lastindex pos re regs span
-    start string"""
-_DEQUE = """append appendleft clear copy count extend extendleft index insert maxlen pop
-    popleft remove reverse rotate"""
-
-ATTRIBUTES: dict[type, frozenset[str]] = {
-    str: _methods(str, _STR),
-    list: _methods(list, _LIST),
-    dict: _methods(dict, _DICT),
-    set: _methods(set, _SET),
-    frozenset: _methods(frozenset, _FROZENSET),
-    tuple: _methods(tuple, "count index"),
-    int: _methods(int, _INT),
-    bool: _methods(bool, _INT),
-    float: _methods(float, _FLOAT),
-    range: _methods(range, "count index start step stop"),
-    type({}.keys()): frozenset({"isdisjoint"}),
-    type({}.items()): frozenset({"isdisjoint"}),
-    type({}.values()): frozenset(),
-    re.Pattern: _methods(re.Pattern, _PATTERN),
-    re.Match: _methods(re.Match, _MATCH),
-    # Not `elements`: `Counter(a=10**9).elements()` is a billion items produced in C,
-    # where no tick reaches (write `[k for k, n in c.items() for _ in range(n)]`).
-    collections.Counter: _methods(collections.Counter, _DICT + " most_common subtract total"),
-    collections.defaultdict: _methods(collections.defaultdict, _DICT),
-    collections.OrderedDict: _methods(collections.OrderedDict, _DICT + " move_to_end"),
-    collections.deque: _methods(collections.deque, _DEQUE),
-}
-"""Instance attributes scripts may read, by exact type (the hot path of ``_getattr_``)."""
-
-CLASS_ATTRIBUTES: dict[object, frozenset[str]] = {
-    cls: frozenset(name for name in ATTRIBUTES[cls] if callable(getattr(cls, name)))
-    for cls in (str, list, dict, set, frozenset, tuple, int, float)
-}
-"""Attributes of class objects, for ``str.upper`` in ``map(str.upper, xs)`` and the like."""
-
-_EXCEPTION_ATTRIBUTES: dict[type, frozenset[str]] = {
-    BudgetExceeded: frozenset({"args", "total", "spent"}),
-    AgentLimitExceeded: frozenset({"args", "limit"}),
-    ItemLimitExceeded: frozenset({"args", "limit", "actual"}),
-    json.JSONDecodeError: frozenset({"args", "msg", "pos", "lineno", "colno"}),
-}
-_ANY_EXCEPTION = frozenset({"args"})
-"""A caught exception shows its ``args`` (and ``str(e)``), never its traceback."""
-
-
-def allow_attributes(cls: type, names: frozenset[str]) -> None:
-    """Let scripts read ``names`` on instances of exactly ``cls`` (used for DSL objects)."""
-    ATTRIBUTES[cls] = ATTRIBUTES.get(cls, frozenset()) | names
 
 
 MODULE_HINT = "a sandboxed module exposes only its allow-listed functions and constants"
@@ -173,42 +99,101 @@ class ModuleProxy:
         raise violation(f"`{self._flow_name}.{name}` is not available in workflows: {hint}")
 
 
-def guarded_getattr(obj: object, name: str) -> Any:
-    """``obj.name`` for scripts: the allow-list, then the slow path."""
-    allowed = ATTRIBUTES.get(type(obj))
-    if allowed is not None and name in allowed:
-        return getattr(obj, name)
-    return _slow_getattr(obj, name)
+_ANY_EXCEPTION = frozenset({"args"})
+"""A caught exception shows its ``args`` (and ``str(e)``), never its traceback."""
+
+_MISSING = object()
 
 
-def _slow_getattr(obj: object, name: str) -> Any:
-    cls = type(obj)
-    if cls is ModuleProxy:
-        return obj.member(name)  # type: ignore[attr-defined]
-    if cls is str and name in ("format", "format_map"):
-        return _bound_format(obj, name)  # type: ignore[arg-type]
-    if not isinstance(name, str):
-        raise TypeError(f"attribute name must be a string, not {type(name).__name__}")
-    if not name.startswith("_"):
-        if cls is type and obj in CLASS_ATTRIBUTES:
-            return _class_attribute(obj, name)
-        if isinstance(obj, BaseException):
-            names = _EXCEPTION_ATTRIBUTES.get(cls, _ANY_EXCEPTION)
-            if name in names:
+class Guards:
+    """The attribute guards of one policy: ``_getattr_``, ``getattr``, ``hasattr`` and
+    ``str.format``, all answering from the same tables.
+
+    Attributes:
+        guarded_getattr: ``obj.name`` for scripts (the ``_getattr_`` global).
+    """
+
+    __slots__ = ("_classes", "_exceptions", "_format", "_table", "guarded_getattr")
+
+    def __init__(
+        self,
+        attributes: Mapping[type, frozenset[str]],
+        class_attributes: Mapping[object, frozenset[str]],
+        exception_attributes: Mapping[type, frozenset[str]],
+    ) -> None:
+        # A private copy: classes that opt in (``__sandbox_attrs__``) are cached here,
+        # in this policy's table only.
+        self._table: dict[type, frozenset[str]] = dict(attributes)
+        self._classes = class_attributes
+        self._exceptions = exception_attributes
+        lookup = self._table.get
+        slow = self._slow_getattr
+
+        def guarded_getattr(obj: object, name: str) -> Any:
+            """``obj.name`` for scripts: the allow-list, then the slow path."""
+            allowed = lookup(type(obj))
+            if allowed is not None and name in allowed:
                 return getattr(obj, name)
-        opted_in = getattr(cls, "__sandbox_attrs__", None)
-        if isinstance(opted_in, frozenset) and name in opted_in:
-            allow_attributes(cls, opted_in)
-            return getattr(obj, name)
-    _refuse(obj, name)
+            return slow(obj, name)
 
+        self.guarded_getattr = guarded_getattr
+        formatter = _SafeFormatter(guarded_getattr)
+        self._format: dict[str, Callable[..., str]] = {
+            "format": functools.partial(_safe_format, formatter),
+            "format_map": functools.partial(_safe_format_map, formatter),
+        }
 
-def _class_attribute(cls: Any, name: str) -> Any:
-    if cls is str and name in ("format", "format_map"):
-        return _FORMAT_FUNCTIONS[name]
-    if name in CLASS_ATTRIBUTES[cls]:
-        return getattr(cls, name)
-    _refuse(cls, name)
+    def _slow_getattr(self, obj: object, name: str) -> Any:
+        cls = type(obj)
+        if cls is ModuleProxy:
+            return obj.member(name)  # type: ignore[attr-defined]
+        if cls is str and name in ("format", "format_map"):
+            return functools.partial(self._format[name], obj)
+        if not isinstance(name, str):
+            raise TypeError(f"attribute name must be a string, not {type(name).__name__}")
+        if not name.startswith("_"):
+            if cls is type and obj in self._classes:
+                return self._class_attribute(obj, name)
+            if isinstance(obj, BaseException):
+                if name in self._exceptions.get(cls, _ANY_EXCEPTION):
+                    return getattr(obj, name)
+            opted_in = getattr(cls, "__sandbox_attrs__", None)
+            if isinstance(opted_in, frozenset) and name in opted_in:
+                self._table[cls] = self._table.get(cls, frozenset()) | opted_in
+                return getattr(obj, name)
+        _refuse(obj, name)
+
+    def _class_attribute(self, cls: Any, name: str) -> Any:
+        if cls is str and name in ("format", "format_map"):
+            return self._format[name]
+        if name in self._classes[cls]:
+            return getattr(cls, name)
+        _refuse(cls, name)
+
+    def script_getattr(self, obj: object, name: str, default: object = _MISSING, /) -> Any:
+        """``getattr`` for scripts: the same allow-list as ``obj.name``.
+
+        With a default, an attribute the sandbox hides counts as missing, except private
+        and frame/code names: asking for those is always an error.
+        """
+        if default is _MISSING:
+            return self.guarded_getattr(obj, name)
+        try:
+            return self.guarded_getattr(obj, name)
+        except AttributeError:
+            return default
+        except SandboxViolation:
+            if isinstance(name, str) and (name.startswith("_") or name in INSPECT_ATTRIBUTES):
+                raise
+            return default
+
+    def script_hasattr(self, obj: object, name: str, /) -> bool:
+        """``hasattr`` that answers for the sandbox's view of ``obj``."""
+        try:
+            self.guarded_getattr(obj, name)
+        except (AttributeError, SandboxViolation):
+            return False
+        return True
 
 
 def _describe(obj: object) -> str:
@@ -227,15 +212,6 @@ def _refuse(obj: object, name: str) -> NoReturn:
     else:
         hint = "workflows may read only the documented attributes of plain values"
     raise violation(f"`.{name}` is not available on {_describe(obj)}: {hint}")
-
-
-def guarded_hasattr(obj: object, name: str) -> bool:
-    """``hasattr`` that answers for the sandbox's view of ``obj``."""
-    try:
-        guarded_getattr(obj, name)
-    except (AttributeError, SandboxViolation):
-        return False
-    return True
 
 
 def guarded_write(obj: Any) -> Any:
@@ -280,11 +256,15 @@ def _catchable(handler: object) -> bool:
 class _SafeFormatter(string.Formatter):
     """``str.format`` whose field names (``{0.attr}``) go through the attribute guard."""
 
+    def __init__(self, guarded_getattr: Callable[[object, str], Any]) -> None:
+        super().__init__()
+        self._getattr = guarded_getattr
+
     def get_field(self, field_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
         first, rest = _split_field(field_name)
         obj = self.get_value(first, args, kwargs)
         for is_attr, key in rest:
-            obj = guarded_getattr(obj, key) if is_attr else obj[key]
+            obj = self._getattr(obj, key) if is_attr else obj[key]
         return obj, first
 
 
@@ -310,9 +290,6 @@ def _split_field(field_name: str) -> tuple[int | str, list[tuple[bool, Any]]]:
     return first, rest
 
 
-_FORMATTER = _SafeFormatter()
-
-
 MAX_FORMAT_FIELDS = 10_000
 """Replacement fields a ``str.format`` template may hold: the formatter is pure Python,
 so its loop over the fields is out of the tick's reach (about 2 us a field)."""
@@ -329,23 +306,15 @@ def _check_template(template: object, method: str) -> None:
         )
 
 
-def safe_format(template: str, /, *args: Any, **kwargs: Any) -> str:
+def _safe_format(formatter: _SafeFormatter, template: str, /, *args: Any, **kwargs: Any) -> str:
     """``template.format(*args, **kwargs)`` with guarded field access."""
     _check_template(template, "format")
-    return _FORMATTER.vformat(template, args, kwargs)
+    return formatter.vformat(template, args, kwargs)
 
 
-def safe_format_map(template: str, mapping: Mapping[str, Any], /) -> str:
+def _safe_format_map(
+    formatter: _SafeFormatter, template: str, mapping: Mapping[str, Any], /
+) -> str:
     """``template.format_map(mapping)`` with guarded field access."""
     _check_template(template, "format_map")
-    return _FORMATTER.vformat(template, (), mapping)
-
-
-_FORMAT_FUNCTIONS: dict[str, Callable[..., str]] = {
-    "format": safe_format,
-    "format_map": safe_format_map,
-}
-
-
-def _bound_format(template: str, name: str) -> Callable[..., str]:
-    return functools.partial(_FORMAT_FUNCTIONS[name], template)
+    return formatter.vformat(template, (), mapping)

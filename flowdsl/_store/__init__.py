@@ -1,4 +1,14 @@
-"""Durable runs: the SQLite run store, its journal, background workers and resume.
+"""Persistence of durable runs: the SQLite run store (runs, journal, events), nothing more.
+
+It imports nothing above it (no runtime, backends, compat, CLI or ``_durable``): the
+``_durable`` layer executes stored runs and hands the store what to write.
+
+- ``_db``: :class:`Store`, one run store directory and its methods;
+- ``_rows``: the row codec (:class:`RunInfo`, :class:`JournalEntry`, :class:`EventRow`,
+  the journal's INSERT and its parameters);
+- ``_sqlite``: the SQLite file (schema, migrations, read-only opening, checkpoints)
+  and the one translation of sqlite3 errors into ``StoreError``;
+- ``_liveness``: whether a run's worker process is still alive.
 
 Approaches considered and rejected:
 
@@ -14,40 +24,28 @@ the script sees the result, content-addressed keys computed by the runtime
 when it (re)starts, so replay is a dict lookup.
 """
 
-from ._db import EventRow as EventRow
-from ._db import JournalEntry as JournalEntry
-from ._db import RunInfo as RunInfo
+from ._db import DB_NAME as DB_NAME
+from ._db import ENV_STORE as ENV_STORE
+from ._db import ControlAction as ControlAction
 from ._db import Store as Store
 from ._db import resolve_store_dir as resolve_store_dir
-from ._exec import Supervisor as Supervisor
-from ._exec import execute_stored as execute_stored
-from ._exec import resume as resume
-from ._exec import resume_async as resume_async
-from ._exec import resume_background as resume_background
-from ._exec import run_journaled as run_journaled
-from ._exec import start_background as start_background
-from ._journal import StoreJournal as StoreJournal
-from ._journal import StoreObserver as StoreObserver
-from ._workflows import find_workflow as find_workflow
-from ._workflows import list_workflows as list_workflows
-from ._workflows import save_workflow as save_workflow
+from ._liveness import HEARTBEAT_EVERY as HEARTBEAT_EVERY
+from ._rows import EventRow as EventRow
+from ._rows import JournalEntry as JournalEntry
+from ._rows import JournalTotals as JournalTotals
+from ._rows import RunInfo as RunInfo
+from ._sqlite import checkpoint as checkpoint
 
 __all__ = (
+    "DB_NAME",
+    "ENV_STORE",
+    "HEARTBEAT_EVERY",
+    "ControlAction",
     "EventRow",
     "JournalEntry",
+    "JournalTotals",
     "RunInfo",
     "Store",
-    "StoreJournal",
-    "StoreObserver",
-    "Supervisor",
-    "execute_stored",
-    "find_workflow",
-    "list_workflows",
+    "checkpoint",
     "resolve_store_dir",
-    "resume",
-    "resume_async",
-    "resume_background",
-    "run_journaled",
-    "save_workflow",
-    "start_background",
 )

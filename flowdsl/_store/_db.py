@@ -2,13 +2,14 @@
 
 Layout of a store directory (``.flowdsl/`` by default)::
 
-    flowdsl.db            runs, journal, events (WAL mode; see ``_schema``)
+    flowdsl.db            runs, journal, events (WAL mode; see ``_sqlite``)
     workflows/NAME.*      saved workflows (``flowdsl save``)
     logs/RUN_ID.log       stdout/stderr of background workers
 
 Every method is one short transaction; writers use ``BEGIN IMMEDIATE`` (or a single
 autocommit statement) so concurrent workers wait on the busy timeout instead of
-failing with "database is locked".
+failing with "database is locked". Every sqlite3 error leaves as a ``StoreError``
+(``_sqlite.translate``) with a one-line message naming the cause.
 """
 
 from __future__ import annotations
@@ -19,42 +20,47 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._types import AgentRecord, AgentRequest, JSONValue, RunResult, RunStatus, Usage
+from .._types import AgentRecord, JSONValue, RunResult, RunStatus
 from ..errors import RunNotFound, StoreCorrupt, StoreError, UsageError
 from . import _liveness
-from ._schema import connect, translate
+from ._reserve import keep_reserve, release_reserve
+from ._rows import (
+    INSERT_EVENT,
+    INSERT_JOURNAL,
+    LIVE_STATUSES,
+    RECORD_COLUMNS,
+    RUN_COLUMNS,
+    SELECT_TOTALS,
+    TERMINAL_STATUSES,
+    EventRow,
+    JournalEntry,
+    JournalTotals,
+    RunInfo,
+    StoredEventKind,
+    decode_record,
+    decode_run,
+    decode_totals,
+    journal_params,
+)
+from ._sqlite import Database, connect, translate
 
 __all__ = [
     "DB_NAME",
     "ENV_STORE",
-    "EventRow",
-    "JournalEntry",
-    "RunInfo",
+    "ControlAction",
     "Store",
     "resolve_store_dir",
 ]
 
 DB_NAME = "flowdsl.db"
 ENV_STORE = "FLOWDSL_STORE"
-LIVE_STATUSES = ("running", "paused")
-TERMINAL_STATUSES = ("completed", "failed", "stopped")
 ControlAction = Literal["pause", "unpause", "stop"]
-EventKind = Literal["phase", "log", "agent", "status"]
 
 _ID_RE = re.compile(r"^[0-9a-z-]{1,64}$")
-
-INSERT_JOURNAL = (
-    "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
-    "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
-    "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
 
 
 def resolve_store_dir(store: str | os.PathLike[str] | None = None) -> Path:
@@ -67,171 +73,54 @@ def resolve_store_dir(store: str | os.PathLike[str] | None = None) -> Path:
     return Path.cwd() / ".flowdsl"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RunInfo:
-    """One run as the store knows it; ``status`` is derived (a dead worker: interrupted)."""
-
-    id: str
-    name: str
-    status: RunStatus
-    script_path: str
-    script_text: str = field(repr=False)
-    args: JSONValue
-    options: dict[str, JSONValue]
-    background: bool
-    pid: int | None
-    heartbeat: float | None
-    workers: int
-    result: JSONValue
-    error: str | None
-    agents_done: int
-    agents_failed: int
-    usage: Usage
-    created_at: float
-    updated_at: float
-    finished_at: float | None
-
-    @property
-    def live(self) -> bool:
-        """A worker is executing it (running or paused)."""
-        return self.status in LIVE_STATUSES
-
-    def to_json(self) -> dict[str, JSONValue]:
-        """The ``--json`` object of ``runs status``."""
-        return {
-            "run_id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "pid": self.pid if self.live else None,
-            "background": self.background,
-            "script_path": self.script_path,
-            "args": self.args,
-            "agents": {"done": self.agents_done, "failed": self.agents_failed,
-                       "total": self.agents_done + self.agents_failed},
-            "usage": {"input_tokens": self.usage.input_tokens,
-                      "output_tokens": self.usage.output_tokens,
-                      "cost_usd": self.usage.cost_usd},
-            "error": self.error,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "finished_at": self.finished_at,
-            "heartbeat": self.heartbeat,
-            "workers": self.workers,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JournalEntry:
-    """One journal row: the call key and the finished agent's record."""
-
-    key: str
-    record: AgentRecord
-    recorded_at: float
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventRow:
-    """One stored event: a phase, a log line, a failed agent, or a status change."""
-
-    id: int
-    at: float
-    kind: str
-    text: str
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-"""One reusable encoder (``json.dumps`` with options builds a new one per call). A value
-JSON cannot hold (a backend returning a set) is journaled as its ``str``."""
-
-
-def encode_request(request: AgentRequest) -> str:
-    """The request's fields other than the prompt, as JSON (None fields left out)."""
-    fields = {
-        "label": request.label, "phase": request.phase, "model": request.model,
-        "schema": request.schema, "effort": request.effort, "agent_type": request.agent_type,
-        "isolation": request.isolation, "timeout": request.timeout,
-    }
-    return _encode({k: v for k, v in fields.items() if v is not None})
-
-
-def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...]:
-    """The INSERT_JOURNAL parameters for one finished agent.
-
-    Text is the common output and the prompt is the largest field: both are stored as
-    plain text (no JSON escaping, the hot path's main CPU cost); other outputs as JSON.
-    """
-    usage = record.usage
-    output = record.output
-    is_text = isinstance(output, str)
-    return (
-        run_id, key, record.status, record.request.prompt, encode_request(record.request),
-        output if is_text else _encode(output), 0 if is_text else 1,
-        usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
-        record.duration, record.error, time.time(),
-    )
-
-
-def _decode_record(row: Sequence[Any]) -> AgentRecord:
-    status, prompt, request, output, output_json, tin, tout, cost, est, duration, error = row
-    return AgentRecord(
-        request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
-        status=status,
-        output=json.loads(output) if output_json else output,
-        usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)),
-        duration=duration,
-        error=error,
-    )
-
-
-_RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
-                   "cost_usd, estimated, duration, error")
-_RUN_COLUMNS = (
-    "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
-    "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
-    "input_tokens, output_tokens, cost_usd, created_at, updated_at, finished_at"
-)
-
-
-class Store:
+class Store(Database):
     """A run store directory. Open with :meth:`open`; close (or use ``with``) when done.
 
     One ``Store`` holds one SQLite connection and must be used from one thread.
     """
 
-    def __init__(self, directory: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, directory: Path, conn: sqlite3.Connection, *,
+                 read_only: bool = False) -> None:
+        super().__init__(directory / DB_NAME, conn)
         self.directory = directory
-        self.conn = conn
+        self.read_only = read_only
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Store:
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True,
+             read_only: bool = False) -> Store:
         """Open the store in directory ``path`` (default: ``$FLOWDSL_STORE`` or ``./.flowdsl``).
 
         Args:
             path: the store directory.
             create: create the directory and database when missing; when False a
                 missing store raises ``StoreError``.
+            read_only: open the database read-only (SQLite ``mode=ro``): every read
+                works on a store the caller may not write, nothing is created or
+                migrated, and every write raises ``StoreError`` ("the store is
+                read-only"). Implies ``create=False``.
 
         Raises:
-            StoreError, StoreCorrupt, StoreVersionError: the store cannot be used.
+            StoreError, StoreCorrupt, StoreVersionError: the store cannot be used (for
+                ``read_only``, also a store that needs a migration first).
         """
         directory = resolve_store_dir(path)
         db = directory / DB_NAME
-        if not db.exists():
-            if not create:
+        try:
+            exists, is_dir = db.exists(), db.is_dir()
+        except OSError as exc:
+            raise StoreError(f"{db}: cannot open the store ({exc.strerror})") from None
+        if not exists:
+            if read_only or not create:
                 raise StoreError(f"{directory}: no flowdsl store here (no runs yet)")
             try:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{directory}: cannot create the store ({exc.strerror})") from None
-        elif db.is_dir():
+        elif is_dir:
             raise StoreCorrupt(f"{db}: not a flowdsl store (a directory); nothing was changed")
-        return cls(directory, connect(db))
+        return cls(directory, connect(db, read_only=read_only), read_only=read_only)
 
-    # -- plumbing ----------------------------------------------------------------------
-
-    @property
-    def db_path(self) -> Path:
-        return self.directory / DB_NAME
+    # -- plumbing (queries, transactions and errors: see ``_sqlite.Database``) -----------
 
     @property
     def workflows_dir(self) -> Path:
@@ -240,48 +129,13 @@ class Store:
     def log_path(self, run_id: str) -> Path:
         return self.directory / "logs" / f"{run_id}.log"
 
-    def close(self) -> None:
-        self.conn.close()
+    def keep_reserve(self) -> None:
+        """Keep room for a run's outcome on a disk that fills up (see ``_reserve``)."""
+        keep_reserve(self.directory)
 
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction; sqlite errors become StoreError."""
-        conn = self.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from exc
-        try:
-            yield conn
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise translate(exc, self.db_path) from exc
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            raise translate(exc, self.db_path) from exc
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        try:
-            return self.conn.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from exc
-
-    def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
-        try:
-            return self.conn.execute(sql, params).rowcount
-        except sqlite3.Error as exc:
-            raise translate(exc, self.db_path) from exc
+    def release_reserve(self) -> bool:
+        """Free the kept room; True when there was some to free."""
+        return release_reserve(self.directory)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -347,55 +201,34 @@ class Store:
             RunNotFound: no such run.
         """
         run_id = self.resolve_id(ref)
-        rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
+        rows = self._query(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         if not rows:
             raise RunNotFound(f"no run {ref!r} in {self.directory}")
-        return self._info(rows[0], self._live_totals([rows[0]]))
+        return self._info(rows[0])
 
     def list_runs(self, *, limit: int | None = None) -> list[RunInfo]:
         """Runs, newest first."""
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id"
+        sql = f"SELECT {RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        rows = self._query(sql)
-        totals = self._live_totals(rows)
-        return [self._info(row, totals) for row in rows]
+        return [self._info(row) for row in self._query(sql)]
 
-    def _live_totals(self, rows: Iterable[Sequence[Any]]) -> dict[str, tuple[int, int, Usage]]:
-        """Journal totals of runs that are not finished (finished ones store theirs)."""
-        out: dict[str, tuple[int, int, Usage]] = {}
-        for row in rows:
-            if row[2] in TERMINAL_STATUSES:
-                continue
-            (done, failed, tin, tout, cost, est), = self._query(
-                "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
-                "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
-                "coalesce(sum(cost_usd), 0), coalesce(max(estimated), 0) "
-                "FROM journal WHERE run_id = ?", (row[0],))
-            out[row[0]] = (done, failed, Usage(input_tokens=tin, output_tokens=tout,
-                                               cost_usd=cost, estimated=bool(est)))
-        return out
+    def _journal_totals(self, run_id: str) -> JournalTotals:
+        """What the journal of ``run_id`` adds up to (the one totals query)."""
+        (row,) = self._query(SELECT_TOTALS, (run_id,))
+        return decode_totals(row)
 
-    def _info(self, row: Sequence[Any], totals: dict[str, tuple[int, int, Usage]]) -> RunInfo:
-        (run_id, name, status, script_path, script_text, args, options, background, pid,
-         pid_start, run_boot, host, heartbeat, workers, result, error, done, failed,
-         tin, tout, cost, created, updated, finished) = row
+    def _info(self, row: Sequence[Any]) -> RunInfo:
+        """The run of a row; a live run's totals come from its journal, being written."""
+        (run_id, _, status, _, _, _, _, _, pid, pid_start, run_boot, host, heartbeat,
+         *_, updated, _) = row  # RUN_COLUMNS
+        totals = None if status in TERMINAL_STATUSES else self._journal_totals(run_id)
         if status in LIVE_STATUSES and not _liveness.worker_alive(
             pid=pid, pid_start=pid_start, run_boot_id=run_boot, host=host,
             heartbeat=heartbeat, since=updated, now=time.time(),
         ):
             status = "interrupted"
-        usage = Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost)
-        if run_id in totals:
-            done, failed, usage = totals[run_id]
-        return RunInfo(
-            id=run_id, name=name, status=status, script_path=script_path,
-            script_text=script_text, args=json.loads(args), options=json.loads(options),
-            background=bool(background), pid=pid, heartbeat=heartbeat, workers=workers,
-            result=json.loads(result) if result is not None else None, error=error,
-            agents_done=done, agents_failed=failed, usage=usage, created_at=created,
-            updated_at=updated, finished_at=finished,
-        )
+        return decode_run(row, status=status, totals=totals)
 
     def claim(self, run_id: str, *, pid: int) -> RunInfo:
         """Make the calling process the run's worker (status running).
@@ -465,16 +298,14 @@ class Store:
         except (TypeError, ValueError):
             value = "null"
         with self._write() as conn:
-            (done, failed, tin, tout, cost), = conn.execute(
-                "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
-                "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
-                "coalesce(sum(cost_usd), 0) FROM journal WHERE run_id = ?", (run_id,)).fetchall()
+            totals = self._journal_totals(run_id)
+            usage = totals.usage
             conn.execute(
                 "UPDATE runs SET status = ?, result = ?, error = ?, agents_done = ?, "
                 "agents_failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, "
                 "control = NULL, updated_at = ?, finished_at = ? WHERE id = ?",
-                (result.status, value, result.error, done, failed, tin, tout, cost, now, now,
-                 run_id))
+                (result.status, value, result.error, totals.done, totals.failed,
+                 usage.input_tokens, usage.output_tokens, usage.cost_usd, now, now, run_id))
             text = result.status + (f": {result.error}" if result.error else "")
             conn.execute(INSERT_EVENT, (run_id, now, "status", text))
 
@@ -512,10 +343,27 @@ class Store:
         self, run_id: str, key: str, record: AgentRecord,
         events: Sequence[tuple[str, float, str, str]] = (),
     ) -> None:
-        """Commit one finished agent (and any buffered events) in one transaction."""
+        """Commit one finished agent, and any buffered events, before returning.
+
+        The one way a journal row is written. It is the hot path of a run: with no
+        events it is a single autocommit INSERT, otherwise one ``BEGIN IMMEDIATE``
+        transaction holding the events and the row (all written, or none).
+
+        Args:
+            run_id: the run.
+            key: the call's content-addressed key (a row with the same key is replaced).
+            record: the finished agent.
+            events: ``(run_id, at, kind, text)`` events to commit with it.
+
+        Raises:
+            StoreError: nothing was written (e.g. "database or disk is full").
+        """
         params = journal_params(run_id, key, record)
         if not events:
-            self._exec(INSERT_JOURNAL, params)
+            try:
+                self.conn.execute(INSERT_JOURNAL, params)
+            except sqlite3.Error as exc:
+                raise translate(exc, self.db_path) from exc
             return
         with self._write() as conn:
             conn.executemany(INSERT_EVENT, events)
@@ -523,20 +371,20 @@ class Store:
 
     def load_replay(self, run_id: str) -> dict[str, AgentRecord]:
         """The journal's successful agents of a run by key (what resume replays)."""
-        rows = self._query(f"SELECT key, {_RECORD_COLUMNS} FROM journal "
+        rows = self._query(f"SELECT key, {RECORD_COLUMNS} FROM journal "
                            "WHERE run_id = ? AND status = 'ok'", (run_id,))
-        return {row[0]: _decode_record(row[1:]) for row in rows}
+        return {row[0]: decode_record(row[1:]) for row in rows}
 
     def journal(self, run_id: str) -> list[JournalEntry]:
         """Every journal row of a run, in the order they were recorded."""
-        rows = self._query(f"SELECT key, recorded_at, {_RECORD_COLUMNS} FROM journal "
+        rows = self._query(f"SELECT key, recorded_at, {RECORD_COLUMNS} FROM journal "
                            "WHERE run_id = ? ORDER BY seq", (run_id,))
-        return [JournalEntry(key=r[0], recorded_at=r[1], record=_decode_record(r[2:]))
+        return [JournalEntry(key=r[0], recorded_at=r[1], record=decode_record(r[2:]))
                 for r in rows]
 
     # -- events --------------------------------------------------------------------------
 
-    def _event(self, run_id: str, kind: EventKind, text: str) -> None:
+    def _event(self, run_id: str, kind: StoredEventKind, text: str) -> None:
         self._exec(INSERT_EVENT, (run_id, time.time(), kind, text))
 
     def append_events(self, events: Sequence[tuple[str, float, str, str]]) -> None:

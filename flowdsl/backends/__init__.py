@@ -4,14 +4,20 @@ A backend turns one :class:`~flowdsl.AgentRequest` into one :class:`~flowdsl.Age
 It reports real usage; the runtime's budget gate trusts those numbers. Implementations
 are loaded lazily by name (``simulate``, ``openai``, ``anthropic``, ``claude``, ``codex``)
 so that importing flowdsl never imports an SDK the user did not ask for.
+
+A ``module:factory`` reference resolves like uvicorn's: an importable module, else a
+module or package in the current directory, found there without editing ``sys.path``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Mapping
+from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 from .._types import AgentRequest, AgentResult
@@ -37,14 +43,38 @@ BACKENDS: Mapping[str, str] = {
 """Shipped backends by name -> ``module:factory`` (a zero-or-keyword-argument callable)."""
 
 
-def _import_target(spec: str) -> Callable[..., Any]:
+def _import_from(module_name: str, directory: str) -> ModuleType:
+    """Import ``module_name``; when its top-level package is not importable, from ``directory``.
+
+    The top-level module is found in ``directory`` alone and registered in
+    ``sys.modules`` under its name, so the dotted rest (``pkg.sub``) imports through the
+    package's own ``__path__``; ``sys.path`` is never touched.
+    """
+    top = module_name.partition(".")[0]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != top:
+            raise  # the module exists but something it imports is missing
+        spec = importlib.machinery.PathFinder.find_spec(top, [directory])
+        if spec is None or spec.loader is None:
+            raise
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[top] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(top, None)
+        raise
+    return importlib.import_module(module_name)
+
+
+def _import_target(spec: str, directory: str) -> Callable[..., Any]:
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise UsageError(f"backend {spec!r} is not a name or 'module:factory'")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # like uvicorn: user modules resolve from the cwd
     try:
-        module = importlib.import_module(module_name)
+        module = _import_from(module_name, directory)
     except ImportError as exc:
         raise UsageError(f"backend {spec!r}: cannot import {module_name!r} ({exc})") from exc
     try:
@@ -54,8 +84,16 @@ def _import_target(spec: str) -> Callable[..., Any]:
     return target
 
 
-def load_backend(name: str, **options: Any) -> AgentBackend:
+def load_backend(
+    name: str, *, search_dir: str | os.PathLike[str] | None = None, **options: Any
+) -> AgentBackend:
     """Build a backend from a shipped name or a ``module:factory`` reference.
+
+    Args:
+        name: a shipped backend's name, or ``module:factory``.
+        search_dir: where a ``module`` that is not installed is looked for (like
+            uvicorn's app lookup); default: the current directory.
+        **options: keyword arguments for the factory.
 
     Raises:
         UsageError: the name is unknown or the factory cannot be imported or called.
@@ -64,7 +102,7 @@ def load_backend(name: str, **options: Any) -> AgentBackend:
     if ":" not in spec:
         known = ", ".join(sorted(BACKENDS))
         raise UsageError(f"unknown backend {name!r} (known: {known}, or module:factory)")
-    factory = _import_target(spec)
+    factory = _import_target(spec, os.fspath(search_dir) if search_dir else os.getcwd())
     backend = factory(**options) if options else factory()
     if not isinstance(backend, AgentBackend):
         raise UsageError(f"backend {name!r}: {spec} did not return an object with async run()")

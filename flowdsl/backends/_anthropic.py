@@ -13,25 +13,21 @@ caching makes the figure an upper bound. ``stop_reason == "refusal"`` is an agen
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from typing import Any, ClassVar
 
-from .._config import Config, load_config
 from .._types import AgentRequest, Usage
-from ..errors import BackendConfigError
-from ._api import APIBackend
-from ._common import fail, make_usage, system_prompt
+from ..errors import BackendError
+from ._common import make_usage, system_prompt
+from ._http_base import APIBackend
 
 __all__ = ["AnthropicBackend", "create_backend"]
-
-_NO_KEY = "not-needed"
 
 
 class AnthropicBackend(APIBackend):
     """Runs agents against the Anthropic Messages API (or a compatible endpoint)."""
 
     name: ClassVar[str] = "anthropic"
+    default_host: ClassVar[str] = "api.anthropic.com"
     instructor_provider: ClassVar[str] = "anthropic"
     instructor_mode: str = "TOOLS"
 
@@ -77,45 +73,11 @@ class AnthropicBackend(APIBackend):
     def check(self, response: Any) -> None:
         content = getattr(response, "content", None)
         if not isinstance(content, list):
-            raise fail(f"malformed response: no content ({type(response).__name__})")
+            raise BackendError(f"malformed response: no content ({type(response).__name__})")
         if getattr(response, "stop_reason", None) == "refusal":
             said = "".join(getattr(b, "text", "") for b in content)
-            raise fail(f"the model refused: {said or 'stop_reason=refusal'}")
+            raise BackendError(f"the model refused: {said or 'stop_reason=refusal'}")
 
 
-def create_backend(
-    *,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    config: Config | None = None,
-    should_continue: Callable[[Usage], bool] | None = None,
-) -> AnthropicBackend:
-    """Build the anthropic backend from arguments, then config, then the environment.
-
-    Args:
-        model: default model (``--model``); aliases are resolved through ``config``.
-        base_url: ``--base-url``; else ``base_url`` in config,
-            ``FLOWDSL_ANTHROPIC_BASE_URL``, ``ANTHROPIC_BASE_URL``; else api.anthropic.com.
-        api_key: else ``ANTHROPIC_API_KEY``; optional when a base URL is set.
-        config: the project configuration (default: :func:`load_config` from the cwd).
-        should_continue: budget hook before each re-ask (see :mod:`._openai`).
-
-    Raises:
-        BackendConfigError: neither an API key nor a base URL is available.
-    """
-    config = config if config is not None else load_config()
-    url = (base_url or config.base_url or os.environ.get("FLOWDSL_ANTHROPIC_BASE_URL")
-           or os.environ.get("ANTHROPIC_BASE_URL") or None)
-    key = api_key or os.environ.get("ANTHROPIC_API_KEY")
-    if not key and not url:
-        raise BackendConfigError(
-            "the anthropic backend is not configured. Set ANTHROPIC_API_KEY, or a base URL "
-            "for a compatible endpoint (--base-url, base_url in [tool.flowdsl], "
-            "FLOWDSL_ANTHROPIC_BASE_URL or ANTHROPIC_BASE_URL), and a model (--model, "
-            "model in [tool.flowdsl], or opts.model per agent)."
-        )
-    return AnthropicBackend(
-        api_key=key or _NO_KEY, base_url=url, model=config.resolve_alias(model or config.model),
-        config=config, should_continue=should_continue,
-    )
+create_backend = AnthropicBackend.create
+"""Build the anthropic backend (see :meth:`._http_base.APIBackend.create`)."""

@@ -14,21 +14,22 @@ One agent = one ``claude -p PROMPT --output-format json`` run in the project dir
 
 The default extra arguments are ``--permission-mode acceptEdits`` (edits are allowed,
 shell commands are not); replace them with ``[tool.flowdsl.cli_args] claude = [...]``.
+``create_backend`` takes the options of :meth:`._cli_agent.CLIAgentBackend.create`; the
+base URL falls back to ``FLOWDSL_ANTHROPIC_BASE_URL``, the key to ``ANTHROPIC_API_KEY``,
+then to the user's Claude Code login.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from .._config import Config, load_config
-from .._types import AgentRequest, AgentResult, Usage
-from ..errors import RateLimited
-from ._cli import PrivateHome, base_env, find_command, run_cli
-from ._common import context_line, fail, make_usage, schema_errors, validator_for
-from ._errors import translate
+from .._types import AgentRequest, JSONValue, Usage
+from ..errors import BackendError, RateLimited
+from ._cli_agent import CLIAgentBackend
+from ._common import context_line, make_usage
+from ._subprocess import PrivateHome, base_env
 
 __all__ = ["ClaudeBackend", "create_backend"]
 
@@ -37,22 +38,22 @@ _ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "AWS_", "CLOUD_ML_", "VERTEX_", "
 """Provider settings the user may have exported for Claude Code (Bedrock, Vertex, ...)."""
 
 
-class ClaudeBackend:
+class ClaudeBackend(CLIAgentBackend):
     """Runs each agent as one Claude Code CLI process."""
 
-    def __init__(self, *, command: str, model: str | None, base_url: str | None,
-                 api_key: str | None, config: Config, cwd: Path | None = None) -> None:
-        self.command = command
-        self.model = model
-        self.base_url = base_url
-        self.api_key = api_key
-        self.config = config
-        self.cwd = cwd
+    name: ClassVar[str] = "claude"
+    package: ClassVar[str] = "@anthropic-ai/claude-code"
+    base_url_var: ClassVar[str] = "FLOWDSL_ANTHROPIC_BASE_URL"
+    api_key_var: ClassVar[str] = "ANTHROPIC_API_KEY"
 
-    def argv(self, request: AgentRequest) -> list[str]:
+    def private_home(self) -> PrivateHome:
+        credentials = Path.home() / ".claude" / ".credentials.json"
+        return PrivateHome([(credentials, ".claude/.credentials.json")])
+
+    def argv(self, request: AgentRequest, home: Path) -> list[str]:
         argv = [self.command, "-p", f"{context_line(request)}\n\n{request.prompt}",
                 "--output-format", "json", "--no-session-persistence"]
-        model = self.config.resolve_alias(request.model) or self.model
+        model = self.resolved_model(request)
         if model:
             argv += ["--model", model]
         if request.effort:
@@ -73,41 +74,22 @@ class ClaudeBackend:
             extra["ANTHROPIC_API_KEY"] = self.api_key
         return base_env(extra, _ENV_PREFIXES)
 
-    async def run(self, request: AgentRequest) -> AgentResult:
-        if request.schema is not None:
-            validator_for(request.schema)  # SchemaError before spawning anything
-        user_home = Path.home()
-        copies = [(user_home / ".claude" / ".credentials.json", ".claude/.credentials.json")]
-        try:
-            with PrivateHome(copies) as home:
-                out = await run_cli(self.argv(request), env=self.env(home.path),
-                                    cwd=self.cwd or Path.cwd(), time_limit=self.config.timeout)
-            return self.parse(out.stdout, out.stderr, out.returncode, request)
-        except Exception as exc:
-            error = translate(exc)
-            raise error from exc
-
-    def parse(self, stdout: str, stderr: str, code: int, request: AgentRequest) -> AgentResult:
+    def outcome(self, stdout: str, stderr: str, code: int,
+                request: AgentRequest) -> tuple[JSONValue, Usage]:
         result = _result_object(stdout)
         if result is None:
             tail = (stderr.strip() or stdout.strip())[-500:]
-            raise fail(f"claude exited with status {code} without a result object: {tail}")
+            raise BackendError(f"claude exited with status {code} without a result object: {tail}")
         usage = self.usage(result)
         if result.get("is_error") or result.get("subtype") != "success":
             reason = result.get("result") or result.get("subtype") or "unknown error"
             if result.get("api_error_status") == 429:
-                limited = RateLimited(f"claude was rate limited after its retries: {reason}")
-                limited.usage = usage  # type: ignore[attr-defined]
-                raise limited
-            raise fail(f"claude reported an error: {reason}", usage)
+                raise RateLimited(f"claude was rate limited after its retries: {reason}",
+                                  usage=usage)
+            raise BackendError(f"claude reported an error: {reason}", usage=usage)
         if request.schema is None:
-            return AgentResult(output=str(result.get("result") or ""), usage=usage)
-        output = result.get("structured_output")
-        errors = schema_errors(request.schema, output)
-        if errors:
-            raise fail("claude's structured output does not match the schema: "
-                       + "; ".join(errors), usage)
-        return AgentResult(output=output, usage=usage)
+            return str(result.get("result") or ""), usage
+        return result.get("structured_output"), usage
 
     def usage(self, result: dict[str, Any]) -> Usage:
         per_model = result.get("modelUsage")
@@ -143,34 +125,5 @@ def _result_object(stdout: str) -> dict[str, Any] | None:
     return None
 
 
-def create_backend(
-    *,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    config: Config | None = None,
-    command: str | None = None,
-    cwd: str | Path | None = None,
-) -> ClaudeBackend:
-    """Build the claude backend; the CLI must be installed.
-
-    Args:
-        model: default model (``--model``); the CLI's own default when None.
-        base_url: ``ANTHROPIC_BASE_URL`` for the CLI; else config ``base_url``, else
-            ``FLOWDSL_ANTHROPIC_BASE_URL``, else the CLI's own setting.
-        api_key: ``ANTHROPIC_API_KEY`` for the CLI; else the environment's; else the user's
-            Claude Code login (its credentials file is copied into the private home).
-        config: project configuration (``commands.claude``, ``cli_args.claude``, ``timeout``).
-        command: the executable; else ``[tool.flowdsl.commands] claude``, else PATH.
-        cwd: where agents work; default the current directory at run time.
-
-    Raises:
-        BackendConfigError: the CLI is not installed.
-    """
-    config = config if config is not None else load_config()
-    exe = find_command("claude", command or config.commands.get("claude"),
-                       "@anthropic-ai/claude-code")
-    url = base_url or config.base_url or os.environ.get("FLOWDSL_ANTHROPIC_BASE_URL")
-    return ClaudeBackend(command=exe, model=config.resolve_alias(model or config.model),
-                         base_url=url, api_key=api_key or os.environ.get("ANTHROPIC_API_KEY"),
-                         config=config, cwd=Path(cwd) if cwd is not None else None)
+create_backend = ClaudeBackend.create
+"""Build the claude backend (see :meth:`._cli_agent.CLIAgentBackend.create`)."""

@@ -15,7 +15,10 @@ One agent = one ``codex exec --json`` run in the project directory with stdin cl
   table prices the tokens.
 
 The default extra arguments are ``--sandbox workspace-write``; replace them with
-``[tool.flowdsl.cli_args] codex = [...]``.
+``[tool.flowdsl.cli_args] codex = [...]``. ``create_backend`` takes the options of
+:meth:`._cli_agent.CLIAgentBackend.create`; the base URL falls back to
+``FLOWDSL_CODEX_BASE_URL``, the key to ``OPENAI_API_KEY``. Without a base URL the user's
+own Codex config and login are used.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from .._config import Config, load_config
-from .._types import AgentRequest, AgentResult, Usage
-from ._cli import PrivateHome, base_env, find_command, run_cli
-from ._common import agent_definition, context_line, fail, make_usage, schema_errors, validator_for
-from ._errors import translate
+from .._types import AgentRequest, JSONValue, Usage
+from ..errors import BackendError
+from ._cli_agent import CLIAgentBackend
+from ._common import agent_definition, context_line, make_usage
+from ._subprocess import PrivateHome, base_env
 
 __all__ = ["CodexBackend", "create_backend"]
 
@@ -41,20 +44,13 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid TOML basic string
 
 
-class CodexBackend:
+class CodexBackend(CLIAgentBackend):
     """Runs each agent as one Codex CLI process."""
 
-    def __init__(self, *, command: str, model: str | None, base_url: str | None,
-                 api_key: str | None, config: Config, cwd: Path | None = None) -> None:
-        self.command = command
-        self.model = model
-        self.base_url = base_url
-        self.api_key = api_key
-        self.config = config
-        self.cwd = cwd
-
-    def _model(self, request: AgentRequest) -> str | None:
-        return self.config.resolve_alias(request.model) or self.model
+    name: ClassVar[str] = "codex"
+    package: ClassVar[str] = "@openai/codex"
+    base_url_var: ClassVar[str] = "FLOWDSL_CODEX_BASE_URL"
+    api_key_var: ClassVar[str] = "OPENAI_API_KEY"
 
     def prompt(self, request: AgentRequest) -> str:
         parts = [context_line(request)]
@@ -65,7 +61,7 @@ class CodexBackend:
 
     def argv(self, request: AgentRequest, home: Path) -> list[str]:
         argv = [self.command, "exec", "--json", "--skip-git-repo-check", "--ephemeral"]
-        model = self._model(request)
+        model = self.resolved_model(request)
         if model:
             argv += ["-m", model]
         if request.effort:
@@ -78,7 +74,7 @@ class CodexBackend:
         argv += ["--", self.prompt(request)]
         return argv
 
-    def _home(self) -> PrivateHome:
+    def private_home(self) -> PrivateHome:
         user = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
         copies = [(user / "auth.json", ".codex/auth.json")]
         if not self.base_url:
@@ -96,25 +92,14 @@ class CodexBackend:
 
     def env(self, home: Path) -> dict[str, str]:
         extra = {"HOME": str(home), "CODEX_HOME": str(home / ".codex")}
-        key = self.api_key or os.environ.get("OPENAI_API_KEY")
         if self.base_url:
-            extra[_KEY_VAR] = key or "not-needed"
-        elif key:
-            extra["OPENAI_API_KEY"] = key
+            extra[_KEY_VAR] = self.api_key or "not-needed"
+        elif self.api_key:
+            extra["OPENAI_API_KEY"] = self.api_key
         return base_env(extra, ("OPENAI_", "CODEX_"))
 
-    async def run(self, request: AgentRequest) -> AgentResult:
-        if request.schema is not None:
-            validator_for(request.schema)
-        try:
-            with self._home() as home:
-                out = await run_cli(self.argv(request, home.path), env=self.env(home.path),
-                                    cwd=self.cwd or Path.cwd(), time_limit=self.config.timeout)
-            return self.parse(out.stdout, out.stderr, out.returncode, request)
-        except Exception as exc:
-            raise translate(exc) from exc
-
-    def parse(self, stdout: str, stderr: str, code: int, request: AgentRequest) -> AgentResult:
+    def outcome(self, stdout: str, stderr: str, code: int,
+                request: AgentRequest) -> tuple[JSONValue, Usage]:
         events = _events(stdout)
         usage = self.usage(events, request)
         problem = _failure(events)
@@ -123,17 +108,13 @@ class CodexBackend:
                         and (e.get("item") or {}).get("type") == "agent_message"), None)
         if problem is not None or message is None:
             reason = problem or f"no final message (exit status {code}): {stderr.strip()[-300:]}"
-            raise fail(f"codex failed: {reason}", usage)
+            raise BackendError(f"codex failed: {reason}", usage=usage)
         if request.schema is None:
-            return AgentResult(output=message, usage=usage)
+            return message, usage
         try:
-            output = json.loads(message)
+            return json.loads(message), usage
         except json.JSONDecodeError as exc:
-            raise fail(f"codex's final message is not JSON: {exc}", usage) from exc
-        errors = schema_errors(request.schema, output)
-        if errors:
-            raise fail("codex's output does not match the schema: " + "; ".join(errors), usage)
-        return AgentResult(output=output, usage=usage)
+            raise BackendError(f"codex's final message is not JSON: {exc}", usage=usage) from exc
 
     def usage(self, events: list[dict[str, Any]], request: AgentRequest) -> Usage:
         inp = out = 0
@@ -142,7 +123,7 @@ class CodexBackend:
                 raw = event.get("usage") or {}
                 inp += int(raw.get("input_tokens") or 0)
                 out += int(raw.get("output_tokens") or 0)
-        return make_usage(self.config, self._model(request), inp, out)
+        return make_usage(self.config, self.resolved_model(request), inp, out)
 
 
 def _events(stdout: str) -> list[dict[str, Any]]:
@@ -167,33 +148,5 @@ def _failure(events: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def create_backend(
-    *,
-    model: str | None = None,
-    base_url: str | None = None,
-    api_key: str | None = None,
-    config: Config | None = None,
-    command: str | None = None,
-    cwd: str | Path | None = None,
-) -> CodexBackend:
-    """Build the codex backend; the CLI must be installed.
-
-    Args:
-        model: default model (``-m``); the CLI's configured default when None.
-        base_url: a Responses-API endpoint, written as a custom provider into the private
-            ``CODEX_HOME``; else config ``base_url``, else ``FLOWDSL_CODEX_BASE_URL``; when
-            None the user's own Codex config and login are used.
-        api_key: the key for that provider; else ``OPENAI_API_KEY``.
-        config: project configuration (``commands.codex``, ``cli_args.codex``, ``timeout``).
-        command: the executable; else ``[tool.flowdsl.commands] codex``, else PATH.
-        cwd: where agents work; default the current directory at run time.
-
-    Raises:
-        BackendConfigError: the CLI is not installed.
-    """
-    config = config if config is not None else load_config()
-    exe = find_command("codex", command or config.commands.get("codex"), "@openai/codex")
-    url = base_url or config.base_url or os.environ.get("FLOWDSL_CODEX_BASE_URL")
-    return CodexBackend(command=exe, model=config.resolve_alias(model or config.model),
-                        base_url=url, api_key=api_key, config=config,
-                        cwd=Path(cwd) if cwd is not None else None)
+create_backend = CodexBackend.create
+"""Build the codex backend (see :meth:`._cli_agent.CLIAgentBackend.create`)."""

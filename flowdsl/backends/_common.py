@@ -5,7 +5,6 @@
   off so one policy (and one count, asserted by the tests) holds for every provider.
 - :func:`make_usage`: reported tokens are believed; a reported cost is believed; otherwise
   the price table gives ``cost_usd``; a response without usage gets an *estimated* usage.
-- :data:`REASK_GATE`: how the runtime lets the budget stop schema re-asks (see below).
 - :func:`validator_for`: one cached Draft 2020-12 validator per schema; jsonschema is the
   only judge of structured output.
 """
@@ -16,7 +15,6 @@ import logging
 import random
 import re
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,20 +22,18 @@ from typing import Any, TypeVar
 import anyio
 
 from .._config import Config
-from .._schema import schema_key as schema_key
-from .._schema import schema_validator
+from .._json_schema import schema_key as schema_key
+from .._json_schema import schema_validator
 from .._types import AgentRequest, JSONValue, Usage
 from ..errors import BackendError
 from ._errors import is_retryable, retry_after
 from ._simulate import estimate_tokens
 
 __all__ = [
-    "REASK_GATE",
-    "ReaskGate",
     "RetryPolicy",
     "agent_definition",
+    "context_line",
     "make_usage",
-    "may_reask",
     "schema_errors",
     "system_prompt",
     "validator_for",
@@ -48,22 +44,6 @@ T = TypeVar("T")
 
 logger = logging.getLogger("flowdsl.backends")
 _UNPRICED: set[str] = set()
-
-ReaskGate = Callable[[Usage], bool]
-"""Given the usage this agent has spent so far, may it send one more re-ask?"""
-
-REASK_GATE: ContextVar[ReaskGate | None] = ContextVar("flowdsl_reask_gate", default=None)
-"""Set by the runtime around ``backend.run()`` so the budget can stop re-asks.
-
-A backend constructed with ``should_continue=`` uses that instead. Either returns False when
-``spent + usage_so_far >= budget.total``; the agent then fails with that reason.
-"""
-
-
-def may_reask(usage: Usage, own_gate: ReaskGate | None) -> bool:
-    gate = own_gate or REASK_GATE.get()
-    return True if gate is None else bool(gate(usage))
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
@@ -126,13 +106,6 @@ def make_usage(
             logger.warning("no price for model %r: its cost is counted as $0; add it under "
                            "[tool.flowdsl.prices] (USD per million input/output tokens)", model)
     return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost, estimated=estimated)
-
-
-def fail(message: str, usage: Usage | None = None) -> BackendError:
-    """A :class:`BackendError` carrying the usage spent before the failure (``.usage``)."""
-    error = BackendError(message)
-    error.usage = usage  # type: ignore[attr-defined]
-    return error
 
 
 # -- prompts ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from .._types import Usage
 from ..errors import BackendConfigError, BackendError, FlowError, RateLimited
 
 __all__ = ["foreign_types", "is_retryable", "retry_after", "translate"]
@@ -167,19 +168,29 @@ def _root(exc: BaseException) -> BaseException:
     return unwrapped
 
 
-def translate(exc: BaseException) -> BackendError:
+def translate(exc: BaseException, usage: Usage | None = None) -> BackendError:
     """Map any exception a backend let through into the flowdsl tree.
 
     Instructor wraps API errors raised inside its retry loop; the original (a rate limit,
     an auth failure, one of our own :class:`BackendError`) is unwrapped from ``__cause__``
     so its class - and so the agent's recorded reason - is the real one.
+
+    Args:
+        exc: what escaped the backend.
+        usage: what the failed call spent in total; it replaces the error's own
+            ``usage`` when given. When None, a flowdsl error keeps the usage it carries.
     """
     root = _root(exc)
     if isinstance(root, BackendError):
-        return root
-    if isinstance(root, FlowError):
-        return BackendError(str(root))
-    return _translate_sdk(root) or _translate_instructor(root) or _translate_other(root)
+        error = root
+    elif isinstance(root, FlowError):
+        error = BackendError(str(root))
+    else:
+        error = _translate_sdk(root) or _translate_instructor(root) or _translate_other(root)
+    if usage is None or error.usage == usage:
+        return error
+    # a new error of the same class: the one raised deeper keeps what it said it cost
+    return type(error)(str(error), usage=usage)
 
 
 def foreign_types() -> tuple[type[BaseException], ...]:

@@ -70,7 +70,8 @@ async def test_reasks_are_bounded(server: FakeLLMServer, backend: AnthropicBacke
     with pytest.raises(BackendError, match="no valid structured output") as info:
         await backend.run(AgentRequest(prompt="p", schema=FINDING))
     assert len(server.calls("messages")) == 3
-    usage: Usage = info.value.usage  # type: ignore[attr-defined]
+    usage = info.value.usage
+    assert usage is not None
     assert (usage.input_tokens, usage.output_tokens) == server.tokens
 
 

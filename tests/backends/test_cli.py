@@ -23,7 +23,7 @@ from fakeserver import FakeLLMServer, Recorded, Step
 from flowdsl._config import Config
 from flowdsl._types import AgentRequest
 from flowdsl.backends import _claude, _codex
-from flowdsl.backends._cli import run_cli
+from flowdsl.backends._subprocess import run_cli
 from flowdsl.errors import BackendConfigError, BackendError, RateLimited
 
 FINDING = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
@@ -125,7 +125,8 @@ def test_claude_error_result_is_a_failure_with_usage() -> None:
               "usage": {"input_tokens": 10, "output_tokens": 2}}
     with pytest.raises(BackendError, match="too many turns") as info:
         backend.parse(json.dumps(result), "", 1, AgentRequest(prompt="p"))
-    assert info.value.usage.cost_usd == 0.5  # type: ignore[attr-defined]
+    assert info.value.usage is not None
+    assert info.value.usage.cost_usd == 0.5
 
 
 def test_claude_rate_limit_result_is_rate_limited() -> None:

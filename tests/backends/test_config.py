@@ -10,16 +10,11 @@ from flowdsl._config import (
     PRICES,
     Config,
     Price,
-    backend_options,
-    default_backend,
     load_config,
     price_for,
     resolve_model,
 )
-from flowdsl.backends._anthropic import AnthropicBackend
-from flowdsl.backends._openai import OpenAIBackend
-from flowdsl.backends._simulate import SimulateBackend
-from flowdsl.errors import BackendConfigError, UsageError
+from flowdsl.errors import UsageError
 
 
 def write(path: Path, text: str) -> Path:
@@ -156,37 +151,6 @@ def test_price_lookup_uses_the_longest_family_prefix(model: str | None,
 
 def test_price_cost_is_per_million_tokens() -> None:
     assert Price(3.0, 15.0).cost(2_000, 1_000) == pytest.approx(0.006 + 0.015)
-
-
-def test_default_backend_without_configuration_lists_what_to_set(tmp_path: Path) -> None:
-    with pytest.raises(BackendConfigError) as info:
-        default_backend(tmp_path)
-    message = str(info.value)
-    for hint in ("--backend", "[tool.flowdsl]", "flowdsl.toml", "openai", "anthropic",
-                 "claude", "codex", "simulate"):
-        assert hint in message
-
-
-def test_default_backend_builds_the_configured_backend(tmp_path: Path) -> None:
-    write(tmp_path / "flowdsl.toml", 'backend = "openai"\nmodel = "fast"\n'
-                                     'base_url = "http://127.0.0.1:9/v1"\n'
-                                     '[aliases]\nfast = "gpt-4.1-mini"\n')
-    backend = default_backend(tmp_path)
-    assert isinstance(backend, OpenAIBackend)
-    assert (backend.model, backend.base_url) == ("gpt-4.1-mini", "http://127.0.0.1:9/v1")
-
-
-def test_cli_flags_override_the_file(tmp_path: Path) -> None:
-    write(tmp_path / "flowdsl.toml", 'backend = "openai"\nbase_url = "http://file"\n')
-    backend = default_backend(tmp_path, backend="anthropic", base_url="http://flag", model="m")
-    assert isinstance(backend, AnthropicBackend)
-    assert (backend.base_url, backend.model) == ("http://flag", "m")
-
-
-def test_simulate_needs_no_options(tmp_path: Path) -> None:
-    write(tmp_path / "flowdsl.toml", 'backend = "simulate"\nmodel = "ignored"\n')
-    assert isinstance(default_backend(tmp_path), SimulateBackend)
-    assert backend_options("simulate", Config(model="x"), model=None) == {}
 
 
 def test_cli_args_table(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from fakeserver import FakeLLMServer, Step
 from flowdsl._config import Config, Price
 from flowdsl._types import AgentRequest, Usage
 from flowdsl.backends import load_backend
-from flowdsl.backends._common import REASK_GATE
 from flowdsl.backends._openai import OpenAIBackend, create_backend
 from flowdsl.errors import BackendConfigError, BackendError, RateLimited, SchemaError
 
@@ -125,6 +124,21 @@ async def test_schema_agent_sees_the_exact_schema_as_tool_parameters(
     assert server.calls()[0].body["tool_choice"]["function"]["name"] == tool["function"]["name"]
 
 
+async def test_json_schema_mode_asks_with_response_format(server: FakeLLMServer) -> None:
+    server.script(Step.reply('{"ok": true}'))
+    async with make(server, mode="json_schema") as b:
+        result = await b.run(AgentRequest(prompt="p", schema=FINDING))
+    assert result.output == {"ok": True}
+    body = server.calls()[0].body
+    assert "response_format" in body
+    assert "tools" not in body
+
+
+def test_an_unknown_mode_is_a_config_error(server: FakeLLMServer) -> None:
+    with pytest.raises(BackendConfigError, match="'tools' or 'json_schema', got 'xml'"):
+        make(server, mode="xml")
+
+
 async def test_invalid_then_valid_output_is_reasked_once_with_the_errors(
         server: FakeLLMServer, backend: OpenAIBackend) -> None:
     server.script(Step.tool({"ok": "yes"}, usage=(100, 10)),
@@ -143,7 +157,8 @@ async def test_reasks_are_bounded_n_reasks_mean_n_plus_one_requests(
     with pytest.raises(BackendError, match="no valid structured output after 3") as info:
         await backend.run(AgentRequest(prompt="p", schema=FINDING))
     assert len(server.calls()) == FAST.reasks + 1 == 3
-    assert ours(info.value.usage) == server_usage(server)  # type: ignore[attr-defined]
+    assert info.value.usage is not None
+    assert ours(info.value.usage) == server_usage(server)
 
 
 async def test_malformed_tool_arguments_are_reasked(server: FakeLLMServer,
@@ -167,19 +182,35 @@ async def test_the_budget_hook_stops_reasks(server: FakeLLMServer) -> None:
             await b.run(AgentRequest(prompt="p", schema=FINDING))
     assert len(server.calls()) == 1
     assert ours(seen[0]) == (40, 2)
-    assert ours(info.value.usage) == (40, 2)  # type: ignore[attr-defined]
+    assert info.value.usage is not None
+    assert ours(info.value.usage) == (40, 2)
 
 
-async def test_the_runtime_reask_gate_contextvar_stops_reasks(
+async def test_the_requests_budget_gate_stops_reasks(
         server: FakeLLMServer, backend: OpenAIBackend) -> None:
-    server.default = Step.tool({"ok": "no"})
-    token = REASK_GATE.set(lambda usage: usage.total_tokens < 0)
-    try:
-        with pytest.raises(BackendError, match="budget"):
-            await backend.run(AgentRequest(prompt="p", schema=FINDING))
-    finally:
-        REASK_GATE.reset(token)
+    server.default = Step.tool({"ok": "no"}, usage=(40, 2))
+    seen: list[Usage] = []
+
+    def gate(usage: Usage) -> bool:
+        seen.append(usage)
+        return False
+
+    with pytest.raises(BackendError, match="budget") as info:
+        await backend.run(AgentRequest(prompt="p", schema=FINDING, budget_gate=gate))
     assert len(server.calls()) == 1
+    assert [ours(u) for u in seen] == [(40, 2)]
+    assert info.value.usage is not None
+    assert ours(info.value.usage) == (40, 2)
+
+
+async def test_the_backends_own_gate_is_asked_instead_of_the_requests(
+        server: FakeLLMServer) -> None:
+    server.default = Step.tool({"ok": "no"})
+    async with make(server, should_continue=lambda usage: True) as b:
+        with pytest.raises(BackendError, match="no valid structured output"):
+            await b.run(AgentRequest(prompt="p", schema=FINDING,
+                                     budget_gate=lambda usage: False))
+    assert len(server.calls()) == FAST.reasks + 1
 
 
 async def test_non_object_schema_is_wrapped_and_unwrapped(server: FakeLLMServer,

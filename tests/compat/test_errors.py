@@ -10,6 +10,7 @@ import pytest
 
 import compat
 import flowdsl
+from flowdsl._frontends import compile_source
 from flowdsl.errors import MetaError, ScriptSyntaxError, TranspileError
 from flowdsl.testing import OracleBackend
 
@@ -72,13 +73,13 @@ def test_meta_must_be_a_pure_literal(source: str, words: str) -> None:
 
 def test_comments_may_precede_meta() -> None:
     source = "// header\n/* block\n comment */\n" + META + "return 1;"
-    assert "meta = {" in compat.transpile(source, "c.js")
+    assert "meta = {" in compat.transpile(source, "c.js").source
 
 
 def test_meta_becomes_a_python_literal() -> None:
     source = ("export const meta = { name: 'n', description: 'd', phases: [{ title: 'A', "
               "model: 'haiku' }], n: -1.5, flag: true, none: null, whenToUse: `plain` };\n")
-    compiled = compat.compile_javascript(source, "m.js")
+    compiled = compile_source(source, "m.js")
     assert compiled.meta == {"name": "n", "description": "d", "phases": [{"title": "A",
                              "model": "haiku"}], "n": -1.5, "flag": True, "none": None,
                              "whenToUse": "plain"}

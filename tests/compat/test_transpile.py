@@ -1,4 +1,4 @@
-"""The Python form: readable, sandbox-clean, cached, and mapped back to JS lines."""
+"""The Python form: readable, sandbox-clean, runnable, and mapped back to JS lines."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 import compat
 import flowdsl
+from flowdsl._frontends import compile_source, workflow_policy
 from flowdsl._sandbox import compile_python
 from flowdsl.testing import OracleBackend
 
@@ -19,7 +20,7 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "js-corpus"
 def test_output_shape_is_readable() -> None:
     text = compat.transpile(META + "const files = args.files ?? [];\n"
                             "for (const f of files) log(`file ${f}`);\n"
-                            "return files.length;\n", "r.js")
+                            "return files.length;\n", "r.js").source
     assert text.startswith("# The Python form of r.js, written by `flowdsl transpile`")
     assert "\nmeta = {\n    'name': 't',\n    'description': 'test workflow',\n}\n" in text
     assert "from jsrt import (" in text
@@ -38,7 +39,7 @@ def test_output_never_uses_attributes_or_private_names() -> None:
     if not sources:
         pytest.skip("no scripts")
     for source in sources:
-        tree = ast.parse(compat.transpile(source, "x.js"))
+        tree = ast.parse(compat.transpile(source, "x.js").source)
         for node in ast.walk(tree):
             assert not isinstance(node, ast.Attribute)
             if isinstance(node, ast.Name):
@@ -48,10 +49,10 @@ def test_output_never_uses_attributes_or_private_names() -> None:
 def test_identifiers_that_python_reserves_are_renamed() -> None:
     text = compat.transpile(META + "const from = 1, _private = 2, $el = 3, js_x = 4, "
                             "None = 5, lambda = 6;\nreturn [from, _private, $el, js_x, None, "
-                            "lambda];\n", "k.js")
+                            "lambda];\n", "k.js").source
     for name in ("from_ =", "u_private =", "S_el =", "u_js_x =", "None_ =", "lambda_ ="):
         assert name in text
-    compile_python(text, "k.js", language="javascript")
+    compile_python(text, "k.js", policy=workflow_policy())
 
 
 def test_transpiled_form_runs_with_the_same_result(tmp_path: Path) -> None:
@@ -59,15 +60,17 @@ def test_transpiled_form_runs_with_the_same_result(tmp_path: Path) -> None:
     js_path = tmp_path / "same.js"
     js_path.write_text(source, encoding="utf-8")
     direct = flowdsl.run(js_path, backend=OracleBackend())
-    text = compat.transpile(source, str(js_path))
-    compiled = compile_python(text, str(tmp_path / "same.flow.py"), language="javascript")
-    assert compiled.meta == {"name": "t", "description": "test workflow"}
+    text = compat.transpile(source, str(js_path)).source
+    py_path = tmp_path / "same.flow.py"
+    py_path.write_text(text, encoding="utf-8")
+    assert compile_source(text, py_path).meta == {"name": "t", "description": "test workflow"}
     assert direct.value == {"xs": [1, 2, 3], "half": 3.5}
+    assert flowdsl.run(py_path, backend=OracleBackend()).value == direct.value
 
 
 def test_line_map_points_at_js_lines() -> None:
     source = META + "const a = 1;\n\nif (a) {\n  log('x');\n}\n"
-    compiled = compat.compile_javascript(source, "l.js")
+    compiled = compile_source(source, "l.js")
     lines = compiled.python_source.split("\n")
     log_line = next(i for i, t in enumerate(lines, 1) if "log('x')" in t)
     assert compiled.original_position(log_line) == (5, 3)

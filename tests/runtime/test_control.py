@@ -7,7 +7,8 @@ import threading
 import anyio
 
 from flowdsl._frontends import compile_file
-from flowdsl._runtime import Limits, Run, execute
+from flowdsl._options import RunOptions
+from flowdsl._runtime import Run, execute
 from flowdsl._types import RunResult
 from flowdsl.testing import SleepBackend
 
@@ -15,7 +16,7 @@ from flowdsl.testing import SleepBackend
 def run_with(path, backend, supervisor) -> RunResult:
     async def main() -> RunResult:
         return await execute(compile_file(path), args=None, backend=backend,
-                             limits=Limits(concurrency=2), supervisors=[supervisor])
+                             options=RunOptions(concurrency=2), supervisors=[supervisor])
 
     return anyio.run(main)
 
@@ -55,11 +56,11 @@ def test_stop_cancels_in_flight_agents(script):
     assert backend.in_flight == 0
 
 
-def test_stop_from_another_thread_ends_a_cpu_bound_script(script):
+def test_a_stop_requested_from_another_thread_ends_a_cpu_bound_script(script):
     path = script('while True:\n    pass')
 
     async def supervisor(run: Run) -> None:
-        threading.Timer(0.1, run.stop_threadsafe).start()
+        threading.Timer(0.1, run.request_stop).start()
 
     result = run_with(path, SleepBackend(), supervisor)
     assert result.status == "stopped"

@@ -1,17 +1,22 @@
-"""Helpers to compile and run sandbox snippets without the runtime (written separately)."""
+"""Helpers to compile and run sandbox snippets without the runtime or the frontends."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import anyio
 import anyio.lowlevel
 
-from flowdsl._frontends import CompiledWorkflow
-from flowdsl._sandbox import compile_python
+from flowdsl._sandbox import (
+    CompiledScript,
+    SandboxPolicy,
+    ScriptHooks,
+    compile_python,
+    start_script,
+)
 
 HEADER = 'meta = {"name": "t", "description": "t"}\n'
 """Line 1 of every snippet script: snippets start on line 2."""
@@ -36,6 +41,9 @@ class CountingTick:
 
 @dataclass
 class Budget:
+    """Like the runtime's budget, it opts in to the attributes scripts may read."""
+
+    __sandbox_attrs__: ClassVar[frozenset[str]] = frozenset({"total", "spent", "remaining"})
     total: int | None = 1000
     used: int = 120
 
@@ -84,10 +92,26 @@ class Stubs:
 _paths = itertools.count()
 
 
-def compile_snippet(snippet: str, *, unique: bool = True) -> CompiledWorkflow:
-    """Compile HEADER + snippet (under a unique path, so the cache never hides a run)."""
+def compile_snippet(
+    snippet: str, *, unique: bool = True, policy: SandboxPolicy | None = None
+) -> CompiledScript:
+    """Compile HEADER + snippet (under a unique path, as each test script would have)."""
     path = f"snippet{next(_paths)}.flow.py" if unique else "snippet.flow.py"
-    return compile_python(HEADER + snippet, path)
+    return compile_python(HEADER + snippet, path, policy=policy)
+
+
+def run_compiled(
+    compiled: CompiledScript,
+    *,
+    stubs: Stubs | None = None,
+    tick: Callable[[], None] | None = None,
+    policy: SandboxPolicy | None = None,
+) -> Any:
+    """Run compiled snippet code to its return value, under ``policy`` (default policy)."""
+    dsl = (stubs or Stubs()).dsl()
+    hooks = ScriptHooks(tick=tick or CountingTick())
+    chosen = policy or SandboxPolicy.default()
+    return anyio.run(lambda: start_script(compiled.code, dsl, hooks, chosen))
 
 
 def run_snippet(
@@ -95,8 +119,8 @@ def run_snippet(
     *,
     stubs: Stubs | None = None,
     tick: Callable[[], None] | None = None,
+    policy: SandboxPolicy | None = None,
 ) -> Any:
     """Compile and run a snippet to its return value."""
-    compiled = compile_snippet(snippet)
-    dsl = (stubs or Stubs()).dsl()
-    return anyio.run(lambda: compiled.start(dsl, tick or CountingTick()))
+    compiled = compile_snippet(snippet, policy=policy)
+    return run_compiled(compiled, stubs=stubs, tick=tick, policy=policy)

@@ -1,29 +1,25 @@
-"""compile_python(): the CompiledWorkflow it returns and the syntax errors it reports."""
+"""compile_python(): the CompiledScript it returns and the syntax errors it reports."""
 
 from __future__ import annotations
 
 import pytest
 
-from flowdsl._frontends import ENTRY, compile_source
-from flowdsl._sandbox import compile_python
+from flowdsl._sandbox import ENTRY, LineMap, compile_python
 from flowdsl.errors import ScriptSyntaxError
 
 from .conftest import HEADER
 
 
-def test_compiled_workflow_fields() -> None:
+def test_compiled_script_is_meta_and_code() -> None:
     compiled = compile_python(HEADER + "return 1\n", "a.flow.py")
-    assert compiled.path == "a.flow.py"
-    assert compiled.language == "python"
-    assert compiled.source == compiled.python_source == HEADER + "return 1\n"
-    assert compiled.line_map is None
-    assert compiled.name == "t"
+    assert compiled.meta == {"name": "t", "description": "t"}
     assert compiled.code.co_filename == "a.flow.py"
     assert ENTRY in compiled.code.co_names
 
 
-def test_the_frontend_seam_selects_the_sandbox_for_python_files() -> None:
-    assert compile_source(HEADER + "return 1\n", "b.flow.py").language == "python"
+def test_each_compile_is_fresh_the_sandbox_keeps_no_cache() -> None:
+    first = compile_python(HEADER + "return 1\n", "a.flow.py")
+    assert compile_python(HEADER + "return 1\n", "a.flow.py").code is not first.code
 
 
 @pytest.mark.parametrize(
@@ -47,7 +43,7 @@ def test_syntax_errors_carry_a_position(
 
 def test_syntax_errors_map_through_the_line_map() -> None:
     with pytest.raises(ScriptSyntaxError) as info:
-        compile_python(HEADER + "x = (", "s.js", language="javascript", line_map={2: (9, 4)})
+        compile_python(HEADER + "x = (", "s.js", line_map=LineMap({2: (9, 4)}))
     assert (info.value.line, info.value.column) == (9, 4)
 
 
@@ -61,3 +57,20 @@ def test_absurdly_deep_expressions_are_a_syntax_error() -> None:
     source = HEADER + "x = " + "+".join(["1"] * 100_000) + "\nreturn x\n"
     with pytest.raises(ScriptSyntaxError, match="nested too deeply"):
         compile_python(source, "deep.flow.py")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [(1, (1, 7)), (2, (4, 1)), (3, (4, 1)), (9, (8, 2)), (10_000, (8, 2))],
+)
+def test_a_line_map_finds_the_nearest_entry_at_or_before_a_line(
+    line: int, expected: tuple[int, int]
+) -> None:
+    line_map = LineMap({9: (8, 2), 2: (4, 1), 1: (1, 7)})
+    assert line_map.lookup(line) == expected
+
+
+def test_a_line_before_every_entry_keeps_its_own_position() -> None:
+    assert LineMap({5: (1, 1)}).lookup(3, 7) == (3, 7)
+    assert LineMap({}).lookup(3) == (3, None)
+    assert LineMap(LineMap({5: (1, 1)}).as_dict()) == LineMap({5: (1, 1)})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowdsl._sandbox import compile_python
+from flowdsl._sandbox import LineMap, compile_python
 from flowdsl.errors import MetaError
 
 BODY = "\nreturn 1\n"
@@ -127,7 +127,6 @@ def test_line_map_maps_meta_errors_to_the_original_script() -> None:
         compile_python(
             'meta = {"name": 1, "description": "d"}' + BODY,
             "w.js",
-            language="javascript",
-            line_map={1: (3, 5)},
+            line_map=LineMap({1: (3, 5)}),
         )
     assert (info.value.line, info.value.column) == (3, 5)

@@ -152,7 +152,7 @@ FORBIDDEN: list[tuple[str, str]] = [
     # Determinism: values that differ between processes.
     ('hash("a")', "`hash` is not available in workflows: hash() differs between runs"),
     ("id(args)", "`id` is not available"),
-    # Red team: single operations no tick can interrupt (see _limits).
+    # Red team: single operations no tick can interrupt (see _size_caps).
     ('"x" * 10**10', "`*` on a sequence is too big for a workflow (10,000,000,000 items"),
     ("[0] * 10**10", "`*` on a sequence is too big for a workflow"),
     ("n = 10**8\n(1, 2) * n", "`*` on a sequence is too big"),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flowdsl._store import Store
-from flowdsl._store._schema import (
+from flowdsl._store._sqlite import (
     APPLICATION_ID,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -113,8 +113,9 @@ def test_v1_store_fixture_opens_and_lists_its_run(tmp_path: Path) -> None:
 ])
 def test_every_sqlite_error_is_translated(code: int, expected: type[StoreError]) -> None:
     for cls in (sqlite3.DatabaseError, sqlite3.OperationalError, sqlite3.IntegrityError):
-        exc = cls("boom")
+        exc = cls("boom\n  at line 2")
         exc.sqlite_errorcode = code
         error = translate(exc, "db")
         assert type(error) is expected
-        assert "db" in str(error)
+        assert str(error).startswith("db: ")
+        assert "boom at line 2" in str(error)  # the cause, on one line

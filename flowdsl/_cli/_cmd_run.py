@@ -1,0 +1,210 @@
+"""``flowdsl run``, ``flowdsl check`` and ``flowdsl transpile``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .._durable import (
+    choose_backend,
+    find_workflow,
+    run_journaled,
+    saved_workflow_finder,
+    start_background,
+)
+from .._frontends import CompiledWorkflow, compile_file, is_javascript, read_workflow, transpile
+from .._options import RunOptions
+from .._runtime import execute
+from .._store import Store
+from .._types import JSONValue, RunResult
+from ..errors import UsageError
+from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._argtypes import non_negative_int, positive_int, seconds
+from ._view import format_summary, format_value, make_view
+
+__all__ = ["load_args", "register", "resolve_script"]
+
+
+def register(sub: Any) -> None:
+    run = sub.add_parser("run", help="run a workflow (file path or saved name)")
+    run.add_argument("script", help="a .flow.py / .js file, or the name of a saved workflow")
+    run.add_argument("--args", dest="args_json", metavar="JSON",
+                     help="the script's args: JSON text, or @file.json")
+    run.add_argument("--backend",
+                     help="simulate, openai, anthropic, claude, codex, or module:factory")
+    run.add_argument("--model", help="default model when neither the call nor its phase names one")
+    run.add_argument("--base-url", help="API base URL for the openai/anthropic backends")
+    run.add_argument("--concurrency", type=positive_int,
+                     help="agents running at once (default: config, else 16)")
+    run.add_argument("--max-agents", type=non_negative_int,
+                     help="agent cap (default: config, else 1000)")
+    run.add_argument("--budget", type=non_negative_int, metavar="TOKENS",
+                     help="hard cap on real input+output tokens")
+    run.add_argument("--timeout", type=seconds, metavar="SECONDS",
+                     help="per-agent timeout (default: config, else 600)")
+    run.add_argument("--run-timeout", type=seconds, metavar="SECONDS",
+                     help="wall-clock limit of the whole run")
+    run.add_argument("--dry-run", action="store_true",
+                     help="run on the simulate backend: agent count and projected tokens")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.add_argument("--background", action="store_true",
+                     help="run in a detached worker; print the run id and return at once")
+    run.add_argument("--store", metavar="DIR",
+                     help="run store directory (default $FLOWDSL_STORE or ./.flowdsl)")
+    run.add_argument("--no-journal", action="store_true",
+                     help="do not record this run in the store (it cannot be resumed)")
+    run.set_defaults(handler=cmd_run)
+
+    check = sub.add_parser("check", help="validate a workflow without running it")
+    check.add_argument("script")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_check)
+
+    transpile = sub.add_parser("transpile", help="show the Python form of a .js workflow")
+    transpile.add_argument("script")
+    transpile.add_argument("-o", "--output", help="write to this file instead of stdout")
+    transpile.set_defaults(handler=cmd_transpile)
+
+
+def load_args(text: str | None) -> Any:
+    """``--args`` value: JSON text, or ``@path`` to a JSON file."""
+    if text is None:
+        return None
+    where = "--args"
+    if text.startswith("@"):
+        where = text[1:]
+        try:
+            text = Path(where).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--args: cannot read {where} ({exc.strerror})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def resolve_script(ref: str, *, store: str | None = None) -> Path:
+    """A path as given, or a saved workflow's file when ``ref`` is a name."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    if path.suffix or "/" in ref:
+        raise UsageError(f"{ref}: no such file")
+    found = find_workflow(ref, Path.cwd(), store_dir=store)
+    if found is None:
+        raise UsageError(f"{ref}: no such file or saved workflow")
+    return found
+
+
+def run_options(ns: argparse.Namespace) -> RunOptions:
+    """The options of ``flowdsl run``: its flags over the configuration over the defaults."""
+    return RunOptions.resolve(
+        backend="simulate" if ns.dry_run else ns.backend,
+        model=ns.model,
+        base_url=ns.base_url,
+        concurrency=ns.concurrency,
+        max_agents=ns.max_agents,
+        budget=ns.budget,
+        agent_timeout=ns.timeout,
+        run_timeout=ns.run_timeout,
+        store=ns.store,
+    )
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    args = load_args(ns.args_json)
+    options = run_options(ns)
+    script = resolve_script(ns.script, store=options.store)
+    if ns.background:
+        return _background_run(ns, script, args, options)
+    compiled = compile_file(script)
+    backend = choose_backend(None, options)
+    view = make_view(sys.stderr) if not ns.json else None
+    observers = [view] if view is not None else []
+
+    async def go() -> RunResult:
+        if ns.no_journal:
+            return await execute(compiled, args=args, backend=backend, options=options,
+                                 observers=observers,
+                                 find_workflow=saved_workflow_finder(options.store))
+        return await run_journaled(compiled, args=args, backend=backend, options=options,
+                                   observers=observers)
+
+    try:
+        if view is not None:
+            with view:
+                result = anyio.run(go)
+        else:
+            result = anyio.run(go)
+    except KeyboardInterrupt:
+        print("flowdsl: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if ns.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(format_summary(result, dry_run=ns.dry_run), file=sys.stderr)
+        if result.status == "completed":
+            print(format_value(result.value))
+    return EXIT_OK if result.status == "completed" else EXIT_FAILED
+
+
+def _background_run(ns: argparse.Namespace, script: Path, args: JSONValue,
+                    options: RunOptions) -> int:
+    """``flowdsl run FILE --background``: start a worker, print the run id, return at once.
+
+    Prints the id (``--json``: ``{"run_id": ..., "status": ...}``); exit code 0.
+    """
+    run_id = start_background(script, args=args, options=options)
+    with Store.open(options.store, create=False) as store:
+        status = store.get_run(run_id).status
+    if ns.json:
+        print(json.dumps({"run_id": run_id, "status": status}))
+    else:
+        print(run_id)
+        print(f"started run {run_id} in the background; follow it with "
+              f"'flowdsl runs logs {run_id} --follow'", file=sys.stderr)
+    return EXIT_OK
+
+
+def describe(compiled: CompiledWorkflow) -> dict[str, Any]:
+    return {
+        "path": compiled.path,
+        "language": compiled.language,
+        "name": compiled.name,
+        "description": compiled.meta.get("description"),
+        "phases": [
+            p.get("title") for p in compiled.meta.get("phases") or () if isinstance(p, dict)
+        ],
+    }
+
+
+def cmd_check(ns: argparse.Namespace) -> int:
+    compiled = compile_file(resolve_script(ns.script))
+    info = describe(compiled)
+    if ns.json:
+        print(json.dumps({"ok": True, **info}, ensure_ascii=False))
+    else:
+        phases = ", ".join(info["phases"]) or "none"
+        print(f"{compiled.path}: ok — {info['name']!r} ({compiled.language}; phases: {phases})")
+    return EXIT_OK
+
+
+def cmd_transpile(ns: argparse.Namespace) -> int:
+    path = resolve_script(ns.script)
+    if not is_javascript(path):
+        raise UsageError(f"{path}: transpile takes a JavaScript workflow (.js, .mjs, .cjs)")
+    python_source = transpile(read_workflow(path), str(path))
+    if ns.output:
+        try:
+            Path(ns.output).write_text(python_source, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{ns.output}: cannot write ({exc.strerror})") from None
+        print(f"wrote {ns.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(python_source)
+    return EXIT_OK

@@ -1,0 +1,400 @@
+"""``flowdsl runs ...``, ``flowdsl save`` and ``flowdsl workflows``: managing durable runs.
+
+Every command takes ``--store DIR`` (default ``$FLOWDSL_STORE`` or ``./.flowdsl``) and
+``--json``. Exit codes: 0 ok, 1 the run failed / has no result, 2 bad input (unknown
+run id, resuming a completed run, a newer or corrupt store) with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .._durable import list_workflows, resume, resume_background, save_workflow
+from .._frontends import read_workflow, suffix_of
+from .._options import RunOptions
+from .._store import DB_NAME, EventRow, RunInfo, Store, resolve_store_dir
+from .._types import JSONValue
+from ..errors import RunNotFound, StoreError, UsageError
+from ._argtypes import seconds
+
+__all__ = [
+    "cmd_pause",
+    "cmd_result",
+    "cmd_resume",
+    "cmd_rm",
+    "cmd_save",
+    "cmd_status",
+    "cmd_stop",
+    "cmd_workflows",
+    "register",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+POLL = 0.05
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR",
+                        help="run store directory (default $FLOWDSL_STORE or ./.flowdsl)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def register(subparsers: Any) -> None:
+    """Add ``runs``, ``save`` and ``workflows`` to the ``flowdsl`` parser."""
+    runs = subparsers.add_parser("runs", help="list and manage durable runs")
+    sub = runs.add_subparsers(dest="runs_command", metavar="ACTION")
+    sub.required = True
+
+    def leaf(name: str, handler: Callable[[argparse.Namespace], int], help_text: str,
+             with_id: bool = True) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+        if with_id:
+            p.add_argument("run_id", metavar="ID", help="run id (or a unique prefix)")
+        _common(p)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = leaf("list", cmd_list, "runs, newest first", with_id=False)
+    p.add_argument("--limit", type=int, default=None, help="show at most N runs")
+    leaf("status", cmd_status, "a run's status, agents and usage")
+    p = leaf("logs", cmd_logs, "a run's phases, log lines, failed agents and status changes")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
+    p = leaf("result", cmd_result, "a finished run's result")
+    p.add_argument("--wait", action="store_true", help="wait for the run to finish")
+    p.add_argument("--timeout", type=seconds, default=None, help="with --wait: give up after S")
+    p = leaf("stop", cmd_stop, "cancel a run's in-flight agents and end it (status stopped)")
+    p.add_argument("--timeout", type=seconds, default=2.0,
+                   help="seconds to wait for the worker before sending it SIGTERM, which it "
+                        "also obeys mid-computation (default 2)")
+    p = leaf("pause", cmd_pause, "dispatch no new agents; in-flight ones finish")
+    p.add_argument("--timeout", type=seconds, default=10.0,
+                   help="seconds to wait for the worker to acknowledge (default 10)")
+    p = leaf("resume", cmd_resume, "continue a paused, stopped, failed or interrupted run")
+    p.add_argument("--script", metavar="FILE",
+                   help="an edited script: unchanged calls replay, changed ones run live")
+    p.add_argument("--backend", help="run live calls on this backend instead of the stored one")
+    p.add_argument("--foreground", action="store_true",
+                   help="continue in this terminal instead of a background worker")
+    p = leaf("rm", cmd_rm, "delete a finished run, its journal and its log")
+
+    save = subparsers.add_parser("save", help="save a run's script (or a file) as a named workflow")
+    save.add_argument("source", metavar="RUN_ID|FILE")
+    save.add_argument("name", metavar="NAME")
+    save.add_argument("--force", action="store_true", help="replace a saved workflow of that name")
+    _common(save)
+    save.set_defaults(handler=cmd_save)
+
+    wf = subparsers.add_parser("workflows", help="list saved workflows")
+    _common(wf)
+    wf.set_defaults(handler=cmd_workflows)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def store_dir(ns: argparse.Namespace) -> Path:
+    """``--store``, else the configured store, else ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+    return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
+
+
+def _open(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
+    """The existing store (never created by a read or a control command).
+
+    Read commands open it read-only, so they answer on a read-only disk or directory too.
+    """
+    directory = store_dir(ns)
+    if not (directory / DB_NAME).exists():
+        ref = getattr(ns, "run_id", None) or getattr(ns, "source", None)
+        raise RunNotFound(f"no run {ref!r}: no flowdsl store in {directory}")
+    return Store.open(directory, create=False, read_only=read_only)
+
+
+def _has_store(ns: argparse.Namespace) -> bool:
+    return (store_dir(ns) / DB_NAME).exists()
+
+
+def _print_json(value: JSONValue) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+def _age(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def _wait_for(store: Store, run_id: str, done: Callable[[RunInfo], bool],
+              timeout: float | None) -> RunInfo:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    info = store.get_run(run_id)
+    while not done(info):
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        time.sleep(POLL)
+        info = store.get_run(run_id)
+    return info
+
+
+# -- runs list / status / logs / result ------------------------------------------------------
+
+
+def _list_row(info: RunInfo, now: float) -> list[str]:
+    agents = str(info.agents_done)
+    if info.agents_failed:
+        agents += f" ({info.agents_failed} failed)"
+    return [info.id, info.status, agents, f"{info.usage.total_tokens:,}",
+            _age(now - info.created_at), info.name]
+
+
+def cmd_list(ns: argparse.Namespace) -> int:
+    runs: list[RunInfo] = []
+    if _has_store(ns):
+        with _open(ns, read_only=True) as store:
+            runs = store.list_runs(limit=ns.limit)
+    if ns.json:
+        _print_json([_summary_json(info) for info in runs])
+        return EXIT_OK
+    if not runs:
+        print("no runs", file=sys.stderr)
+        return EXIT_OK
+    now = time.time()
+    rows = [["ID", "STATUS", "AGENTS", "TOKENS", "AGE", "NAME"]]
+    rows += [_list_row(info, now) for info in runs]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def _summary_json(info: RunInfo) -> dict[str, JSONValue]:
+    data = info.to_json()
+    return {k: data[k] for k in ("run_id", "name", "status", "pid", "background", "agents",
+                                 "usage", "created_at", "finished_at", "error")}
+
+
+def cmd_status(ns: argparse.Namespace) -> int:
+    with _open(ns, read_only=True) as store:
+        info = store.get_run(ns.run_id)
+        log_path = store.log_path(info.id)
+    if ns.json:
+        _print_json({**info.to_json(), "log_path": str(log_path) if log_path.exists() else None})
+        return EXIT_OK
+    usage = info.usage
+    lines = [
+        f"run:      {info.id} ({info.name})",
+        f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else ""),
+        f"script:   {info.script_path}",
+        f"agents:   {info.agents_done} done, {info.agents_failed} failed",
+        f"tokens:   {usage.input_tokens:,} in / {usage.output_tokens:,} out"
+        + (f" (${usage.cost_usd:.4f})" if usage.cost_usd else ""),
+        f"started:  {_age(time.time() - info.created_at)} ago"
+        + (" in the background" if info.background else " in the foreground"),
+    ]
+    if info.error:
+        lines.append(f"error:    {info.error}")
+    if log_path.exists():
+        lines.append(f"worker log: {log_path}")
+    if info.status in ("paused", "stopped", "failed", "interrupted"):
+        lines.append(f"resume:   flowdsl runs resume {info.id}")
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+_MARKS = {"phase": "==", "log": "  ", "agent": "!!", "status": "--"}
+
+
+def _print_event(event: EventRow, as_json: bool) -> None:
+    if as_json:
+        _print_json({"id": event.id, "at": event.at, "kind": event.kind, "text": event.text})
+        return
+    stamp = time.strftime("%H:%M:%S", time.localtime(event.at))
+    print(f"{stamp} {_MARKS.get(event.kind, '  ')} {event.text}", flush=True)
+
+
+def cmd_logs(ns: argparse.Namespace) -> int:
+    with _open(ns, read_only=True) as store:
+        run_id = store.resolve_id(ns.run_id)
+        last = 0
+        while True:
+            live = store.get_run(run_id).live  # read before the events: none is missed
+            for event in store.events(run_id, after=last):
+                _print_event(event, ns.json)
+                last = event.id
+            if not ns.follow or not live:
+                return EXIT_OK
+            time.sleep(0.2)
+
+
+def cmd_result(ns: argparse.Namespace) -> int:
+    with _open(ns, read_only=True) as store:
+        info = store.get_run(ns.run_id)
+        if ns.wait:
+            info = _wait_for(store, info.id, lambda i: not i.live, ns.timeout)
+    if ns.json:
+        _print_json({"run_id": info.id, "status": info.status, "result": info.result,
+                     "error": info.error})
+    elif info.status == "completed":
+        value = info.result
+        print(value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False))
+    elif info.live:
+        print(f"flowdsl: run {info.id} is still {info.status}; no result yet "
+              "(use --wait)", file=sys.stderr)
+    else:
+        reason = f": {info.error}" if info.error else ""
+        print(f"flowdsl: run {info.id} {info.status}{reason}", file=sys.stderr)
+    return EXIT_OK if info.status == "completed" else EXIT_FAILED
+
+
+# -- control ----------------------------------------------------------------------------------
+
+
+def _report(ns: argparse.Namespace, info: RunInfo, text: str) -> None:
+    if ns.json:
+        _print_json({"run_id": info.id, "status": info.status})
+    else:
+        print(text)
+
+
+def _signal(info: RunInfo, sig: int) -> None:
+    if info.pid is not None and info.live:
+        try:
+            os.kill(info.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def cmd_stop(ns: argparse.Namespace) -> int:
+    with _open(ns) as store:
+        info = store.get_run(ns.run_id)
+        if info.status == "interrupted":
+            store.set_status(info.id, "stopped")
+            info = store.get_run(info.id)
+        elif info.live:
+            store.request_control(info.id, "stop")
+            info = _wait_for(store, info.id, lambda i: not i.live, ns.timeout)
+            if info.live:  # the worker does not answer: SIGTERM (it stops), then SIGKILL
+                _signal(info, signal.SIGTERM)
+                info = _wait_for(store, info.id, lambda i: not i.live, 5.0)
+            if info.live:
+                _signal(info, signal.SIGKILL)
+                info = _wait_for(store, info.id, lambda i: not i.live, 5.0)
+            if info.status == "interrupted":
+                store.set_status(info.id, "stopped")
+                info = store.get_run(info.id)
+        elif info.status != "stopped":
+            raise UsageError(f"run {info.id} is not running (status {info.status})")
+    _report(ns, info, f"run {info.id} {info.status}")
+    return EXIT_OK
+
+
+def cmd_pause(ns: argparse.Namespace) -> int:
+    with _open(ns) as store:
+        info = store.get_run(ns.run_id)
+        if info.status == "running":
+            store.request_control(info.id, "pause")
+            info = _wait_for(store, info.id, lambda i: i.status != "running", ns.timeout)
+            if info.status == "running":
+                raise StoreError(f"run {info.id}: the worker did not acknowledge the pause "
+                                 f"within {ns.timeout:g} s")
+        elif info.status != "paused":
+            raise UsageError(f"run {info.id} is not running (status {info.status})")
+    _report(ns, info, f"run {info.id} {info.status}; in-flight agents finish, no new ones "
+                      f"start (continue with 'flowdsl runs resume {info.id}')")
+    return EXIT_OK
+
+
+def cmd_resume(ns: argparse.Namespace) -> int:
+    if ns.foreground:
+        return _resume_foreground(ns)
+    with _open(ns) as store:
+        before = store.get_run(ns.run_id)
+        run_id = resume_background(store, before.id, script=ns.script, backend=ns.backend)
+        if before.status == "paused":
+            info = _wait_for(store, run_id, lambda i: i.status != "paused", 10.0)
+        else:
+            info = store.get_run(run_id)
+    _report(ns, info, f"run {info.id} {info.status}"
+            + (f" (worker pid {info.pid})" if info.pid and info.live else ""))
+    return EXIT_OK
+
+
+def _resume_foreground(ns: argparse.Namespace) -> int:
+    from ._view import format_summary, format_value, make_view
+
+    view = None if ns.json else make_view(sys.stderr)
+    with _open(ns) as store:
+        run_id = store.resolve_id(ns.run_id)
+        result = resume(run_id, store=store, script=ns.script, backend=ns.backend,
+                        observers=[view] if view is not None else [])
+    if ns.json:
+        _print_json(result.to_json())
+    else:
+        print(format_summary(result), file=sys.stderr)
+        if result.status == "completed":
+            print(format_value(result.value))
+    return EXIT_OK if result.status == "completed" else EXIT_FAILED
+
+
+def cmd_rm(ns: argparse.Namespace) -> int:
+    with _open(ns) as store:
+        info = store.get_run(ns.run_id)
+        if info.live:
+            raise UsageError(f"run {info.id} is {info.status}; stop it first "
+                             f"(flowdsl runs stop {info.id})")
+        store.delete_run(info.id)
+    if ns.json:
+        _print_json({"run_id": info.id, "deleted": True})
+    else:
+        print(f"deleted run {info.id}")
+    return EXIT_OK
+
+
+# -- save / workflows ---------------------------------------------------------------------
+
+
+def cmd_save(ns: argparse.Namespace) -> int:
+    source = Path(ns.source)
+    if source.is_file():
+        text = read_workflow(source)
+        suffix = suffix_of(source)
+    else:
+        if not _has_store(ns):
+            raise UsageError(f"{ns.source}: no such file or run")
+        with _open(ns) as store:
+            try:
+                info = store.get_run(ns.source)
+            except RunNotFound:
+                raise UsageError(f"{ns.source}: no such file or run") from None
+        text, suffix = info.script_text, suffix_of(info.script_path)
+    path = save_workflow(text, suffix, ns.name, store_dir=store_dir(ns),
+                         force=ns.force)
+    if ns.json:
+        _print_json({"name": path.name[: -len(suffix)], "path": str(path)})
+    else:
+        print(f"saved {path.name[: -len(suffix)]} -> {path} (run it: flowdsl run {ns.name})")
+    return EXIT_OK
+
+
+def cmd_workflows(ns: argparse.Namespace) -> int:
+    found = list_workflows(Path.cwd(), store_dir=store_dir(ns))
+    if ns.json:
+        _print_json([{"name": w.name, "path": str(w.path), "source": w.source} for w in found])
+        return EXIT_OK
+    if not found:
+        print("no saved workflows (save one: flowdsl save RUN_ID NAME)", file=sys.stderr)
+        return EXIT_OK
+    width = max(len(w.name) for w in found)
+    for w in found:
+        print(f"{w.name.ljust(width)}  {w.source.ljust(7)}  {w.path}")
+    return EXIT_OK

@@ -1,0 +1,130 @@
+"""Background runs: store a run, start a detached worker for it, resume it later.
+
+The worker is ``python -m flowdsl._durable._worker RUN_ID --store DIR --detach`` in the
+run's directory (:mod:`._worker`); it is told its store as an argument and reads
+everything else from the run's row.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .._frontends import compile_source, read_workflow
+from .._options import RunOptions
+from .._store import RunInfo, Store
+from .._types import JSONValue
+from ..errors import StoreError, UsageError
+
+__all__ = [
+    "check_resumable",
+    "prepare_resume",
+    "resume_background",
+    "spawn_worker",
+    "start_background",
+]
+
+
+def spawn_worker(store: Store, run_id: str, cwd: str | None = None) -> int:
+    """Start a detached worker for ``run_id``; returns its pid once it exists.
+
+    Raises:
+        StoreError: the worker could not be started (its log says why).
+    """
+    log = store.log_path(run_id)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"{log.parent}: cannot create the log folder ({exc.strerror})") from None
+    workdir = cwd if cwd and Path(cwd).is_dir() else os.getcwd()
+    cmd = [sys.executable, "-m", "flowdsl._durable._worker", run_id,
+           "--store", str(store.directory.resolve()), "--detach"]
+    # A fixed hash seed: set iteration order of strings is then the same in every worker,
+    # so a resumed script builds the same prompts (and so the same journal keys).
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    with open(log, "ab") as err:
+        proc = subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, env=env,
+                              stdout=subprocess.PIPE, stderr=err, start_new_session=True,
+                              timeout=120, check=False)
+    text = proc.stdout.decode("ascii", "replace").strip()
+    if proc.returncode != 0 or not text.isdigit():
+        raise StoreError(f"could not start the worker for run {run_id} (see {log})")
+    pid = int(text)
+    store.set_worker(run_id, pid)
+    return pid
+
+
+def start_background(
+    script_path: str | os.PathLike[str], *, args: JSONValue, options: RunOptions,
+) -> str:
+    """Store a new run of ``script_path`` and start it in a background worker.
+
+    Args:
+        script_path: the workflow file; its text is stored with the run.
+        args: the script's ``args``.
+        options: the resolved run options (stored with the run; ``options.store`` is
+            the store, ``options.cwd`` the worker's directory).
+
+    Returns:
+        The new run id.
+
+    Raises:
+        UsageError: unreadable file. ScriptError: the script is invalid.
+        StoreError: the store cannot be used or the worker cannot start.
+    """
+    path = Path(script_path).resolve()
+    text = read_workflow(path)
+    compiled = compile_source(text, str(path))
+    with Store.open(options.store) as store:
+        run_id = store.create_run(name=compiled.name, script_path=str(path), script_text=text,
+                                  args=args, options=options.to_json(), background=True)
+        spawn_worker(store, run_id, options.cwd)
+    return run_id
+
+
+def check_resumable(info: RunInfo) -> None:
+    """Raise UsageError unless ``info`` is a run that can be continued."""
+    if info.status == "completed":
+        raise UsageError(f"run {info.id} already completed; nothing to resume "
+                         f"(see 'flowdsl runs result {info.id}')")
+    if info.live:
+        where = f"in worker pid {info.pid}" if info.pid else "(its worker is starting)"
+        raise UsageError(f"run {info.id} is {info.status} {where}")
+
+
+def prepare_resume(store: Store, ref: str, script: str | os.PathLike[str] | None,
+                   backend: str | None = None) -> RunInfo:
+    """Check that run ``ref`` can continue and reset it to running, optionally with an
+    edited script (checked first: an invalid one changes nothing) or another backend."""
+    info = store.get_run(ref)
+    check_resumable(info)
+    path = text = None
+    if script is not None:
+        path = str(Path(script).resolve())
+        text = read_workflow(path)
+        compile_source(text, path)
+    if backend is not None:
+        store.update_options(info.id, {"backend": backend, "base_url": None})
+    store.prepare_resume(info.id, script_path=path, script_text=text)
+    return store.get_run(info.id)
+
+
+def resume_background(
+    store: Store, ref: str, *, script: str | os.PathLike[str] | None = None,
+    backend: str | None = None,
+) -> str:
+    """Continue a paused, stopped, failed or interrupted run in a new background worker.
+
+    A paused run whose worker is still alive is simply unpaused.
+    Returns the run id.
+    """
+    info = store.get_run(ref)
+    if info.status == "paused" and script is None and backend is None:
+        store.request_control(info.id, "unpause")
+        return info.id
+    info = prepare_resume(store, ref, script, backend)
+    cwd = info.options.get("cwd")
+    spawn_worker(store, info.id, cwd if isinstance(cwd, str) else None)
+    return info.id

@@ -1,0 +1,144 @@
+"""Executing stored runs: claim the row, compile, execute journaled, record the outcome.
+
+A run's row holds everything needed to execute it again — script text (not just its
+path: editing the file later does not change a resumed run unless ``--script`` is
+given), args and resolved :class:`RunOptions`. Foreground runs, background workers and
+resume all go through :func:`execute_stored`.
+
+A store failure (a full disk) ends the run: the runtime halts it with the store's
+one-line error, every agent journaled before stays, and the outcome is written in the
+room a reserve file kept for it (``_store/_reserve.py``); if even that fails, the run
+reads ``interrupted`` and can be resumed once there is room.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._frontends import CompiledWorkflow, compile_source
+from .._options import RunOptions
+from .._runtime import Observer, execute
+from .._store import Store
+from .._types import JSONValue, RunResult
+from ..backends import AgentBackend
+from ..errors import FlowError, StoreError
+from ._backend_choice import choose_backend
+from ._store_journal import StoreJournal, StoreObserver
+from ._supervisor import Supervisor
+from ._workflow_lookup import saved_workflow_finder
+
+__all__ = ["execute_stored", "run_journaled"]
+
+
+async def execute_stored(
+    store: Store,
+    run_id: str,
+    *,
+    backend: AgentBackend | str | None = None,
+    compiled: CompiledWorkflow | None = None,
+    observers: Sequence[Observer] = (),
+    handle_signals: bool = False,
+) -> RunResult:
+    """Execute (or continue) the stored run ``run_id`` in this process, journaled.
+
+    Finished agents already in the journal are replayed, not re-run. The outcome is
+    written to the run's row; a run cut short (Ctrl-C, cancellation) is marked
+    ``interrupted`` so it can be resumed.
+
+    Args:
+        store: the open store holding the run.
+        run_id: the run's full id.
+        backend: runs the live agents (default: the run's stored backend).
+        compiled: the compiled script when the caller has it (default: compile the
+            stored text).
+        observers: told of every run event.
+        handle_signals: stop the run on SIGTERM/SIGHUP (background workers).
+
+    Raises:
+        ScriptError / UsageError: the stored script or options are unusable (the run is
+            marked failed with that message first).
+    """
+    info = store.claim(run_id, pid=os.getpid())
+    try:
+        options = RunOptions.from_json(info.options)
+        if compiled is None:
+            compiled = compile_source(info.script_text, info.script_path)
+        live = choose_backend(backend, options)
+    except Exception as exc:  # FlowError, or a backend factory that raised
+        error = str(exc) if isinstance(exc, FlowError) else f"{type(exc).__name__}: {exc}"
+        store.finish(run_id, RunResult(status="failed", error=error, run_id=run_id))
+        raise
+    store.keep_reserve()
+    journal = StoreJournal(store, run_id)
+    if journal.size:
+        journal.note("status", f"resuming: {journal.size} finished agents in the journal")
+    supervisor = Supervisor(store, run_id, journal, handle_signals=handle_signals)
+    finished = False
+    store.set_autocheckpoint(False)  # the supervisor checkpoints instead
+    try:
+        result = await execute(
+            compiled, args=info.args, backend=live, options=options, journal=journal,
+            observers=[StoreObserver(journal), *observers], supervisors=[supervisor],
+            run_id=run_id, find_workflow=saved_workflow_finder(store.directory),
+        )
+        _record_outcome(store, journal, run_id, result)
+        finished = True
+    finally:
+        if not finished:
+            _mark_interrupted(store, journal, run_id)
+        _restore_autocheckpoint(store)
+    return result
+
+
+def _record_outcome(store: Store, journal: StoreJournal, run_id: str, result: RunResult) -> None:
+    """Write the outcome; on a full disk, in the room the reserve file leaves.
+
+    Raises:
+        StoreError: the outcome could not be written at all (the run then reads
+            ``interrupted`` once this process is gone, and can be resumed).
+    """
+    try:
+        journal.flush()
+        store.finish(run_id, result)
+    except StoreError:
+        if not store.release_reserve():
+            raise
+        store.finish(run_id, result)
+
+
+def _mark_interrupted(store: Store, journal: StoreJournal, run_id: str) -> None:
+    try:
+        journal.flush()
+        store.set_status(run_id, "interrupted")
+    except StoreError:
+        pass  # the row still says running; its dead worker makes it read "interrupted"
+
+
+def _restore_autocheckpoint(store: Store) -> None:
+    try:
+        store.set_autocheckpoint(True)
+    except StoreError:
+        pass
+
+
+async def run_journaled(
+    compiled: CompiledWorkflow,
+    *,
+    args: JSONValue,
+    backend: AgentBackend | str | None,
+    options: RunOptions,
+    observers: Sequence[Observer] = (),
+) -> RunResult:
+    """A foreground run that is journaled like a background one (resumable by id).
+
+    The run is stored in ``options.store`` with ``compiled.source`` and ``options``.
+    """
+    script_path = str(Path(options.cwd or os.getcwd(), compiled.path))
+    with Store.open(options.store) as store:
+        run_id = store.create_run(
+            name=compiled.name, script_path=script_path, script_text=compiled.source,
+            args=args, options=options.to_json(), background=False)
+        return await execute_stored(store, run_id, backend=backend, compiled=compiled,
+                                    observers=observers)

@@ -1,0 +1,128 @@
+"""The Python API's runs: ``flowdsl.run`` / ``run_async`` and ``resume`` / ``resume_async``.
+
+Options resolve exactly as for ``flowdsl run``: defaults < the project configuration
+above the current directory < the keyword arguments given here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from .._frontends import compile_file
+from .._options import RunOptions
+from .._runtime import Observer, execute
+from .._store import Store
+from .._types import RunResult
+from ..backends import AgentBackend
+from ._backend_choice import choose_backend
+from ._background import prepare_resume
+from ._execute_stored import execute_stored, run_journaled
+from ._workflow_lookup import saved_workflow_finder
+
+__all__ = ["resume", "resume_async", "run", "run_async"]
+
+
+async def run_async(
+    script: str | os.PathLike[str],
+    *,
+    args: Any = None,
+    backend: AgentBackend | str | None = None,
+    options: RunOptions | None = None,
+    journal: bool = False,
+    observers: Sequence[Observer] = (),
+    **knobs: Any,
+) -> RunResult:
+    """Run the workflow file ``script`` and return its :class:`RunResult`.
+
+    Args:
+        script: path of a ``.flow.py`` or ``.js`` workflow.
+        args: the JSON value the script sees as ``args``.
+        backend: an :class:`AgentBackend`, a shipped name (``"simulate"``) or
+            ``"module:factory"``; None uses ``options.backend`` (the configured one).
+        options: resolved options; None resolves them from the configuration and
+            ``knobs``.
+        journal: record the run in the store (``options.store``) so it can be resumed.
+        observers: callables told of every run event.
+        **knobs: :class:`RunOptions` fields — ``concurrency``, ``max_agents``,
+            ``budget`` (tokens), ``agent_timeout``, ``run_timeout`` (seconds), ``model``,
+            ``base_url``, ``store``, ... — over the configuration (or over ``options``).
+
+    Returns:
+        The result; ``status`` is "failed" with ``error`` when the script raised.
+
+    Raises:
+        ScriptError: the script is invalid (syntax, meta, sandbox) — found before running.
+        UsageError: bad arguments or an unreadable file.
+        BackendConfigError: no usable backend.
+    """
+    resolved = options.with_(**knobs) if options is not None else RunOptions.resolve(**knobs)
+    compiled = compile_file(script)
+    live = choose_backend(backend, resolved)
+    if journal:
+        return await run_journaled(compiled, args=args, backend=live, options=resolved,
+                                   observers=observers)
+    return await execute(compiled, args=args, backend=live, options=resolved,
+                         observers=observers,
+                         find_workflow=saved_workflow_finder(resolved.store))
+
+
+def run(script: str | os.PathLike[str], **kwargs: Any) -> RunResult:
+    """Synchronous :func:`run_async` (starts its own event loop); the same arguments."""
+
+    async def main() -> RunResult:
+        return await run_async(script, **kwargs)
+
+    return anyio.run(main)
+
+
+async def resume_async(
+    run_id: str,
+    *,
+    store: str | os.PathLike[str] | Store | None = None,
+    script: str | os.PathLike[str] | None = None,
+    backend: AgentBackend | str | None = None,
+    observers: Sequence[Observer] = (),
+) -> RunResult:
+    """Continue a stored run in this process; finished agents are replayed, not re-run.
+
+    Args:
+        run_id: the run's id (or a unique prefix).
+        store: a :class:`Store` or its directory (default ``$FLOWDSL_STORE`` or ``./.flowdsl``).
+        script: an edited version of the script; unchanged calls are replayed, changed
+            ones run live. Default: the script text stored with the run.
+        backend: the backend for calls that run live (default: the run's stored backend).
+        observers: callables told of every run event.
+
+    Returns:
+        The run's result (``agents`` includes the replayed ones, status "replayed").
+
+    Raises:
+        RunNotFound: no such run. UsageError: the run completed or is running elsewhere.
+        StoreError: the store cannot be used.
+    """
+    own = not isinstance(store, Store)
+    st = store if isinstance(store, Store) else Store.open(_store_path(store), create=False)
+    try:
+        info = prepare_resume(st, run_id, script, backend if isinstance(backend, str) else None)
+        return await execute_stored(st, info.id, backend=backend, observers=observers)
+    finally:
+        if own:
+            st.close()
+
+
+def _store_path(store: str | os.PathLike[str] | None) -> Path | None:
+    return Path(store) if store is not None else None
+
+
+def resume(run_id: str, **kwargs: Any) -> RunResult:
+    """Synchronous :func:`resume_async` (starts its own event loop); the same arguments."""
+
+    async def main() -> RunResult:
+        return await resume_async(run_id, **kwargs)
+
+    return anyio.run(main)

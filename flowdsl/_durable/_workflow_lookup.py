@@ -1,0 +1,160 @@
+"""Saved workflows: ``flowdsl save``, ``flowdsl workflows`` and name lookup.
+
+A name is looked up, in order:
+
+1. as a path (absolute, relative to the current directory, or to ``start_dir``);
+2. ``workflows/NAME.*`` in the store (``--store``/``$FLOWDSL_STORE``/``./.flowdsl``), then in
+   any ``.flowdsl/`` from ``start_dir`` up to the repository root;
+3. ``.claude/workflows/NAME.js`` in the closest folder from ``start_dir`` up to the
+   repository root (a folder containing ``.git``) — Claude Code's saved workflows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .._config import project_folders
+from .._frontends import WORKFLOW_SUFFIXES, frontend_available, suffix_of
+from .._runtime import WorkflowFinder
+from .._store import resolve_store_dir
+from ..errors import UsageError
+
+__all__ = [
+    "SavedWorkflow",
+    "find_workflow",
+    "list_workflows",
+    "save_workflow",
+    "saved_workflow_finder",
+]
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SavedWorkflow:
+    """A workflow found by name: where it lives and which collection it belongs to."""
+
+    name: str
+    path: Path
+    source: Literal["flowdsl", "claude"]
+
+
+def _stem(name: str) -> str:
+    """``name`` without its workflow suffix (``review.flow.py`` -> ``review``)."""
+    suffix = suffix_of(name)
+    return name[: -len(suffix)] if suffix in WORKFLOW_SUFFIXES else name
+
+
+def _store_dirs(start: Path, store_dir: Path | None) -> list[Path]:
+    dirs = [resolve_store_dir(store_dir)]
+    dirs += [folder / ".flowdsl" for folder in project_folders(start)]
+    seen: list[Path] = []
+    for d in dirs:
+        resolved = d.resolve()
+        if resolved not in seen:
+            seen.append(resolved)
+    return seen
+
+
+def find_workflow(
+    name: str, start_dir: Path, *, store_dir: str | os.PathLike[str] | None = None,
+    as_path: bool = True,
+) -> Path | None:
+    """The file a workflow name or path refers to, or None (see the module docstring).
+
+    ``as_path=False`` skips reading ``name`` as a path (``workflow()`` in a script resolves
+    paths itself, inside the script's project).
+    """
+    for candidate in (Path(name), start_dir / name) if as_path else ():
+        if candidate.is_file():
+            return candidate
+    if not _NAME_RE.match(name):
+        return None
+    stem = _stem(name)
+    for directory in _store_dirs(start_dir, Path(store_dir) if store_dir else None):
+        for suffix in WORKFLOW_SUFFIXES:
+            candidate = directory / "workflows" / f"{stem}{suffix}"
+            if candidate.is_file():
+                return candidate
+    for folder in project_folders(start_dir):
+        candidate = folder / ".claude" / "workflows" / f"{stem}.js"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def saved_workflow_finder(store_dir: str | os.PathLike[str] | None) -> WorkflowFinder:
+    """What the runtime's ``workflow(name)`` calls to find a saved workflow of this store."""
+
+    def find(name: str, start: Path) -> Path | None:
+        return find_workflow(name, start, store_dir=store_dir, as_path=False)
+
+    return find
+
+
+def list_workflows(
+    start_dir: Path | None = None, *, store_dir: str | os.PathLike[str] | None = None,
+) -> list[SavedWorkflow]:
+    """Saved workflows by name: the store's, then ``.claude/workflows/*.js`` (JS layer only).
+
+    A name found in several places is listed once, where :func:`find_workflow` finds it.
+    """
+    start = start_dir or Path.cwd()
+    found: dict[str, SavedWorkflow] = {}
+    for directory in _store_dirs(start, Path(store_dir) if store_dir else None):
+        folder = directory / "workflows"
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            suffix = suffix_of(path)
+            if suffix in WORKFLOW_SUFFIXES and path.is_file():
+                stem = path.name[: -len(suffix)]
+                found.setdefault(stem, SavedWorkflow(name=stem, path=path, source="flowdsl"))
+    if frontend_available(".js"):
+        for folder in project_folders(start):
+            claude = folder / ".claude" / "workflows"
+            if claude.is_dir():
+                for path in sorted(claude.glob("*.js")):
+                    found.setdefault(path.stem, SavedWorkflow(name=path.stem, path=path,
+                                                              source="claude"))
+                break
+    return sorted(found.values(), key=lambda w: w.name)
+
+
+def save_workflow(
+    text: str, suffix: str, name: str, *,
+    store_dir: str | os.PathLike[str] | None = None, force: bool = False,
+) -> Path:
+    """Write a workflow's source as ``workflows/NAME<suffix>`` in the store.
+
+    Raises:
+        UsageError: a bad name, or the name is taken and ``force`` is False.
+    """
+    stem = _stem(name)
+    if not _NAME_RE.match(stem) or not stem:
+        raise UsageError(f"bad workflow name {name!r}: use letters, digits, '.', '_' and '-'")
+    if suffix not in WORKFLOW_SUFFIXES:
+        raise UsageError(f"cannot save a {suffix or 'suffix-less'} file as a workflow "
+                         f"(expected one of {', '.join(WORKFLOW_SUFFIXES)})")
+    folder = resolve_store_dir(store_dir) / "workflows"
+    existing = [folder / f"{stem}{known}" for known in WORKFLOW_SUFFIXES
+                if (folder / f"{stem}{known}").is_file()]
+    if existing and not force:
+        raise UsageError(f"workflow {stem!r} already exists ({existing[0]}); "
+                         "use --force to replace it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{stem}{suffix}"
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+        for old in existing:
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{folder}: cannot save workflow ({exc.strerror})") from None
+    return target

@@ -1,0 +1,56 @@
+"""Frontends: workflow files of every language -> :class:`CompiledWorkflow`.
+
+The one seam between the core and the script languages. The runtime and the durable
+layer ask this package, never a language layer by name:
+
+    _registry.py          the suffix registry (``.flow.py``, ``.py``, ``.js``, ``.mjs``,
+                          ``.cjs``) -> a Frontend; suffix and language helpers; the
+                          sandbox policy workflows run under (default + ``jsrt``); the
+                          only code that imports the JS layer (``compat``), lazily
+    _compile_workflow.py  read_workflow(), compile_source(), compile_file(), transpile()
+    _compiled.py          CompiledWorkflow: meta, Python form, code, line map; start()
+                          runs it under its policy with the run's ScriptHooks
+    _compile_cache.py     the one compile cache: memory LRU in front of an
+                          HMAC-authenticated disk cache
+
+A frontend writes the sandbox's Python form (JavaScript is transpiled by ``compat``;
+Python is its own form), the sandbox (``flowdsl._sandbox``, below this package)
+compiles it into plain data, and this package wraps the result with what running it
+needs. Layers above import from here; ``compat`` and the sandbox never import it.
+"""
+
+from __future__ import annotations
+
+from .._sandbox import ENTRY as ENTRY
+from ._compile_cache import CACHE as CACHE
+from ._compile_workflow import compile_file as compile_file
+from ._compile_workflow import compile_source as compile_source
+from ._compile_workflow import read_workflow as read_workflow
+from ._compile_workflow import transpile as transpile
+from ._compiled import CompiledWorkflow as CompiledWorkflow
+from ._registry import WORKFLOW_SUFFIXES as WORKFLOW_SUFFIXES
+from ._registry import Language as Language
+from ._registry import frontend_available as frontend_available
+from ._registry import frontend_for as frontend_for
+from ._registry import is_javascript as is_javascript
+from ._registry import language_of as language_of
+from ._registry import suffix_of as suffix_of
+from ._registry import workflow_policy as workflow_policy
+
+__all__ = (
+    "CACHE",
+    "ENTRY",
+    "WORKFLOW_SUFFIXES",
+    "CompiledWorkflow",
+    "Language",
+    "compile_file",
+    "compile_source",
+    "frontend_available",
+    "frontend_for",
+    "is_javascript",
+    "language_of",
+    "read_workflow",
+    "suffix_of",
+    "transpile",
+    "workflow_policy",
+)

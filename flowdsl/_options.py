@@ -1,0 +1,150 @@
+"""One frozen :class:`RunOptions`: every knob of a run, resolved once.
+
+Precedence, the same for ``flowdsl.run()``, ``run_async()``, ``flowdsl run``, background
+workers and resume: the defaults below < the project configuration (``[tool.flowdsl]``
+in ``pyproject.toml`` or ``flowdsl.toml``, see :mod:`flowdsl._config`) < explicit
+arguments (keyword arguments, command-line flags). :meth:`RunOptions.resolve` is the
+only place that merges them.
+
+A stored run keeps its resolved options (:meth:`RunOptions.to_json`); resume and the
+background worker decode them over the project configuration of the run's directory
+(:meth:`RunOptions.from_json`), so a run continues with the limits it started with.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ._config import Config, load_config
+from ._types import JSONValue
+from .errors import UsageError
+
+__all__ = ["RunOptions"]
+
+_KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
+          "agent_timeout", "run_timeout", "store", "cwd")
+"""The fields a stored run keeps (``config`` is re-read from the run's directory)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOptions:
+    """Limits, backend and places of one run.
+
+    Build with :meth:`resolve`; the constructor takes values as they are (tests,
+    benchmarks) and checks them.
+    """
+
+    backend: str | None = None
+    """A shipped backend name or ``module:factory``; None: the configured one."""
+    model: str | None = None
+    """The default model when neither the call nor its phase names one."""
+    base_url: str | None = None
+    """API base URL for the HTTP backends."""
+    concurrency: int = 16
+    """Agents running at once."""
+    max_agents: int = 1000
+    """The agent cap: the call past it raises ``AgentLimitExceeded``."""
+    max_items: int = 4096
+    """The most items one ``parallel()`` / ``pipeline()`` takes."""
+    budget: int | None = None
+    """Real input + output tokens the run may spend; None is unlimited."""
+    agent_timeout: float = 600.0
+    """Seconds one agent may run (an agent's own ``timeout`` wins)."""
+    run_timeout: float | None = None
+    """Wall-clock limit of the whole run in seconds; None is none."""
+    store: str | None = None
+    """The run store directory; None: ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+    cwd: str | None = None
+    """The project directory the run belongs to (the worker's working directory)."""
+    config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
+    """The project configuration the options were resolved against (backend settings:
+    retries, aliases, prices, CLI commands); never stored."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise UsageError(f"concurrency must be at least 1 (got {self.concurrency})")
+        if self.max_agents < 0:
+            raise UsageError(f"max_agents must be >= 0 (got {self.max_agents})")
+        if self.max_items < 0:
+            raise UsageError(f"max_items must be >= 0 (got {self.max_items})")
+        if self.budget is not None and self.budget < 0:
+            raise UsageError(f"budget must be >= 0 tokens (got {self.budget})")
+        if self.agent_timeout <= 0:
+            raise UsageError(f"agent timeout must be > 0 seconds (got {self.agent_timeout})")
+        if self.run_timeout is not None and self.run_timeout <= 0:
+            raise UsageError(f"run timeout must be > 0 seconds (got {self.run_timeout})")
+
+    @classmethod
+    def resolve(cls, project_dir: str | os.PathLike[str] | None = None,
+                **explicit: Any) -> RunOptions:
+        """Defaults < the configuration above ``project_dir`` (default: the cwd) < ``explicit``.
+
+        ``explicit`` takes the field names; a None value means "not given".
+
+        Raises:
+            UsageError: an unknown option, a bad value, or an unreadable configuration.
+        """
+        unknown = sorted(set(explicit) - set(_KNOBS))
+        if unknown:
+            raise UsageError(f"unknown run option(s): {', '.join(unknown)} "
+                             f"(known: {', '.join(_KNOBS)})")
+        directory = Path(project_dir) if project_dir is not None else Path.cwd()
+        config = load_config(directory)
+        values: dict[str, Any] = {k: v for k, v in config.run_defaults().items()
+                                  if v is not None}
+        values.update({k: v for k, v in explicit.items() if v is not None})
+        values.setdefault("cwd", str(directory.resolve()))
+        return cls(config=config, **_typed(values))
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The stored form: every knob that is set (``config`` is not stored)."""
+        return {k: getattr(self, k) for k in _KNOBS if getattr(self, k) is not None}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, JSONValue]) -> RunOptions:
+        """Decode stored options over the configuration of the run's directory.
+
+        Rows written before ``RunOptions`` kept ``base_url`` under ``backend_options``.
+        """
+        values = {k: data[k] for k in _KNOBS if data.get(k) is not None}
+        legacy = data.get("backend_options")
+        if isinstance(legacy, dict) and legacy.get("base_url") and "base_url" not in values:
+            values["base_url"] = legacy["base_url"]
+        cwd = values.get("cwd")
+        project = cwd if isinstance(cwd, str) and Path(cwd).is_dir() else None
+        return cls.resolve(project, **values)
+
+    def with_(self, **changes: Any) -> RunOptions:
+        """A copy with the given non-None fields replaced."""
+        return replace(self, **_typed({k: v for k, v in changes.items() if v is not None}))
+
+
+_INTS = ("concurrency", "max_agents", "max_items", "budget")
+_FLOATS = ("agent_timeout", "run_timeout")
+_STRS = ("backend", "model", "base_url", "store", "cwd")
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise option types (stored JSON, config files, keyword arguments)."""
+    out = dict(values)
+    for key, value in values.items():
+        if key in _INTS:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise UsageError(f"run option {key!r} must be an integer, got {value!r}")
+        elif key in _FLOATS:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise UsageError(f"run option {key!r} must be a number, got {value!r}")
+            out[key] = float(value)
+        elif key in _STRS:
+            if isinstance(value, os.PathLike):
+                out[key] = os.fspath(value)
+            elif not isinstance(value, str):
+                raise UsageError(f"run option {key!r} must be a string, got {value!r}")
+    return out
+
+
+assert set(_KNOBS) == {f.name for f in fields(RunOptions)} - {"config"}

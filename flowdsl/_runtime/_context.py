@@ -1,0 +1,102 @@
+"""The globals a script sees: agent, parallel, pipeline, phase, log, args, budget, workflow.
+
+One :class:`ScriptContext` per script (the top-level one and each ``workflow()`` child):
+children share the run's limiter, agent cap, budget and cancellation, but have their
+own ``args`` and current phase.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .._frontends import CompiledWorkflow, compile_file
+from ..errors import UsageError, WorkflowNestingError
+from ._dispatch import AgentDispatch
+from ._events import LogLine, PhaseStarted
+from ._fanout import FanOut
+from ._outcome import to_json
+from ._run import Run
+from ._workflow_call import find_child_workflow
+
+__all__ = ["Budget", "ScriptContext"]
+
+
+class Budget:
+    """The script's view of the token budget: ``total``, ``spent()``, ``remaining()``."""
+
+    __slots__ = ("_run",)
+    __sandbox_attrs__: ClassVar[frozenset[str]] = frozenset({"total", "spent", "remaining"})
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+
+    @property
+    def total(self) -> int | None:
+        return self._run.options.budget
+
+    def spent(self) -> int:
+        return self._run.spent
+
+    def remaining(self) -> float:
+        total = self._run.options.budget
+        if total is None:
+            return float("inf")
+        return max(0, total - self._run.spent)
+
+    def __repr__(self) -> str:
+        return f"Budget(total={self.total}, spent={self.spent()})"
+
+
+class ScriptContext:
+    """The DSL bound to one script of a run."""
+
+    def __init__(self, run: Run, compiled: CompiledWorkflow, args: Any, depth: int = 0) -> None:
+        self.run = run
+        self.compiled = compiled
+        self.args = args
+        self.depth = depth
+        self.agents = AgentDispatch(run, compiled.meta)
+        self.fanout = FanOut(run)
+
+    def __repr__(self) -> str:
+        return "<flowdsl script context>"  # the same in every process: prompts may embed it
+
+    def globals(self) -> dict[str, object]:
+        return {
+            "agent": self.agents.agent,
+            "parallel": self.fanout.parallel,
+            "pipeline": self.fanout.pipeline,
+            "phase": self.phase,
+            "log": self.log,
+            "args": self.args,
+            "budget": Budget(self.run),
+            "workflow": self.workflow,
+        }
+
+    def phase(self, title: Any) -> None:
+        """Start a progress group; later agents default to it."""
+        text = str(title)
+        self.agents.current_phase = text
+        self.run.enter_phase(text)
+        self.run.emit(PhaseStarted(title=text))
+
+    def log(self, *parts: Any) -> None:
+        """A narrator line in the run's log."""
+        line = " ".join(p if isinstance(p, str) else str(p) for p in parts)
+        self.run.log(line)
+        self.run.emit(LogLine(text=line))
+
+    async def workflow(self, ref: Any, args: Any = None) -> Any:
+        """Run another workflow inline (one level deep) and return its result."""
+        if self.depth >= 1:
+            raise WorkflowNestingError("workflow() nests one level only")
+        name = ref if isinstance(ref, str) else None
+        if isinstance(ref, dict):
+            name = ref.get("scriptPath") or ref.get("path") or ref.get("name")
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"workflow() takes a name or a path, not {ref!r:.60}")
+        path = find_child_workflow(name, self.compiled.path, self.run.find_workflow)
+        compiled = compile_file(path)
+        child = ScriptContext(self.run, compiled, args, depth=self.depth + 1)
+        value = await compiled.start(child.globals(), self.run.hooks)
+        return to_json(value)

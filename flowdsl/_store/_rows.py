@@ -1,0 +1,222 @@
+"""The row codec: what the store's rows hold, and their encoding to and from SQLite.
+
+The dataclasses here are what :class:`~flowdsl._store.Store` returns (a run, a journal
+entry, an event); the functions turn an :class:`~flowdsl._types.AgentRecord` into the
+parameters of :data:`INSERT_JOURNAL` and a selected row back into values. The SQL that
+reads or writes these columns is written once, here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .._types import AgentRecord, AgentRequest, JSONValue, RunStatus, Usage
+
+__all__ = [
+    "INSERT_EVENT",
+    "INSERT_JOURNAL",
+    "LIVE_STATUSES",
+    "RECORD_COLUMNS",
+    "RUN_COLUMNS",
+    "SELECT_TOTALS",
+    "TERMINAL_STATUSES",
+    "EventRow",
+    "JournalEntry",
+    "JournalTotals",
+    "RunInfo",
+    "StoredEventKind",
+    "decode_record",
+    "decode_run",
+    "decode_totals",
+    "encode_json",
+    "encode_request",
+    "journal_params",
+]
+
+LIVE_STATUSES = ("running", "paused")
+TERMINAL_STATUSES = ("completed", "failed", "stopped")
+StoredEventKind = Literal["phase", "log", "agent", "status"]
+"""The kinds of stored events (``events.kind``)."""
+
+INSERT_JOURNAL = (
+    "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
+    "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
+    "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
+RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
+                  "cost_usd, estimated, duration, error")
+RUN_COLUMNS = (
+    "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
+    "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
+    "input_tokens, output_tokens, cost_usd, created_at, updated_at, finished_at"
+)
+SELECT_TOTALS = (
+    "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
+    "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+    "coalesce(sum(cost_usd), 0), coalesce(max(estimated), 0) FROM journal WHERE run_id = ?"
+)
+"""A run's journal totals, the row :func:`decode_totals` reads."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunInfo:
+    """One run as the store knows it; ``status`` is derived (a dead worker: interrupted)."""
+
+    id: str
+    name: str
+    status: RunStatus
+    script_path: str
+    script_text: str = field(repr=False)
+    args: JSONValue
+    options: dict[str, JSONValue]
+    background: bool
+    pid: int | None
+    heartbeat: float | None
+    workers: int
+    result: JSONValue
+    error: str | None
+    agents_done: int
+    agents_failed: int
+    usage: Usage
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+
+    @property
+    def live(self) -> bool:
+        """A worker is executing it (running or paused)."""
+        return self.status in LIVE_STATUSES
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The ``--json`` object of ``runs status``."""
+        return {
+            "run_id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "pid": self.pid if self.live else None,
+            "background": self.background,
+            "script_path": self.script_path,
+            "args": self.args,
+            "agents": {"done": self.agents_done, "failed": self.agents_failed,
+                       "total": self.agents_done + self.agents_failed},
+            "usage": {"input_tokens": self.usage.input_tokens,
+                      "output_tokens": self.usage.output_tokens,
+                      "cost_usd": self.usage.cost_usd},
+            "error": self.error,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "finished_at": self.finished_at,
+            "heartbeat": self.heartbeat,
+            "workers": self.workers,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalEntry:
+    """One journal row: the call key and the finished agent's record."""
+
+    key: str
+    record: AgentRecord
+    recorded_at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventRow:
+    """One stored event: a phase, a log line, a failed agent, or a status change."""
+
+    id: int
+    at: float
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalTotals:
+    """What a run's journal adds up to: agents done and failed, and their usage."""
+
+    done: int
+    failed: int
+    usage: Usage
+
+
+encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""One reusable encoder (``json.dumps`` with options builds a new one per call). A value
+JSON cannot hold (a backend returning a set) is journaled as its ``str``."""
+
+
+def encode_request(request: AgentRequest) -> str:
+    """The request's fields other than the prompt, as JSON (None fields left out)."""
+    fields = {
+        "label": request.label, "phase": request.phase, "model": request.model,
+        "schema": request.schema, "effort": request.effort, "agent_type": request.agent_type,
+        "isolation": request.isolation, "timeout": request.timeout,
+    }
+    return encode_json({k: v for k, v in fields.items() if v is not None})
+
+
+def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...]:
+    """The :data:`INSERT_JOURNAL` parameters for one finished agent.
+
+    Text is the common output and the prompt is the largest field: both are stored as
+    plain text (no JSON escaping, the hot path's main CPU cost); other outputs as JSON.
+    """
+    usage = record.usage
+    output = record.output
+    is_text = isinstance(output, str)
+    return (
+        run_id, key, record.status, record.request.prompt, encode_request(record.request),
+        output if is_text else encode_json(output), 0 if is_text else 1,
+        usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
+        record.duration, record.error, time.time(),
+    )
+
+
+def decode_record(row: Sequence[Any]) -> AgentRecord:
+    """The agent record of a row selected as :data:`RECORD_COLUMNS`."""
+    status, prompt, request, output, output_json, tin, tout, cost, est, duration, error = row
+    return AgentRecord(
+        request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
+        status=status,
+        output=json.loads(output) if output_json else output,
+        usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)),
+        duration=duration,
+        error=error,
+    )
+
+
+def decode_totals(row: Sequence[Any]) -> JournalTotals:
+    """The totals of a :data:`SELECT_TOTALS` row."""
+    done, failed, tin, tout, cost, est = row
+    return JournalTotals(done=done, failed=failed, usage=Usage(
+        input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)))
+
+
+def decode_run(row: Sequence[Any], *, status: RunStatus,
+               totals: JournalTotals | None) -> RunInfo:
+    """The run of a row selected as :data:`RUN_COLUMNS`.
+
+    Args:
+        row: the selected row.
+        status: the run's status as derived from its worker's liveness.
+        totals: the journal's totals of a run not finished yet; None for a finished run,
+            whose row stores its totals.
+    """
+    (run_id, name, _, script_path, script_text, args, options, background, pid,
+     _pid_start, _boot, _host, heartbeat, workers, result, error, done, failed,
+     tin, tout, cost, created, updated, finished) = row
+    if totals is None:
+        totals = JournalTotals(done=done, failed=failed, usage=Usage(
+            input_tokens=tin, output_tokens=tout, cost_usd=cost))
+    return RunInfo(
+        id=run_id, name=name, status=status, script_path=script_path,
+        script_text=script_text, args=json.loads(args), options=json.loads(options),
+        background=bool(background), pid=pid, heartbeat=heartbeat, workers=workers,
+        result=json.loads(result) if result is not None else None, error=error,
+        agents_done=totals.done, agents_failed=totals.failed, usage=totals.usage,
+        created_at=created, updated_at=updated, finished_at=finished,
+    )

@@ -1,0 +1,135 @@
+"""The base of the coding-agent CLI backends (``claude``, ``codex``): one agent, one process.
+
+:meth:`CLIAgentBackend.run` is the whole flow and the error boundary: check the schema
+before spawning anything, make a private home, run the CLI there with the configured time
+limit (:func:`._subprocess.run_cli`), parse its output, and translate whatever escapes.
+:meth:`CLIAgentBackend.parse` checks a schema agent's output with jsonschema, the only
+judge. :meth:`CLIAgentBackend.create` is both backends' ``create_backend``.
+
+A subclass says only what differs: its name and npm package, where its base URL and key
+come from, the private home's contents, the argv, the environment, and how to read the
+CLI's output (:meth:`CLIAgentBackend.outcome`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar, Self
+
+from .._config import Config, load_config
+from .._types import AgentRequest, AgentResult, JSONValue, Usage
+from ..errors import BackendError
+from ._common import schema_errors, validator_for
+from ._errors import translate
+from ._subprocess import PrivateHome, find_command, run_cli
+
+__all__ = ["CLIAgentBackend"]
+
+
+class CLIAgentBackend:
+    """Runs each agent as one process of a coding-agent CLI; subclasses fill the hooks."""
+
+    name: ClassVar[str]
+    """The CLI's executable name and the key of ``[tool.flowdsl.commands]``/``cli_args``."""
+    package: ClassVar[str]
+    """The npm package that installs the CLI (named when it is missing)."""
+    base_url_var: ClassVar[str]
+    """The environment variable that gives the base URL when no argument or config does."""
+    api_key_var: ClassVar[str]
+    """The environment variable that gives the API key when no argument does."""
+
+    def __init__(self, *, command: str, model: str | None, base_url: str | None,
+                 api_key: str | None, config: Config, cwd: Path | None = None) -> None:
+        self.command = command
+        self.model = model
+        self.base_url = base_url
+        self.api_key = api_key
+        self.config = config
+        self.cwd = cwd
+
+    # -- subclass hooks ------------------------------------------------------------------------
+    def private_home(self) -> PrivateHome:
+        """A fresh private home holding copies of the user's credentials for the CLI."""
+        raise NotImplementedError
+
+    def argv(self, request: AgentRequest, home: Path) -> list[str]:
+        """The command line for one agent (``home`` may hold files it names)."""
+        raise NotImplementedError
+
+    def env(self, home: Path) -> dict[str, str]:
+        """The child's whole environment (see :func:`._subprocess.base_env`)."""
+        raise NotImplementedError
+
+    def outcome(self, stdout: str, stderr: str, code: int,
+                request: AgentRequest) -> tuple[JSONValue, Usage]:
+        """The output (text, or a schema agent's value) and usage of one finished run.
+
+        Raises:
+            BackendError: the CLI reported a failure (with the usage it still cost).
+        """
+        raise NotImplementedError
+
+    # -- the protocol --------------------------------------------------------------------------
+    async def run(self, request: AgentRequest) -> AgentResult:
+        if request.schema is not None:
+            validator_for(request.schema)  # SchemaError before spawning anything
+        try:
+            with self.private_home() as home:
+                out = await run_cli(self.argv(request, home.path), env=self.env(home.path),
+                                    cwd=self.cwd or Path.cwd(), time_limit=self.config.timeout)
+            return self.parse(out.stdout, out.stderr, out.returncode, request)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    def parse(self, stdout: str, stderr: str, code: int, request: AgentRequest) -> AgentResult:
+        """The result of one finished run; a schema agent's output must match its schema.
+
+        Raises:
+            BackendError: the run failed or its output does not match the schema.
+        """
+        output, usage = self.outcome(stdout, stderr, code, request)
+        if request.schema is not None:
+            errors = schema_errors(request.schema, output)
+            if errors:
+                raise BackendError(f"{self.name}'s structured output does not match the "
+                                   "schema: " + "; ".join(errors), usage=usage)
+        return AgentResult(output=output, usage=usage)
+
+    def resolved_model(self, request: AgentRequest) -> str | None:
+        """The agent's model (alias-resolved), else the backend's default."""
+        return self.config.resolve_alias(request.model) or self.model
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: Config | None = None,
+        command: str | None = None,
+        cwd: str | Path | None = None,
+    ) -> Self:
+        """Build the backend; the CLI must be installed.
+
+        Args:
+            model: default model; the CLI's own default when None (aliases resolved).
+            base_url: an endpoint for the CLI (a gateway, a local server, the tests' fake);
+                else config ``base_url``, else the :attr:`base_url_var` environment
+                variable; when None the CLI's own settings are used.
+            api_key: else the :attr:`api_key_var` environment variable; else the user's own
+                CLI login (its credentials are copied into the private home).
+            config: project configuration (``commands``, ``cli_args``, ``timeout``).
+            command: the executable; else ``[tool.flowdsl.commands]``, else PATH.
+            cwd: where agents work; default the current directory at run time.
+
+        Raises:
+            BackendConfigError: the CLI is not installed.
+        """
+        config = config if config is not None else load_config()
+        exe = find_command(cls.name, command or config.commands.get(cls.name), cls.package)
+        url = base_url or config.base_url or os.environ.get(cls.base_url_var)
+        return cls(command=exe, model=config.resolve_alias(model or config.model),
+                   base_url=url, api_key=api_key or os.environ.get(cls.api_key_var),
+                   config=config, cwd=Path(cwd) if cwd is not None else None)
