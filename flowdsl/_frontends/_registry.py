@@ -134,8 +134,8 @@ def frontend_available(suffix: str) -> bool:
     if frontend.language == "python":
         return True
     try:
-        importlib.import_module("compat")
-    except ImportError:
+        _javascript_layer("")
+    except UsageError:
         return False
     return True
 
@@ -154,9 +154,9 @@ def _javascript_layer(path: str) -> ModuleType:
 def _jsrt_members(hooks: ScriptHooks) -> Mapping[str, object]:
     """The ``jsrt`` module factory: the JS layer's helpers, bound to the run's hooks."""
     try:
-        compat = importlib.import_module("compat")
-    except ImportError:
-        raise SandboxViolation("JavaScript runtime not installed (`compat` is missing)") from None
+        compat = _javascript_layer("")
+    except UsageError as exc:
+        raise SandboxViolation(str(exc)) from None
     members: Mapping[str, object] = compat.jsrt_members(hooks)
     return members
 
