@@ -96,6 +96,11 @@ class RunOptions:
         config = load_config(directory)
         values: dict[str, Any] = {k: v for k, v in config.run_defaults().items()
                                   if v is not None}
+        if values:
+            try:
+                cls(**values)
+            except UsageError as exc:  # say which file holds the bad value
+                raise UsageError(f"{config.source}: {exc}") from None
         values.update({k: v for k, v in explicit.items() if v is not None})
         values.setdefault("cwd", str(directory.resolve()))
         return cls(config=config, **_typed(values))

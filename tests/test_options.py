@@ -58,6 +58,12 @@ def test_bad_values_are_one_line_usage_errors(tmp_path, knob, value, message):
         RunOptions.resolve(tmp_path, **{knob: value})
 
 
+def test_a_bad_configured_value_names_its_file(tmp_path):
+    (tmp_path / "flowdsl.toml").write_text("budget = -5\n")
+    with pytest.raises(UsageError, match=r"flowdsl\.toml: budget must be >= 0"):
+        RunOptions.resolve(tmp_path)
+
+
 def test_stored_options_round_trip_over_the_run_directory(tmp_path):
     options = RunOptions.resolve(tmp_path, budget=10, backend="simulate", base_url="http://x")
     assert RunOptions.from_json(json.loads(json.dumps(options.to_json()))) == options

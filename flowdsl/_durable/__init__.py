@@ -12,18 +12,8 @@ Layout::
     _backend_choice.py   which backend a run uses (object, name, or configuration)
     _workflow_lookup.py  saved workflows: save, list, find by name
 
-Approaches considered and rejected for the journal:
-
-- one JSON state file rewritten after every agent (the seed): O(N²) bytes written;
-- an append-only JSONL journal: O(1) appends, but no concurrent readers/writers with
-  status, control and listing across processes, and no cheap queries;
-- keys by start index (the seed) or replaying a prefix in start order (Claude Code):
-  any fan-out reorders starts, so resume re-runs finished agents.
-
-Chosen: the SQLite store (:mod:`flowdsl._store`), one committed write per finished agent
-before the script sees the result, content-addressed keys computed by the runtime
-(``sha256(request) : occurrence``), and the whole journal of a run loaded into a dict
-when it (re)starts, so replay is a dict lookup.
+Why the journal is SQLite with content-addressed keys: the store's package docstring
+(:mod:`flowdsl._store`).
 """
 
 from ._backend_choice import choose_backend as choose_backend

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from .._frontends import CompiledWorkflow, compile_file
 from ..errors import UsageError, WorkflowNestingError
 from ._dispatch import AgentDispatch
-from ._events import LogLine, PhaseStarted
 from ._fanout import FanOut
 from ._outcome import to_json
 from ._run import Run
@@ -78,13 +77,11 @@ class ScriptContext:
         text = str(title)
         self.agents.current_phase = text
         self.run.enter_phase(text)
-        self.run.emit(PhaseStarted(title=text))
 
     def log(self, *parts: Any) -> None:
         """A narrator line in the run's log."""
         line = " ".join(p if isinstance(p, str) else str(p) for p in parts)
         self.run.log(line)
-        self.run.emit(LogLine(text=line))
 
     async def workflow(self, ref: Any, args: Any = None) -> Any:
         """Run another workflow inline (one level deep) and return its result."""

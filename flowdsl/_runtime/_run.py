@@ -28,7 +28,7 @@ from .._sandbox import ScriptHooks
 from .._types import AgentRecord, BudgetGate, RunResult, RunStatus, Usage
 from ..backends import AgentBackend
 from ..errors import FlowError, RunError, RunTimeout
-from ._events import AgentFinished, Observer, RunEvent, StatusChanged
+from ._events import AgentFinished, LogLine, Observer, PhaseStarted, RunEvent, StatusChanged
 from ._halt import Halt
 from ._journal import Journal, KeyCounter
 from ._outcome import describe_error, to_json
@@ -112,11 +112,15 @@ class Run:
             observer(event)
 
     def log(self, line: str) -> None:
+        """A narrator line: kept in the result's logs and told to the observers."""
         self.logs.append(line)
+        self.emit(LogLine(text=line))
 
     def enter_phase(self, title: str) -> None:
+        """The script started phase ``title`` (listed once in the result's phases)."""
         if title not in self.phases:
             self.phases.append(title)
+        self.emit(PhaseStarted(title=title))
 
     def start_agent(self) -> int:
         """Count one more agent against the cap; its 0-based index in start order."""
