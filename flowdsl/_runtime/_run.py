@@ -66,14 +66,15 @@ class Run:
         self.find_workflow = find_workflow
         self.limiter = anyio.CapacityLimiter(options.concurrency)
         self.keys = KeyCounter()
-        self.records: list[AgentRecord] = []
-        self.logs: list[str] = []
-        self.phases: list[str] = []
-        self.usage = Usage()
+        # What the result reports; changed only through record(), log(), enter_phase().
+        self._records: list[AgentRecord] = []
+        self._logs: list[str] = []
+        self._phases: list[str] = []
+        self._usage = Usage()
         self.budget_gate: BudgetGate | None = None
         if options.budget is not None:
             total = options.budget
-            self.budget_gate = lambda used: self.usage.total_tokens + used.total_tokens < total
+            self.budget_gate = lambda used: self._usage.total_tokens + used.total_tokens < total
         self.agents_started = 0
         self._deadline = math.inf
         self._halt: Halt | None = None
@@ -113,13 +114,13 @@ class Run:
 
     def log(self, line: str) -> None:
         """A narrator line: kept in the result's logs and told to the observers."""
-        self.logs.append(line)
+        self._logs.append(line)
         self.emit(LogLine(text=line))
 
     def enter_phase(self, title: str) -> None:
         """The script started phase ``title`` (listed once in the result's phases)."""
-        if title not in self.phases:
-            self.phases.append(title)
+        if title not in self._phases:
+            self._phases.append(title)
         self.emit(PhaseStarted(title=title))
 
     def start_agent(self) -> int:
@@ -134,8 +135,8 @@ class Run:
         Returns what ``agent()`` gives the script: the output, or None when it failed.
         The journal row is durable before this returns (the script sees the result after).
         """
-        self.usage = self.usage + record.usage
-        self.records.append(record)
+        self._usage = self._usage + record.usage
+        self._records.append(record)
         if journal and self.journal is not None:
             try:
                 self.journal.record(key, record)
@@ -162,7 +163,7 @@ class Run:
 
     @property
     def spent(self) -> int:
-        return self.usage.total_tokens
+        return self._usage.total_tokens
 
     # -- control (call from inside the run's event loop) -------------------------------
 
@@ -235,8 +236,8 @@ class Run:
             # runs when it is collected): every later tick ends it at once.
             self._halt = Halt(None)
         result = RunResult(
-            status=status, value=value, error=error, logs=tuple(self.logs),
-            phases=tuple(self.phases), agents=tuple(self.records), usage=self.usage,
+            status=status, value=value, error=error, logs=tuple(self._logs),
+            phases=tuple(self._phases), agents=tuple(self._records), usage=self._usage,
             duration=time.monotonic() - started, run_id=self.run_id,
         )
         self.emit(StatusChanged(status=status))
