@@ -235,11 +235,20 @@ def _user_version(conn: sqlite3.Connection) -> int:
 
 
 def _check(conn: sqlite3.Connection, path: Path, latest: int) -> None:
-    """Refuse foreign and newer databases before writing anything."""
-    version = _user_version(conn)
-    app = int(conn.execute("PRAGMA application_id").fetchone()[0])
-    if version == 0 and app == 0:
+    """Refuse foreign and newer databases before writing anything.
+
+    The three reads share one read transaction: another process creating the same new
+    store commits its tables and its application id together, so a snapshot never shows
+    one without the other (separate reads did, and called a new store foreign).
+    """
+    conn.execute("BEGIN")
+    try:
+        version = _user_version(conn)
+        app = int(conn.execute("PRAGMA application_id").fetchone()[0])
         tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    finally:
+        rollback(conn)
+    if version == 0 and app == 0:
         if tables:
             raise StoreCorrupt(f"{path}: an SQLite database but not a flowdsl store; "
                                "nothing was changed")

@@ -119,3 +119,30 @@ def test_every_sqlite_error_is_translated(code: int, expected: type[StoreError])
         assert type(error) is expected
         assert str(error).startswith("db: ")
         assert "boom at line 2" in str(error)  # the cause, on one line
+
+
+def test_a_store_created_by_another_process_meanwhile_is_not_called_foreign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another process commits the new store's tables between this open's checks."""
+    db = tmp_path / "flowdsl.db"
+    with sqlite3.connect(db) as first:  # a new, empty WAL file: writers don't wait on readers
+        first.execute("PRAGMA journal_mode=WAL")
+    real_connect = sqlite3.connect
+
+    class RacedConnection(sqlite3.Connection):
+        raced = False
+
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
+            if "sqlite_master" in sql and not RacedConnection.raced:
+                RacedConnection.raced = True
+                monkeypatch.setattr(sqlite3, "connect", real_connect)
+                connect(db).close()  # the other process creates the store now
+            return super().execute(sql, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sqlite3, "connect",
+                        lambda *a, **k: real_connect(*a, **k, factory=RacedConnection))
+    conn = connect(db)
+    assert RacedConnection.raced
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
