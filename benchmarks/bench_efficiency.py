@@ -221,7 +221,7 @@ def run(quick: bool) -> dict[str, Any]:
         for loop in ("uvloop", "trio"):
             try:
                 other_loops.append(_headline_on(loop))
-            except (ImportError, ModuleNotFoundError) as exc:
+            except (ImportError, LookupError) as exc:  # anyio: LookupError when missing
                 other_loops.append({"event_loop": loop, "skipped": str(exc)})
     headline = next(p for p in points if p["n"] == HEAD_N
                     and p["concurrency"] == HEAD_C
