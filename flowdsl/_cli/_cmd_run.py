@@ -55,7 +55,8 @@ def register(sub: Any) -> None:
     run.add_argument("--background", action="store_true",
                      help="run in a detached worker; print the run id and return at once")
     run.add_argument("--store", metavar="DIR",
-                     help="run store directory (default $FLOWDSL_STORE or ./.flowdsl)")
+                     help="run store directory (default: the configured store, "
+                        "else $FLOWDSL_STORE, else ./.flowdsl)")
     run.add_argument("--no-journal", action="store_true",
                      help="do not record this run in the store (it cannot be resumed)")
     run.set_defaults(handler=cmd_run)

@@ -1,8 +1,9 @@
 """``flowdsl runs ...``, ``flowdsl save`` and ``flowdsl workflows``: managing durable runs.
 
-Every command takes ``--store DIR`` (default ``$FLOWDSL_STORE`` or ``./.flowdsl``) and
-``--json``. Exit codes: 0 ok, 1 the run failed / has no result, 2 bad input (unknown
-run id, resuming a completed run, a newer or corrupt store) with one line on stderr.
+Every command takes ``--store DIR`` (default: ``store`` in the configuration, else
+``$FLOWDSL_STORE``, else ``./.flowdsl``) and ``--json``. Exit codes: 0 ok, 1 the run
+failed / has no result, 2 bad input (unknown run id, resuming a completed run, a newer
+or corrupt store) with one line on stderr.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ POLL = 0.05
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR",
-                        help="run store directory (default $FLOWDSL_STORE or ./.flowdsl)")
+                        help="run store directory (default: the configured store, "
+                        "else $FLOWDSL_STORE, else ./.flowdsl)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
