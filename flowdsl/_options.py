@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -151,5 +151,3 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
                 raise UsageError(f"run option {key!r} must be a string, got {value!r}")
     return out
 
-
-assert set(_KNOBS) == {f.name for f in fields(RunOptions)} - {"config"}

@@ -64,6 +64,14 @@ def test_a_bad_configured_value_names_its_file(tmp_path):
         RunOptions.resolve(tmp_path)
 
 
+def test_every_field_but_the_configuration_is_a_stored_knob():
+    from dataclasses import fields
+
+    from flowdsl._options import _KNOBS
+
+    assert set(_KNOBS) == {f.name for f in fields(RunOptions)} - {"config"}
+
+
 def test_stored_options_round_trip_over_the_run_directory(tmp_path):
     options = RunOptions.resolve(tmp_path, budget=10, backend="simulate", base_url="http://x")
     assert RunOptions.from_json(json.loads(json.dumps(options.to_json()))) == options

@@ -10,16 +10,9 @@ from typing import Any
 
 import anyio
 
-from .._durable import (
-    choose_backend,
-    find_workflow,
-    run_journaled,
-    saved_workflow_finder,
-    start_background,
-)
+from .._durable import choose_backend, execute_compiled, find_workflow, start_background
 from .._frontends import CompiledWorkflow, compile_file, is_javascript, read_workflow, transpile
 from .._options import RunOptions
-from .._runtime import execute
 from .._store import Store
 from .._types import JSONValue, RunResult
 from ..errors import UsageError
@@ -129,12 +122,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     observers = [view] if view is not None else []
 
     async def go() -> RunResult:
-        if ns.no_journal:
-            return await execute(compiled, args=args, backend=backend, options=options,
-                                 observers=observers,
-                                 find_workflow=saved_workflow_finder(options.store))
-        return await run_journaled(compiled, args=args, backend=backend, options=options,
-                                   observers=observers)
+        return await execute_compiled(compiled, args=args, backend=backend, options=options,
+                                      journal=not ns.no_journal, observers=observers)
 
     try:
         if view is not None:

@@ -17,11 +17,9 @@ Why the journal is SQLite with content-addressed keys: the store's package docst
 """
 
 from ._backend_choice import choose_backend as choose_backend
-from ._background import check_resumable as check_resumable
-from ._background import prepare_resume as prepare_resume
 from ._background import resume_background as resume_background
-from ._background import spawn_worker as spawn_worker
 from ._background import start_background as start_background
+from ._execute_stored import execute_compiled as execute_compiled
 from ._execute_stored import execute_stored as execute_stored
 from ._execute_stored import run_journaled as run_journaled
 from ._python_api import resume as resume
@@ -44,12 +42,11 @@ __all__ = (
     "StoreJournal",
     "StoreObserver",
     "Supervisor",
-    "check_resumable",
     "choose_backend",
+    "execute_compiled",
     "execute_stored",
     "find_workflow",
     "list_workflows",
-    "prepare_resume",
     "resume",
     "resume_async",
     "resume_background",
@@ -58,6 +55,5 @@ __all__ = (
     "run_journaled",
     "save_workflow",
     "saved_workflow_finder",
-    "spawn_worker",
     "start_background",
 )

@@ -29,7 +29,7 @@ from ._store_journal import StoreJournal, StoreObserver
 from ._supervisor import Supervisor
 from ._workflow_lookup import saved_workflow_finder
 
-__all__ = ["execute_stored", "run_journaled"]
+__all__ = ["execute_compiled", "execute_stored", "run_journaled"]
 
 
 async def execute_stored(
@@ -142,3 +142,20 @@ async def run_journaled(
             args=args, options=options.to_json(), background=False)
         return await execute_stored(store, run_id, backend=backend, compiled=compiled,
                                     observers=observers)
+
+
+async def execute_compiled(
+    compiled: CompiledWorkflow,
+    *,
+    args: JSONValue,
+    backend: AgentBackend,
+    options: RunOptions,
+    journal: bool,
+    observers: Sequence[Observer] = (),
+) -> RunResult:
+    """A foreground run: journaled in ``options.store`` (resumable by id), or not stored."""
+    if journal:
+        return await run_journaled(compiled, args=args, backend=backend, options=options,
+                                   observers=observers)
+    return await execute(compiled, args=args, backend=backend, options=options,
+                         observers=observers, find_workflow=saved_workflow_finder(options.store))

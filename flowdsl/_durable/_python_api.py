@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import anyio
 
 from .._frontends import compile_file
 from .._options import RunOptions
-from .._runtime import Observer, execute
+from .._runtime import Observer
 from .._store import Store
 from .._types import RunResult
 from ..backends import AgentBackend
 from ._backend_choice import choose_backend
 from ._background import prepare_resume
-from ._execute_stored import execute_stored, run_journaled
-from ._workflow_lookup import saved_workflow_finder
+from ._execute_stored import execute_compiled, execute_stored
 
 __all__ = ["resume", "resume_async", "run", "run_async"]
 
@@ -63,12 +61,8 @@ async def run_async(
     resolved = options.with_(**knobs) if options is not None else RunOptions.resolve(**knobs)
     compiled = compile_file(script)
     live = choose_backend(backend, resolved)
-    if journal:
-        return await run_journaled(compiled, args=args, backend=live, options=resolved,
-                                   observers=observers)
-    return await execute(compiled, args=args, backend=live, options=resolved,
-                         observers=observers,
-                         find_workflow=saved_workflow_finder(resolved.store))
+    return await execute_compiled(compiled, args=args, backend=live, options=resolved,
+                                  journal=journal, observers=observers)
 
 
 def run(script: str | os.PathLike[str], **kwargs: Any) -> RunResult:
@@ -106,17 +100,13 @@ async def resume_async(
         StoreError: the store cannot be used.
     """
     own = not isinstance(store, Store)
-    st = store if isinstance(store, Store) else Store.open(_store_path(store), create=False)
+    st = store if isinstance(store, Store) else Store.open(store, create=False)
     try:
         info = prepare_resume(st, run_id, script, backend if isinstance(backend, str) else None)
         return await execute_stored(st, info.id, backend=backend, observers=observers)
     finally:
         if own:
             st.close()
-
-
-def _store_path(store: str | os.PathLike[str] | None) -> Path | None:
-    return Path(store) if store is not None else None
 
 
 def resume(run_id: str, **kwargs: Any) -> RunResult:

@@ -102,12 +102,6 @@ class Run:
             raise RuntimeError("the run is not executing")
         return ScriptHooks(tick=self.tick, scheduler=self._scheduler)
 
-    @property
-    def scheduler(self) -> Scheduler:
-        if self._scheduler is None:
-            raise RuntimeError("the run is not executing")
-        return self._scheduler
-
     def emit(self, event: RunEvent) -> None:
         for observer in self.observers:
             observer(event)
