@@ -13,28 +13,71 @@ Layers, each importing only the ones below it::
 ``errors`` holds the one exception tree; ``testing`` the fakes.
 """
 
-from ._durable import resume as resume
-from ._durable import resume_async as resume_async
-from ._durable import run as run
-from ._durable import run_async as run_async
-from ._options import RunOptions as RunOptions
-from ._runtime import RunEvent as RunEvent
-from ._store import RunInfo as RunInfo
-from ._store import Store as Store
-from ._types import AgentRecord as AgentRecord
-from ._types import AgentRequest as AgentRequest
-from ._types import AgentResult as AgentResult
-from ._types import RunResult as RunResult
-from ._types import Usage as Usage
-from .backends import AgentBackend as AgentBackend
-from .errors import AgentLimitExceeded as AgentLimitExceeded
-from .errors import BudgetExceeded as BudgetExceeded
-from .errors import FlowError as FlowError
-from .errors import MetaError as MetaError
-from .errors import RunError as RunError
-from .errors import SandboxViolation as SandboxViolation
-from .errors import ScriptError as ScriptError
-from .errors import UsageError as UsageError
+from __future__ import annotations
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ._durable import resume as resume
+    from ._durable import resume_async as resume_async
+    from ._durable import run as run
+    from ._durable import run_async as run_async
+    from ._options import RunOptions as RunOptions
+    from ._runtime import RunEvent as RunEvent
+    from ._store import RunInfo as RunInfo
+    from ._store import Store as Store
+    from ._types import AgentRecord as AgentRecord
+    from ._types import AgentRequest as AgentRequest
+    from ._types import AgentResult as AgentResult
+    from ._types import RunResult as RunResult
+    from ._types import Usage as Usage
+    from .backends import AgentBackend as AgentBackend
+    from .errors import AgentLimitExceeded as AgentLimitExceeded
+    from .errors import BudgetExceeded as BudgetExceeded
+    from .errors import FlowError as FlowError
+    from .errors import MetaError as MetaError
+    from .errors import RunError as RunError
+    from .errors import SandboxViolation as SandboxViolation
+    from .errors import ScriptError as ScriptError
+    from .errors import UsageError as UsageError
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "resume": ("._durable", "resume"),
+    "resume_async": ("._durable", "resume_async"),
+    "run": ("._durable", "run"),
+    "run_async": ("._durable", "run_async"),
+    "RunOptions": ("._options", "RunOptions"),
+    "RunEvent": ("._runtime", "RunEvent"),
+    "RunInfo": ("._store", "RunInfo"),
+    "Store": ("._store", "Store"),
+    "AgentRecord": ("._types", "AgentRecord"),
+    "AgentRequest": ("._types", "AgentRequest"),
+    "AgentResult": ("._types", "AgentResult"),
+    "RunResult": ("._types", "RunResult"),
+    "Usage": ("._types", "Usage"),
+    "AgentBackend": (".backends", "AgentBackend"),
+    "AgentLimitExceeded": (".errors", "AgentLimitExceeded"),
+    "BudgetExceeded": (".errors", "BudgetExceeded"),
+    "FlowError": (".errors", "FlowError"),
+    "MetaError": (".errors", "MetaError"),
+    "RunError": (".errors", "RunError"),
+    "SandboxViolation": (".errors", "SandboxViolation"),
+    "ScriptError": (".errors", "ScriptError"),
+    "UsageError": (".errors", "UsageError"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name on first use (a process that needs little loads little)."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,12 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     max_agents = 1000             # the agent cap
     budget = 200000               # token budget of every run (real input + output tokens)
     run_timeout = 3600            # wall-clock limit of a run, in seconds
+    isolation = "process"         # process (the script in a supervised child) | inline
+    memory_limit = 2147483648     # bytes of address space the script's process may use
+    stall_timeout = 30            # seconds the script's event loop may stall (one C call)
+    max_log_line = 10000          # characters in one log() line
+    max_log_bytes = 10485760      # bytes of log text one run may write
+    max_result_bytes = 16777216   # bytes of a run's JSON result (and of one agent schema)
     store = ".flowdsl"            # the run store directory, relative to this file
     max_tokens = 4096             # output cap sent to the Anthropic Messages API
     stream = false                # openai text agents: stream (SSE, usage from the last chunk)
@@ -37,7 +43,9 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
 
 A ``flowdsl.toml`` holds the same keys at its top level (or under ``[tool.flowdsl]``).
 The run knobs (``backend``, ``model``, ``base_url``, ``concurrency``, ``max_agents``,
-``budget``, ``agent_timeout``, ``run_timeout``, ``store``) are merged into
+``budget``, ``agent_timeout``, ``run_timeout``, ``isolation``, ``memory_limit``,
+``stall_timeout``, ``max_log_line``, ``max_log_bytes``, ``max_result_bytes``,
+``store``) are merged into
 :class:`flowdsl._options.RunOptions`, where explicit arguments win.
 """
 
@@ -120,9 +128,10 @@ def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
     return prices[best] if best is not None else None
 
 
-_INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget")
-_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout")
-_STR_KEYS = ("backend", "model", "base_url", "store")
+_INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget",
+             "memory_limit", "max_log_line", "max_log_bytes", "max_result_bytes")
+_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_timeout")
+_STR_KEYS = ("backend", "model", "base_url", "store", "isolation")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args")
 _BOOL_KEYS = ("stream",)
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS)
@@ -144,6 +153,12 @@ class Config:
     max_agents: int | None = None
     budget: int | None = None
     run_timeout: float | None = None
+    isolation: str | None = None
+    memory_limit: int | None = None
+    stall_timeout: float | None = None
+    max_log_line: int | None = None
+    max_log_bytes: int | None = None
+    max_result_bytes: int | None = None
     store: str | None = None
     max_tokens: int = 4096
     stream: bool = False
@@ -176,7 +191,10 @@ class Config:
             "backend": self.backend, "model": self.model, "base_url": self.base_url,
             "concurrency": self.concurrency, "max_agents": self.max_agents,
             "budget": self.budget, "agent_timeout": self.agent_timeout,
-            "run_timeout": self.run_timeout, "store": store,
+            "run_timeout": self.run_timeout, "isolation": self.isolation,
+            "memory_limit": self.memory_limit, "stall_timeout": self.stall_timeout,
+            "max_log_line": self.max_log_line, "max_log_bytes": self.max_log_bytes,
+            "max_result_bytes": self.max_result_bytes, "store": store,
         }
 
     def price(self, model: str | None) -> Price | None:

@@ -17,16 +17,20 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ._config import Config, load_config
 from ._types import JSONValue
 from .errors import UsageError
 
-__all__ = ["RunOptions"]
+__all__ = ["ISOLATIONS", "Isolation", "RunOptions"]
+
+Isolation = Literal["process", "inline"]
+ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
-          "agent_timeout", "run_timeout", "store", "cwd")
+          "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
+          "max_log_line", "max_log_bytes", "max_result_bytes", "store", "cwd")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -56,6 +60,21 @@ class RunOptions:
     """Seconds one agent may run (an agent's own ``timeout`` wins)."""
     run_timeout: float | None = None
     """Wall-clock limit of the whole run in seconds; None is none."""
+    isolation: Isolation = "process"
+    """Where the script runs: "process", a supervised child process that holds no backend,
+    credentials or network client (the security boundary); "inline", the caller's own
+    process (trusted scripts, tests, benchmarks: not a security boundary)."""
+    memory_limit: int = 2 * 1024**3
+    """Bytes of address space the script's process may use (process isolation)."""
+    stall_timeout: float = 30.0
+    """Seconds the script's event loop may go without a heartbeat (one runaway C call)
+    before the process is killed (process isolation)."""
+    max_log_line: int = 10_000
+    """Characters in one ``log()`` line; a longer one fails the run."""
+    max_log_bytes: int = 10 * 1024**2
+    """UTF-8 bytes of log text one run may write."""
+    max_result_bytes: int = 16 * 1024**2
+    """UTF-8 bytes of the run's JSON result (and of one agent's schema)."""
     store: str | None = None
     """The run store directory; None: ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
     cwd: str | None = None
@@ -77,6 +96,16 @@ class RunOptions:
             raise UsageError(f"agent timeout must be > 0 seconds (got {self.agent_timeout})")
         if self.run_timeout is not None and self.run_timeout <= 0:
             raise UsageError(f"run timeout must be > 0 seconds (got {self.run_timeout})")
+        if self.isolation not in ISOLATIONS:
+            raise UsageError(f"isolation must be one of {', '.join(ISOLATIONS)} "
+                             f"(got {self.isolation!r})")
+        if self.memory_limit < 64 * 1024**2:
+            raise UsageError(f"memory limit must be at least 64 MiB (got {self.memory_limit})")
+        if self.stall_timeout <= 0:
+            raise UsageError(f"stall timeout must be > 0 seconds (got {self.stall_timeout})")
+        for name in ("max_log_line", "max_log_bytes", "max_result_bytes"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1 (got {getattr(self, name)})")
 
     @classmethod
     def resolve(cls, project_dir: str | os.PathLike[str] | None = None,
@@ -128,9 +157,10 @@ class RunOptions:
         return replace(self, **_typed({k: v for k, v in changes.items() if v is not None}))
 
 
-_INTS = ("concurrency", "max_agents", "max_items", "budget")
-_FLOATS = ("agent_timeout", "run_timeout")
-_STRS = ("backend", "model", "base_url", "store", "cwd")
+_INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
+         "max_log_bytes", "max_result_bytes")
+_FLOATS = ("agent_timeout", "run_timeout", "stall_timeout")
+_STRS = ("backend", "model", "base_url", "isolation", "store", "cwd")
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:

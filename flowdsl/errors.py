@@ -158,7 +158,12 @@ class RunTimeout(RunError):
 
 
 class SchemaError(RunError):
-    """Raised by ``agent()`` when its ``schema`` is not a usable JSON Schema."""
+    """Raised by ``agent()`` when its ``schema`` is not a usable JSON Schema.
+
+    Not an object, not JSON, over the size or depth cap, invalid, a ``$ref`` outside the
+    schema, or an unsafe ``pattern``. The message is fixed text: it may name a keyword,
+    never a value of the schema (see :mod:`flowdsl._json_schema`).
+    """
 
 
 class WorkflowNestingError(RunError):

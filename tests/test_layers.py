@@ -30,6 +30,7 @@ LAYER_OF_PREFIX = (
     ("flowdsl._options", "bottom"),
     ("flowdsl._json_schema", "bottom"),
     ("flowdsl._regex_safety", "bottom"),
+    ("flowdsl._terminal_text", "bottom"),
     ("flowdsl", "faces"),  # the package itself: the public API
 )
 

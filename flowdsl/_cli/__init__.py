@@ -3,6 +3,8 @@
 Exit codes: 0 completed, 1 the run failed (or was stopped), 2 bad input (unknown option,
 unreadable file, invalid JSON, script errors, unknown run id), 130 interrupted (Ctrl-C).
 A user mistake prints one line ``flowdsl: error: ...`` and never a traceback.
+Whatever a command prints from a run goes through ``flowdsl._terminal_text`` first
+(workflow scripts are untrusted): no control character reaches the terminal raw.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .._terminal_text import printable
 from ..errors import BackendConfigError, FlowError, ScriptError, StoreError, UsageError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
@@ -57,10 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = ns.handler(ns)
     except (ScriptError, UsageError, StoreError, BackendConfigError) as exc:
-        print(f"flowdsl: error: {exc}", file=sys.stderr)
+        print(f"flowdsl: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except FlowError as exc:
-        print(f"flowdsl: error: {exc}", file=sys.stderr)
+        print(f"flowdsl: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("flowdsl: interrupted", file=sys.stderr)

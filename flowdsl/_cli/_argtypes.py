@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["non_negative_int", "positive_int", "seconds"]
+__all__ = ["byte_size", "non_negative_int", "positive_int", "seconds"]
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
+          "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3, "t": 1024**4,
+          "tb": 1024**4, "tib": 1024**4}
 
 
 def _whole_number(text: str, minimum: int) -> int:
@@ -34,3 +38,16 @@ def seconds(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text}")
     return value
+
+
+def byte_size(text: str) -> int:
+    """``2G``, ``512M``, ``1.5GiB``, ``1073741824`` -> bytes (binary units)."""
+    number = text.strip().lower().rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = text.strip().lower()[len(number):]
+    try:
+        value = float(number.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size like 2G or 512M, got {text!r}") from None
+    if unit not in _UNITS or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a size like 2G or 512M, got {text!r}")
+    return int(value * _UNITS[unit])

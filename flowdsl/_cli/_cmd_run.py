@@ -14,10 +14,11 @@ from .._durable import choose_backend, execute_compiled, find_workflow, start_ba
 from .._frontends import CompiledWorkflow, compile_file, is_javascript, read_workflow, transpile
 from .._options import RunOptions
 from .._store import Store
+from .._terminal_text import printable, printable_json
 from .._types import JSONValue, RunResult
 from ..errors import UsageError
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from ._argtypes import non_negative_int, positive_int, seconds
+from ._argtypes import byte_size, non_negative_int, positive_int, seconds
 from ._view import format_summary, format_value, make_view
 
 __all__ = ["load_args", "register", "resolve_script"]
@@ -42,6 +43,14 @@ def register(sub: Any) -> None:
                      help="per-agent timeout (default: config, else 600)")
     run.add_argument("--run-timeout", type=seconds, metavar="SECONDS",
                      help="wall-clock limit of the whole run")
+    run.add_argument("--isolation", choices=("process", "inline"),
+                     help="process (default): the script in a supervised child process; "
+                          "inline: in this process (trusted scripts only)")
+    run.add_argument("--memory-limit", type=byte_size, metavar="SIZE",
+                     help="address space of the script's process, e.g. 2G (default 2G)")
+    run.add_argument("--stall-timeout", type=seconds, metavar="SECONDS",
+                     help="kill the script's process when its loop stalls this long "
+                          "(default 30)")
     run.add_argument("--dry-run", action="store_true",
                      help="run on the simulate backend: agent count and projected tokens")
     run.add_argument("--json", action="store_true", help="print one JSON object")
@@ -106,6 +115,9 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         budget=ns.budget,
         agent_timeout=ns.timeout,
         run_timeout=ns.run_timeout,
+        isolation=ns.isolation,
+        memory_limit=ns.memory_limit,
+        stall_timeout=ns.stall_timeout,
         store=ns.store,
     )
 
@@ -135,7 +147,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print("flowdsl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     if ns.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        print(printable_json(result.to_json()))
     else:
         print(format_summary(result, dry_run=ns.dry_run), file=sys.stderr)
         if result.status == "completed":
@@ -177,10 +189,11 @@ def cmd_check(ns: argparse.Namespace) -> int:
     compiled = compile_file(resolve_script(ns.script))
     info = describe(compiled)
     if ns.json:
-        print(json.dumps({"ok": True, **info}, ensure_ascii=False))
+        print(printable_json({"ok": True, **info}))
     else:
         phases = ", ".join(info["phases"]) or "none"
-        print(f"{compiled.path}: ok — {info['name']!r} ({compiled.language}; phases: {phases})")
+        print(printable(f"{compiled.path}: ok — {info['name']!r} ({compiled.language}; "
+                        f"phases: {phases})"))
     return EXIT_OK
 
 

@@ -3,13 +3,13 @@
 Every command takes ``--store DIR`` (default: ``store`` in the configuration, else
 ``$FLOWDSL_STORE``, else ``./.flowdsl``) and ``--json``. Exit codes: 0 ok, 1 the run
 failed / has no result, 2 bad input (unknown run id, resuming a completed run, a newer
-or corrupt store) with one line on stderr.
+or corrupt store) with one line on stderr. What came from a run (names, paths, log
+lines, errors, results) is printed through ``flowdsl._terminal_text``: never raw.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -22,6 +22,7 @@ from .._durable import list_workflows, resume, resume_background, save_workflow
 from .._frontends import read_workflow, suffix_of
 from .._options import RunOptions
 from .._store import DB_NAME, EventRow, RunInfo, Store, resolve_store_dir
+from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import JSONValue
 from ..errors import RunNotFound, StoreError, UsageError
 from ._argtypes import seconds
@@ -125,7 +126,7 @@ def _has_store(ns: argparse.Namespace) -> bool:
 
 
 def _print_json(value: JSONValue) -> None:
-    print(json.dumps(value, ensure_ascii=False))
+    print(printable_json(value))
 
 
 def _age(seconds: float) -> str:
@@ -156,7 +157,7 @@ def _list_row(info: RunInfo, now: float) -> list[str]:
     if info.agents_failed:
         agents += f" ({info.agents_failed} failed)"
     return [info.id, info.status, agents, f"{info.usage.total_tokens:,}",
-            _age(now - info.created_at), info.name]
+            _age(now - info.created_at), one_line(info.name)]
 
 
 def cmd_list(ns: argparse.Namespace) -> int:
@@ -194,7 +195,7 @@ def cmd_status(ns: argparse.Namespace) -> int:
         return EXIT_OK
     usage = info.usage
     lines = [
-        f"run:      {info.id} ({info.name})",
+        f"run:      {info.id} ({one_line(info.name)})",
         f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else ""),
         f"script:   {info.script_path}",
         f"agents:   {info.agents_done} done, {info.agents_failed} failed",
@@ -209,7 +210,7 @@ def cmd_status(ns: argparse.Namespace) -> int:
         lines.append(f"worker log: {log_path}")
     if info.status in ("paused", "stopped", "failed", "interrupted"):
         lines.append(f"resume:   flowdsl runs resume {info.id}")
-    print("\n".join(lines))
+    print(printable("\n".join(lines)))
     return EXIT_OK
 
 
@@ -220,8 +221,8 @@ def _print_event(event: EventRow, as_json: bool) -> None:
     if as_json:
         _print_json({"id": event.id, "at": event.at, "kind": event.kind, "text": event.text})
         return
-    stamp = time.strftime("%H:%M:%S", time.localtime(event.at))
-    print(f"{stamp} {_MARKS.get(event.kind, '  ')} {event.text}", flush=True)
+    head = f"{time.strftime('%H:%M:%S', time.localtime(event.at))} {_MARKS.get(event.kind, '  ')} "
+    print(head + indented(event.text, " " * len(head)), flush=True)
 
 
 def cmd_logs(ns: argparse.Namespace) -> int:
@@ -248,12 +249,12 @@ def cmd_result(ns: argparse.Namespace) -> int:
                      "error": info.error})
     elif info.status == "completed":
         value = info.result
-        print(value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False))
+        print(printable(value) if isinstance(value, str) else printable_json(value, indent=2))
     elif info.live:
         print(f"flowdsl: run {info.id} is still {info.status}; no result yet "
               "(use --wait)", file=sys.stderr)
     else:
-        reason = f": {info.error}" if info.error else ""
+        reason = f": {printable(info.error)}" if info.error else ""
         print(f"flowdsl: run {info.id} {info.status}{reason}", file=sys.stderr)
     return EXIT_OK if info.status == "completed" else EXIT_FAILED
 
@@ -398,5 +399,5 @@ def cmd_workflows(ns: argparse.Namespace) -> int:
         return EXIT_OK
     width = max(len(w.name) for w in found)
     for w in found:
-        print(f"{w.name.ljust(width)}  {w.source.ljust(7)}  {w.path}")
+        print(printable(f"{w.name.ljust(width)}  {w.source.ljust(7)}  {w.path}"))
     return EXIT_OK

@@ -3,7 +3,6 @@ and the summary at the end (loud when agents failed)."""
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from types import TracebackType
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, RunEvent
+from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import RunResult, Usage
 
 __all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
@@ -56,7 +56,11 @@ class Progress:
 
 
 class PlainView(Progress):
-    """One line per phase, log line and failed agent, on stderr (for pipes and CI logs)."""
+    """One line per phase, log line and failed agent, on stderr (for pipes and CI logs).
+
+    What the script wrote is shown through ``_terminal_text``: control characters as
+    visible escapes, a multi-line log line or error indented under its first line.
+    """
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
@@ -66,12 +70,12 @@ class PlainView(Progress):
         super().__call__(event)
         line: str | None = None
         if isinstance(event, PhaseStarted):
-            line = f"== {event.title}"
+            line = f"== {one_line(event.title)}"
         elif isinstance(event, LogLine):
-            line = f"   {event.text}"
+            line = f"   {indented(event.text, '   ')}"
         elif isinstance(event, AgentFinished) and not event.record.ok:
-            who = event.record.request.label or f"agent #{event.index + 1}"
-            line = f"!! {who} {event.record.status}: {event.record.error}"
+            who = one_line(event.record.request.label or f"agent #{event.index + 1}")
+            line = f"!! {who} {event.record.status}: {indented(str(event.record.error), '   ')}"
         if line is not None:
             print(line, file=self.stream, flush=True)
 
@@ -83,7 +87,10 @@ class PlainView(Progress):
 
 
 class LiveView(Progress):
-    """A rich live panel: phases, agents running/done/failed, tokens, elapsed."""
+    """A rich live panel: phases, agents running/done/failed, tokens, elapsed.
+
+    Script text enters only as ``Text`` (never parsed as markup), through ``_terminal_text``.
+    """
 
     def __init__(self, console: Console) -> None:
         super().__init__()
@@ -95,12 +102,12 @@ class LiveView(Progress):
     def __call__(self, event: RunEvent) -> None:
         super().__call__(event)
         if isinstance(event, LogLine):
-            self.console.print(Text(event.text, style="dim"))
+            self.console.print(Text(printable(event.text), style="dim"))
 
     def render(self) -> Group:
         table = Table.grid(padding=(0, 2))
         table.add_row(
-            Text("phase", style="bold"), Text(self.phase or "-"),
+            Text("phase", style="bold"), Text(one_line(self.phase or "-")),
             Text("agents", style="bold"),
             Text(f"{self.running} running · {self.done} done · ")
             + Text(f"{self.failed} failed", style="bold red" if self.failed else ""),
@@ -110,10 +117,10 @@ class LiveView(Progress):
             Text(f"{self.usage.input_tokens:,} in / {self.usage.output_tokens:,} out"),
             Text("elapsed", style="bold"), Text(f"{self.elapsed:.1f} s"),
         )
-        phases = " → ".join(
-            f"[bold]{p}[/bold]" if p == self.phase else p for p in self.phases
+        phases = Text(" → ").join(
+            Text(one_line(p), style="bold" if p == self.phase else "") for p in self.phases
         )
-        return Group(Text.from_markup(phases) if phases else Text(""), table)
+        return Group(phases, table)
 
     def __enter__(self) -> LiveView:
         self._live.__enter__()
@@ -134,7 +141,7 @@ def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
 
 
 def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
-    """The end-of-run summary; says loudly when agents failed."""
+    """The end-of-run summary; says loudly when agents failed. Safe on a terminal."""
     total = len(result.agents)
     failed = result.agents_failed
     replayed = sum(1 for a in result.agents if a.status == "replayed")
@@ -150,7 +157,7 @@ def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
                      + (" — most of the run's agents failed" if share > 0.5 else ""))
         reasons = {a.error for a in result.agents if not a.ok and a.error}
         for reason in sorted(reasons)[:3]:
-            lines.append(f"  - {reason}")
+            lines.append(f"  - {indented(reason, '    ')}")
     tokens = f"tokens: {usage.input_tokens:,} in / {usage.output_tokens:,} out"
     if usage.estimated:
         tokens += " (estimated)"
@@ -161,11 +168,13 @@ def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
         lines.append(f"dry run: {total} agents would run, ~{usage.total_tokens:,} tokens projected "
                      "(simulate backend; real outputs differ in length)")
     if result.error:
-        lines.append(f"error: {result.error}")
+        lines.append(f"error: {printable(result.error)}")
     return "\n".join(lines)
 
 
 def format_value(value: Any) -> str:
+    """The result as printed: a string as is, anything else as indented JSON; both safe
+    on a terminal (the JSON stays valid JSON of the same value)."""
     if isinstance(value, str):
-        return value
-    return json.dumps(value, indent=2, ensure_ascii=False)
+        return printable(value)
+    return printable_json(value, indent=2)

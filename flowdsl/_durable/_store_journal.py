@@ -30,7 +30,10 @@ class StoreJournal:
     def __init__(self, store: Store, run_id: str, *, preload: bool = True) -> None:
         self._store = store
         self.run_id = run_id
-        self._replay: dict[str, AgentRecord] = store.load_replay(run_id) if preload else {}
+        # in completion order: a record's position is its place in that order
+        self._replay: dict[str, tuple[AgentRecord, int]] = (
+            {key: (record, seq) for seq, (key, record)
+             in enumerate(store.load_replay(run_id).items())} if preload else {})
         self._pending: list[tuple[str, float, str, str]] = []
         self.replayed = 0
         self.recorded = 0
@@ -40,12 +43,12 @@ class StoreJournal:
         """How many finished agents this run can replay."""
         return len(self._replay)
 
-    def replay(self, key: str) -> AgentRecord | None:
-        """The journaled result of a finished, successful call, or None."""
-        record = self._replay.get(key)
-        if record is not None:
+    def replay(self, key: str) -> tuple[AgentRecord, int] | None:
+        """The journaled result of a finished, successful call and its completion place."""
+        found = self._replay.get(key)
+        if found is not None:
             self.replayed += 1
-        return record
+        return found
 
     def record(self, key: str, record: AgentRecord) -> None:
         """Commit one finished agent (ok or failed), with the buffered events, before returning."""

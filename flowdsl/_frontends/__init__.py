@@ -34,6 +34,7 @@ from ._registry import frontend_available as frontend_available
 from ._registry import frontend_for as frontend_for
 from ._registry import is_javascript as is_javascript
 from ._registry import language_of as language_of
+from ._registry import preload_runtime as preload_runtime
 from ._registry import suffix_of as suffix_of
 from ._registry import workflow_policy as workflow_policy
 
@@ -49,6 +50,7 @@ __all__ = (
     "frontend_for",
     "is_javascript",
     "language_of",
+    "preload_runtime",
     "read_workflow",
     "suffix_of",
     "transpile",

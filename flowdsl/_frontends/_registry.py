@@ -161,6 +161,16 @@ def _jsrt_members(hooks: ScriptHooks) -> Mapping[str, object]:
     return members
 
 
+def preload_runtime(language: str) -> None:
+    """Import now what running scripts of ``language`` imports lazily (a process that
+    may open no file once its script starts loads it first)."""
+    if language == "javascript":
+        try:
+            _javascript_layer("").jsrt_members  # noqa: B018 - the import is the point
+        except UsageError:
+            pass
+
+
 @functools.cache
 def workflow_policy() -> SandboxPolicy:
     """The sandbox policy workflows of every language compile and run under."""

@@ -7,23 +7,61 @@ at once: JS promises, queued agent calls), ``_dispatch`` (``agent()``), ``_fanou
 The runtime knows no store, CLI or JavaScript layer.
 """
 
-from ._events import AgentFinished as AgentFinished
-from ._events import AgentStarted as AgentStarted
-from ._events import EventKind as EventKind
-from ._events import LogLine as LogLine
-from ._events import Observer as Observer
-from ._events import PhaseStarted as PhaseStarted
-from ._events import RunEvent as RunEvent
-from ._events import StatusChanged as StatusChanged
-from ._execute import execute as execute
-from ._halt import Halt as Halt
-from ._journal import Journal as Journal
-from ._journal import KeyCounter as KeyCounter
-from ._run import Run as Run
-from ._run import Supervisor as Supervisor
-from ._run import WorkflowFinder as WorkflowFinder
-from ._scheduler import Scheduler as Scheduler
-from ._scheduler import Task as Task
+from __future__ import annotations
+
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ._events import AgentFinished as AgentFinished
+    from ._events import AgentStarted as AgentStarted
+    from ._events import EventKind as EventKind
+    from ._events import LogLine as LogLine
+    from ._events import Observer as Observer
+    from ._events import PhaseStarted as PhaseStarted
+    from ._events import RunEvent as RunEvent
+    from ._events import StatusChanged as StatusChanged
+    from ._execute import execute as execute
+    from ._halt import Halt as Halt
+    from ._journal import Journal as Journal
+    from ._journal import KeyCounter as KeyCounter
+    from ._run import Run as Run
+    from ._run import Supervisor as Supervisor
+    from ._run import WorkflowFinder as WorkflowFinder
+    from ._scheduler import Scheduler as Scheduler
+    from ._scheduler import Task as Task
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "AgentFinished": ("._events", "AgentFinished"),
+    "AgentStarted": ("._events", "AgentStarted"),
+    "EventKind": ("._events", "EventKind"),
+    "LogLine": ("._events", "LogLine"),
+    "Observer": ("._events", "Observer"),
+    "PhaseStarted": ("._events", "PhaseStarted"),
+    "RunEvent": ("._events", "RunEvent"),
+    "StatusChanged": ("._events", "StatusChanged"),
+    "execute": ("._execute", "execute"),
+    "Halt": ("._halt", "Halt"),
+    "Journal": ("._journal", "Journal"),
+    "KeyCounter": ("._journal", "KeyCounter"),
+    "Run": ("._run", "Run"),
+    "Supervisor": ("._run", "Supervisor"),
+    "WorkflowFinder": ("._run", "WorkflowFinder"),
+    "Scheduler": ("._scheduler", "Scheduler"),
+    "Task": ("._scheduler", "Task"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name on first use (a process that needs little loads little)."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = (
     "AgentFinished",

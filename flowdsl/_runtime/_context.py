@@ -2,20 +2,21 @@
 
 One :class:`ScriptContext` per script (the top-level one and each ``workflow()`` child):
 children share the run's limiter, agent cap, budget and cancellation, but have their
-own ``args`` and current phase.
+own ``args`` and current phase. Everything reaches the run through the runner's port.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from .._frontends import CompiledWorkflow, compile_file
+from .._frontends import CompiledWorkflow
 from ..errors import UsageError, WorkflowNestingError
 from ._dispatch import AgentDispatch
 from ._fanout import FanOut
 from ._outcome import to_json
-from ._run import Run
-from ._workflow_call import find_child_workflow
+
+if TYPE_CHECKING:
+    from ._script import ScriptRunner
 
 __all__ = ["Budget", "ScriptContext"]
 
@@ -23,24 +24,24 @@ __all__ = ["Budget", "ScriptContext"]
 class Budget:
     """The script's view of the token budget: ``total``, ``spent()``, ``remaining()``."""
 
-    __slots__ = ("_run",)
+    __slots__ = ("_runner",)
     __sandbox_attrs__: ClassVar[frozenset[str]] = frozenset({"total", "spent", "remaining"})
 
-    def __init__(self, run: Run) -> None:
-        self._run = run
+    def __init__(self, runner: ScriptRunner) -> None:
+        self._runner = runner
 
     @property
     def total(self) -> int | None:
-        return self._run.options.budget
+        return self._runner.options.budget
 
     def spent(self) -> int:
-        return self._run.spent
+        return self._runner.port.spent
 
     def remaining(self) -> float:
-        total = self._run.options.budget
+        total = self._runner.options.budget
         if total is None:
             return float("inf")
-        return max(0, total - self._run.spent)
+        return max(0, total - self._runner.port.spent)
 
     def __repr__(self) -> str:
         return f"Budget(total={self.total}, spent={self.spent()})"
@@ -49,13 +50,14 @@ class Budget:
 class ScriptContext:
     """The DSL bound to one script of a run."""
 
-    def __init__(self, run: Run, compiled: CompiledWorkflow, args: Any, depth: int = 0) -> None:
-        self.run = run
+    def __init__(self, runner: ScriptRunner, compiled: CompiledWorkflow, args: Any,
+                 depth: int = 0) -> None:
+        self.runner = runner
         self.compiled = compiled
         self.args = args
         self.depth = depth
-        self.agents = AgentDispatch(run, compiled.meta)
-        self.fanout = FanOut(run)
+        self.agents = AgentDispatch(runner, compiled.meta)
+        self.fanout = FanOut(runner)
 
     def __repr__(self) -> str:
         return "<flowdsl script context>"  # the same in every process: prompts may embed it
@@ -68,7 +70,7 @@ class ScriptContext:
             "phase": self.phase,
             "log": self.log,
             "args": self.args,
-            "budget": Budget(self.run),
+            "budget": Budget(self.runner),
             "workflow": self.workflow,
         }
 
@@ -76,12 +78,12 @@ class ScriptContext:
         """Start a progress group; later agents default to it."""
         text = str(title)
         self.agents.current_phase = text
-        self.run.enter_phase(text)
+        self.runner.port.enter_phase(text)
 
     def log(self, *parts: Any) -> None:
         """A narrator line in the run's log."""
         line = " ".join(p if isinstance(p, str) else str(p) for p in parts)
-        self.run.log(line)
+        self.runner.log(line)
 
     async def workflow(self, ref: Any, args: Any = None) -> Any:
         """Run another workflow inline (one level deep) and return its result."""
@@ -92,8 +94,7 @@ class ScriptContext:
             name = ref.get("scriptPath") or ref.get("path") or ref.get("name")
         if not isinstance(name, str) or not name:
             raise UsageError(f"workflow() takes a name or a path, not {ref!r:.60}")
-        path = find_child_workflow(name, self.compiled.path, self.run.find_workflow)
-        compiled = compile_file(path)
-        child = ScriptContext(self.run, compiled, args, depth=self.depth + 1)
-        value = await compiled.start(child.globals(), self.run.hooks)
+        compiled = await self.runner.port.load_workflow(name, self.compiled.path)
+        child = ScriptContext(self.runner, compiled, to_json(args), depth=self.depth + 1)
+        value = await compiled.start(child.globals(), self.runner.hooks)
         return to_json(value)

@@ -1,37 +1,35 @@
-"""Agent dispatch: the gates, the journal replay, the backend call, its record.
+"""``agent()`` on the script's side: the request, the call object, the answer.
 
-One :class:`AgentDispatch` per script (the top-level one and each ``workflow()`` child);
-it turns ``agent(prompt, **opts)`` into an :class:`AgentRequest` at call time (so its
-phase is fixed then), and runs it when awaited:
+``agent(prompt, **opts)`` fixes the :class:`AgentRequest` when it is called (its phase,
+and a frozen copy of its schema: the script may change its dict afterwards) and returns
+an :class:`AgentCall`. Awaiting the call (or handing it to ``parallel`` or a JS promise)
+sends the request to the run's owner through the :class:`RunPort`, which gates, replays
+or runs it and accounts for it. A replayed result waits for its turn in the original
+completion order (:class:`ReplayOrder`).
 
-1. the budget and the agent cap (checked when the call starts, raising to the script);
-2. the journal: a finished identical call (same content key) is replayed, not re-run;
-3. the pause gate and the concurrency limiter, then the budget again (it may have been
-   spent while the call queued);
-4. the backend, under the agent's timeout; a failure or an output that does not match
-   the schema makes ``agent()`` return None;
-5. :meth:`Run.record` accounts it (usage, journal row, observers) in one call.
+A call that is never awaited is a script error at its line — the run fails with
+``agent() was called but its result was never awaited`` — and calls alive but not
+started count against the agent cap, so ``[agent(x) for x in range(10**6)]`` stops at
+the cap instead of building a million of them.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-import time
-from collections.abc import Awaitable, Mapping
-from typing import Any
+from collections.abc import Generator, Mapping
+from typing import TYPE_CHECKING, Any
 
-import anyio
-import jsonschema
+from .._types import AgentRequest
+from ..errors import AgentLimitExceeded, RunError, SchemaError
 
-from .._json_schema import schema_validator
-from .._types import AgentRecord, AgentRequest, AgentStatus, Usage
-from ..errors import AgentLimitExceeded, AgentTimeout, BackendError, BudgetExceeded
-from ._events import AgentStarted
-from ._run import Run
+if TYPE_CHECKING:
+    from ._script import ScriptRunner
 
-__all__ = ["AgentDispatch"]
+__all__ = ["AgentCall", "AgentDispatch"]
 
 _HEADROOM = 150
+_NEW, _QUEUED, _STARTED, _CLOSED = 0, 1, 2, 3
 
 
 def _check_headroom() -> None:
@@ -48,13 +46,79 @@ def _check_headroom() -> None:
     raise RecursionError("maximum recursion depth exceeded before calling agent()")
 
 
+def freeze_schema(schema: Any, max_bytes: int) -> dict[str, Any] | None:
+    """A private JSON copy of a script's schema (the script keeps its own dict).
+
+    Raises:
+        SchemaError: not a JSON object, not JSON at all, nested too deeply or too large.
+    """
+    if schema is None:
+        return None
+    if not isinstance(schema, dict):
+        raise SchemaError(f"agent schema must be a JSON Schema object, not {type(schema).__name__}")
+    try:
+        text = json.dumps(schema, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        raise SchemaError("agent schema is nested too deeply") from None
+    except (TypeError, ValueError):
+        raise SchemaError("agent schema is not JSON (only objects, arrays, strings, "
+                          "numbers, booleans and null)") from None
+    if len(text) > max_bytes:
+        raise SchemaError(f"agent schema is over {max_bytes} bytes")
+    frozen: dict[str, Any] = json.loads(text)
+    return frozen
+
+
+class AgentCall:
+    """One ``agent()`` call: awaitable once; an error if it is dropped unawaited."""
+
+    __slots__ = ("_dispatch", "_line", "_request", "_state")
+
+    def __init__(self, dispatch: AgentDispatch, request: AgentRequest, line: int | None) -> None:
+        self._dispatch = dispatch
+        self._request = request
+        self._line = line
+        self._state = _NEW
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        self._claim()
+        return self._dispatch.run(self._request).__await__()
+
+    def _claim(self) -> None:
+        if self._state not in (_NEW, _QUEUED):
+            raise RuntimeError("an agent() call can be awaited only once")
+        if self._state == _NEW:
+            self._dispatch.runner.unclaimed -= 1
+        self._state = _STARTED
+
+    def queue(self) -> None:
+        """The runtime took the call to start it later (a JS promise): it is not dropped."""
+        if self._state == _NEW:
+            self._state = _QUEUED
+            self._dispatch.runner.unclaimed -= 1
+
+    def close(self) -> None:
+        """The runtime drops a call it never reached (the run ended): not an error."""
+        if self._state == _NEW:
+            self._dispatch.runner.unclaimed -= 1
+        if self._state in (_NEW, _QUEUED):
+            self._state = _CLOSED
+
+    def __del__(self) -> None:
+        if self._state == _NEW:
+            self._state = _CLOSED
+            runner = self._dispatch.runner
+            runner.unclaimed -= 1
+            runner.never_awaited(self._line)
+
+
 class AgentDispatch:
     """``agent()`` for one script of a run."""
 
-    __slots__ = ("_phase_models", "current_phase", "run")
+    __slots__ = ("_phase_models", "current_phase", "runner")
 
-    def __init__(self, run: Run, meta: Mapping[str, Any]) -> None:
-        self.run = run
+    def __init__(self, runner: ScriptRunner, meta: Mapping[str, Any]) -> None:
+        self.runner = runner
         self.current_phase: str | None = None
         self._phase_models: dict[str, str] = {
             str(p["title"]): str(p["model"])
@@ -74,90 +138,52 @@ class AgentDispatch:
         agent_type: str | None = None,
         isolation: str | None = None,
         timeout: float | None = None,
-    ) -> Awaitable[Any]:
+    ) -> AgentCall:
         """Run one subagent: the text, the schema object, or None when it failed.
 
-        The request (and so its phase) is fixed when ``agent()`` is called; the budget
-        and cap checks happen when it is awaited (or started by ``parallel``).
+        The request (its phase, its schema) is fixed now; the budget and the cap are
+        checked when the call starts.
         """
         if not isinstance(prompt, str):
             raise TypeError(f"agent() prompt must be a string, not {type(prompt).__name__}")
+        runner = self.runner
+        options = runner.options
+        if runner.unclaimed >= options.max_agents:
+            raise AgentLimitExceeded(options.max_agents)
         phase = phase if phase is not None else self.current_phase
-        run = self.run
         request = AgentRequest(
             prompt=prompt,
             label=label,
             phase=phase,
-            model=model or self._phase_models.get(phase or "") or run.options.model,
-            schema=schema,
+            model=model or self._phase_models.get(phase or "") or options.model,
+            schema=freeze_schema(schema, options.max_result_bytes),
             effort=effort,
             agent_type=agent_type,
             isolation=isolation,
             timeout=timeout,
-            budget_gate=run.budget_gate,
         )
-        return self.dispatch(request)
+        caller = sys._getframe(1)
+        line = caller.f_lineno if caller.f_code.co_filename == runner.compiled.path else None
+        runner.unclaimed += 1
+        return AgentCall(self, request, line)
 
-    async def dispatch(self, request: AgentRequest) -> Any:
-        """Gate, replay or run one request and record it."""
+    async def run(self, request: AgentRequest) -> Any:
+        """Send one request to the run and wait for its answer (and its replay turn)."""
         _check_headroom()
-        run = self.run
-        budget = run.options.budget
-        if budget is not None and run.spent >= budget:
-            raise BudgetExceeded(budget, run.spent)
-        if run.agents_started >= run.options.max_agents:
-            raise AgentLimitExceeded(run.options.max_agents)
-        validator = schema_validator(request.schema) if request.schema is not None else None
-        index = run.start_agent()
-        key = run.keys.key(request) if run.journal is not None else ""
-        if run.journal is not None:
-            replayed = run.journal.replay(key)
-            if replayed is not None:
-                record = AgentRecord(request=request, status="replayed",
-                                     output=replayed.output, usage=replayed.usage)
-                return run.record(index, key, record, journal=False)
-        await run.wait_unpaused()
-        limiter = run.limiter
+        runner = self.runner
+        runner.in_flight += 1
         try:
-            limiter.acquire_nowait()  # the common case needs no extra trip through the loop
-        except anyio.WouldBlock:
-            await limiter.acquire()
-        try:
-            await run.wait_unpaused()
-            if budget is not None and run.spent >= budget:
-                raise BudgetExceeded(budget, run.spent)  # spent while we queued
-            return run.record(index, key, await self._call(index, request, validator))
+            reply = await runner.port.agent(request)
         finally:
-            limiter.release()
+            runner.in_flight -= 1
+        if reply.replay_seq is not None:
+            await runner.replay_order.turn(reply.replay_seq)
+        else:
+            runner.replay_order.changed()
+        return reply.output
 
-    async def _call(
-        self, index: int, request: AgentRequest,
-        validator: jsonschema.protocols.Validator | None,
-    ) -> AgentRecord:
-        run = self.run
-        timeout = request.timeout if request.timeout is not None else run.options.agent_timeout
-        if run.observers:
-            run.emit(AgentStarted(index=index, request=request))
-        started = time.perf_counter()
 
-        def ended(status: AgentStatus, output: Any = None, usage: Usage | None = None,
-                  error: str | None = None) -> AgentRecord:
-            return AgentRecord(request=request, status=status, output=output,
-                               usage=usage or Usage(), error=error,
-                               duration=time.perf_counter() - started)
-
-        try:
-            with anyio.CancelScope(deadline=anyio.current_time() + timeout) as scope:
-                result = await run.backend.run(request)
-            if scope.cancelled_caught:
-                return ended("timeout", error=str(AgentTimeout(timeout, request.label)))
-        except Exception as exc:
-            # tokens a failed agent still cost (re-asks, turns) count against the budget
-            cost = exc.usage if isinstance(exc, BackendError) else None
-            return ended("failed", usage=cost, error=f"{type(exc).__name__}: {exc}")
-        if validator is not None:
-            problem = next(iter(validator.iter_errors(result.output)), None)
-            if problem is not None:
-                return ended("failed", usage=result.usage,
-                             error=f"output does not match the schema: {problem.message}")
-        return ended("ok", result.output, result.usage)
+def never_awaited_error(path: str, line: int | None) -> RunError:
+    where = f"{path}:{line}" if line is not None else path
+    return RunError(f"{where}: agent() was called but its result was never awaited "
+                    "(write `await agent(...)`, or pass the call to parallel())")

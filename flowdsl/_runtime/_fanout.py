@@ -10,14 +10,16 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from ..errors import ItemLimitExceeded
-from ._events import LogLine
+from ._dispatch import AgentCall
 from ._halt import raise_from_group
-from ._run import Run
+
+if TYPE_CHECKING:
+    from ._script import ScriptRunner
 
 __all__ = ["FanOut"]
 
@@ -44,22 +46,22 @@ async def _resolve(value: Any) -> Any:
 
 
 def _close_unstarted(items: Iterable[Any]) -> None:
-    """Close coroutines never awaited (closing a finished one is a no-op)."""
+    """Close coroutines and agent calls never awaited (closing a finished one is a no-op)."""
     for item in items:
-        if inspect.iscoroutine(item):
+        if inspect.iscoroutine(item) or isinstance(item, AgentCall):
             item.close()
 
 
 class FanOut:
     """``parallel`` and ``pipeline`` bound to one run."""
 
-    __slots__ = ("run",)
+    __slots__ = ("runner",)
 
-    def __init__(self, run: Run) -> None:
-        self.run = run
+    def __init__(self, runner: ScriptRunner) -> None:
+        self.runner = runner
 
     def _take(self, items: Iterable[Any], what: str) -> list[Any]:
-        limit = self.run.options.max_items
+        limit = self.runner.options.max_items
         taken = list(itertools.islice(items, limit + 1))
         if len(taken) > limit:
             _close_unstarted(taken)
@@ -82,7 +84,7 @@ class FanOut:
 
         try:
             async with anyio.create_task_group() as tg:
-                for _ in range(min(count, self.run.options.concurrency)):
+                for _ in range(min(count, self.runner.options.concurrency)):
                     tg.start_soon(worker)
         except BaseExceptionGroup as group:  # a Halt (deadline, stop) from inside an item
             raise_from_group(group)
@@ -97,6 +99,8 @@ class FanOut:
             try:
                 value = task() if callable(task) else task
                 results[i] = await _resolve(value)
+            except MemoryError:
+                raise
             except Exception as exc:
                 self._note_failure("parallel", i, exc)
 
@@ -118,6 +122,8 @@ class FanOut:
                 for stage, arity in zip(stages, arities, strict=True):
                     value = await _resolve(stage(*(value, item, index)[:arity]))
                 results[index] = value
+            except MemoryError:
+                raise
             except Exception as exc:
                 self._note_failure("pipeline", index, exc)
 
@@ -126,4 +132,4 @@ class FanOut:
 
     def _note_failure(self, what: str, index: int, exc: Exception) -> None:
         line = f"{what} item {index} failed: {type(exc).__name__}: {exc}"
-        self.run.emit(LogLine(text=line))
+        self.runner.port.note(line)

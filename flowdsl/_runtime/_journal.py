@@ -15,9 +15,16 @@ class Journal(Protocol):
 
     ``record`` must make the row durable before it returns: the runtime hands the result
     to the script only afterwards, so a crash never loses an agent the script has seen.
+    ``replay`` gives a finished call's record and its place (0..size-1) in the order
+    the journaled calls completed, so resume hands results out in that order.
     """
 
-    def replay(self, key: str) -> AgentRecord | None: ...
+    @property
+    def size(self) -> int:
+        """How many finished calls can be replayed."""
+        ...
+
+    def replay(self, key: str) -> tuple[AgentRecord, int] | None: ...
 
     def record(self, key: str, record: AgentRecord) -> None: ...
 

@@ -10,7 +10,7 @@ from .._frontends import CompiledWorkflow
 from ..errors import FlowError
 from ._halt import unwrap
 
-__all__ = ["describe_error", "to_json"]
+__all__ = ["describe_error", "error_location", "to_json"]
 
 
 def describe_error(compiled: CompiledWorkflow, exc: BaseException) -> str:
@@ -21,19 +21,23 @@ def describe_error(compiled: CompiledWorkflow, exc: BaseException) -> str:
     JavaScript ``TypeError`` is not Python's).
     """
     exc = unwrap(exc)
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, FlowError) and message.startswith(compiled.path):
+        return message
+    return f"{error_location(compiled, exc)}: {compiled.error_name(exc)}: {message}"
+
+
+def error_location(compiled: CompiledWorkflow, exc: BaseException) -> str:
+    """``path:line`` of the deepest script frame ``exc`` passed through (or ``path``)."""
     path = compiled.path
     line: int | None = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == path and frame.lineno is not None:
             line = frame.lineno
-    message = str(exc) or type(exc).__name__
-    if isinstance(exc, FlowError) and message.startswith(path):
-        return message
-    kind = compiled.error_name(exc)
     if line is None:
-        return f"{path}: {kind}: {message}"
+        return path
     orig_line, _ = compiled.original_position(line)
-    return f"{path}:{orig_line}: {kind}: {message}"
+    return f"{path}:{orig_line}"
 
 
 def to_json(value: Any) -> Any:

@@ -1,50 +1,69 @@
-"""One run: its task group, limiter, counters, control (pause/stop) and outcome.
+"""One run's owner: agents, limiter, caps, budget, journal, events, control, outcome.
+
+The run owns everything that costs money or must survive a crash. The script itself
+runs elsewhere — in a child process (``_process``) or beside it (``_script``) — and
+reaches the run only through a :class:`~._port.RunPort`: ``agent()`` calls, log lines,
+phases. Whatever the script does, every agent that reached a backend is accounted here
+(usage, record, journal row) before the script sees its answer.
 
 Everything a run starts lives in one anyio task group, so cancelling the run (stop, the
-wall-clock limit) cancels every in-flight agent. Script code that never awaits cannot be
-cancelled by anyio; the sandbox inserts a tick into every loop, and the tick raises
-:class:`Halt` once the run is stopped or past its deadline.
-
-The primitives the script calls live beside it: agent dispatch (``_dispatch``), fan-out
-(``_fanout``) and the script's globals with ``workflow()`` (``_context``). They change
-the run's state through the few methods below (:meth:`Run.record` above all), never by
-writing its fields.
+wall-clock limit, a journal that cannot write) cancels every in-flight agent.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any
 
 import anyio
 import anyio.lowlevel
 
-from .._frontends import CompiledWorkflow
+from .._frontends import CompiledWorkflow, compile_file
+from .._json_schema import check_output, schema_validator
 from .._options import RunOptions
-from .._sandbox import ScriptHooks
-from .._types import AgentRecord, BudgetGate, RunResult, RunStatus, Usage
+from .._types import AgentRecord, AgentRequest, AgentStatus, BudgetGate, RunResult, Usage
 from ..backends import AgentBackend
-from ..errors import FlowError, RunError, RunTimeout
-from ._events import AgentFinished, LogLine, Observer, PhaseStarted, RunEvent, StatusChanged
+from ..errors import (
+    AgentLimitExceeded,
+    AgentTimeout,
+    BackendError,
+    BudgetExceeded,
+    FlowError,
+    RunError,
+    RunTimeout,
+)
+from ._events import (
+    AgentFinished,
+    AgentStarted,
+    LogLine,
+    Observer,
+    PhaseStarted,
+    RunEvent,
+    StatusChanged,
+)
 from ._halt import Halt
 from ._journal import Journal, KeyCounter
-from ._outcome import describe_error, to_json
-from ._scheduler import Scheduler
+from ._port import AgentReply
+from ._script import ScriptOutcome
+from ._workflow_call import WorkflowFinder, find_child_workflow
 
-__all__ = ["Run", "Supervisor", "WorkflowFinder"]
+__all__ = ["HaltListener", "Run", "ScriptMain", "Supervisor", "WorkflowFinder"]
 
 Supervisor = Callable[["Run"], Coroutine[Any, Any, None]]
 """Runs beside the script for the run's lifetime (the store's heartbeat and control)."""
 
-WorkflowFinder = Callable[[str, Path], Path | None]
-"""``(name, script_dir) -> path`` of a saved workflow, for ``workflow(name)``."""
+ScriptMain = Callable[["Run"], Awaitable[ScriptOutcome]]
+"""Runs the script against the run to its end (inline, or in a child process)."""
+
+HaltListener = Callable[[FlowError | None], None]
+"""Told when the run must end (None: stopped); called from signal handlers too."""
 
 
 class Run:
-    """The state of one executing workflow."""
+    """The state of one executing workflow, on the side that owns its agents."""
 
     def __init__(
         self,
@@ -76,31 +95,94 @@ class Run:
             total = options.budget
             self.budget_gate = lambda used: self._usage.total_tokens + used.total_tokens < total
         self.agents_started = 0
-        self._deadline = math.inf
         self._halt: Halt | None = None
         self._stopped = False
         self._paused = False
         self._unpaused = anyio.Event()
         self._unpaused.set()
         self._scope: anyio.CancelScope | None = None
-        self._scheduler: Scheduler | None = None
+        self.halt_listeners: list[HaltListener] = []
 
-    # -- what the sandbox and the primitives call -------------------------------------
-
-    def tick(self) -> None:
-        """Called in every script loop iteration: end CPU-bound code on stop or deadline."""
-        if self._halt is not None:
-            raise self._halt
-        if time.monotonic() > self._deadline:
-            self._halt = Halt(RunTimeout(self.options.run_timeout or 0.0))
-            raise self._halt
+    # -- what the script asks for (through its port) -----------------------------------
 
     @property
-    def hooks(self) -> ScriptHooks:
-        """What a script of this run is started with (its tick and the scheduler)."""
-        if self._scheduler is None:
-            raise RuntimeError("the run is not executing")
-        return ScriptHooks(tick=self.tick, scheduler=self._scheduler)
+    def replay_count(self) -> int:
+        return self.journal.size if self.journal is not None else 0
+
+    async def agent(self, request: AgentRequest) -> AgentReply:
+        """Gate, replay or run one request and account for it.
+
+        1. the budget and the agent cap, raising to the script;
+        2. the journal: a finished identical call (same content key) is replayed;
+        3. the pause gate and the concurrency limiter, then the budget again (it may
+           have been spent while the call queued);
+        4. the backend, under the agent's timeout; a failure or an output that does not
+           match the schema makes ``agent()`` return None;
+        5. :meth:`record` accounts for it — whatever happened after the backend answered.
+        """
+        budget = self.options.budget
+        if budget is not None and self.spent >= budget:
+            raise BudgetExceeded(budget, self.spent)
+        if self.agents_started >= self.options.max_agents:
+            raise AgentLimitExceeded(self.options.max_agents)
+        schema = request.schema
+        validator = schema_validator(schema) if schema is not None else None
+        if self.budget_gate is not None:
+            request = replace(request, budget_gate=self.budget_gate)
+        index = self.start_agent()
+        journal = self.journal
+        key = ""
+        if journal is not None:
+            key = self.keys.key(request)
+            replayed = journal.replay(key)
+            if replayed is not None:
+                done, seq = replayed
+                record = AgentRecord(request=request, status="replayed",
+                                     output=done.output, usage=done.usage)
+                return AgentReply(self.record(index, key, record, journal=False),
+                                  self.spent, seq)
+        await self.wait_unpaused()
+        limiter = self.limiter
+        try:
+            limiter.acquire_nowait()  # the common case needs no extra trip through the loop
+        except anyio.WouldBlock:
+            await limiter.acquire()
+        try:
+            await self.wait_unpaused()
+            if budget is not None and self.spent >= budget:
+                raise BudgetExceeded(budget, self.spent)  # spent while we queued
+            record = await self._call(index, request, validator)
+            return AgentReply(self.record(index, key, record), self.spent)
+        finally:
+            limiter.release()
+
+    async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
+        timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
+        if self.observers:
+            self.emit(AgentStarted(index=index, request=request))
+        started = time.perf_counter()
+
+        def ended(status: AgentStatus, output: Any = None, usage: Usage | None = None,
+                  error: str | None = None) -> AgentRecord:
+            return AgentRecord(request=request, status=status, output=output,
+                               usage=usage or Usage(), error=error,
+                               duration=time.perf_counter() - started)
+
+        try:
+            with anyio.CancelScope(deadline=anyio.current_time() + timeout) as scope:
+                result = await self.backend.run(request)
+            if scope.cancelled_caught:
+                return ended("timeout", error=str(AgentTimeout(timeout, request.label)))
+        except Exception as exc:
+            # tokens a failed agent still cost (re-asks, turns) count against the budget
+            cost = exc.usage if isinstance(exc, BackendError) else None
+            return ended("failed", usage=cost, error=f"{type(exc).__name__}: {exc}")
+        # From here on nothing awaits and nothing raises: the call is paid for.
+        if validator is not None:
+            problem = check_output(validator, result.output)
+            if problem is not None:
+                return ended("failed", usage=result.usage, error=problem)
+        return ended("ok", result.output, result.usage)
 
     def emit(self, event: RunEvent) -> None:
         for observer in self.observers:
@@ -111,11 +193,19 @@ class Run:
         self._logs.append(line)
         self.emit(LogLine(text=line))
 
+    def note(self, line: str) -> None:
+        """A line told to the observers, not kept in the result (a fan-out item failed)."""
+        self.emit(LogLine(text=line))
+
     def enter_phase(self, title: str) -> None:
         """The script started phase ``title`` (listed once in the result's phases)."""
         if title not in self._phases:
             self._phases.append(title)
         self.emit(PhaseStarted(title=title))
+
+    def load_workflow(self, name: str, script_path: str) -> CompiledWorkflow:
+        """Find and compile the workflow ``workflow(name)`` names."""
+        return compile_file(find_child_workflow(name, script_path, self.find_workflow))
 
     def start_agent(self) -> int:
         """Count one more agent against the cap; its 0-based index in start order."""
@@ -146,10 +236,18 @@ class Run:
         Agents journaled before stay; the run fails with the journal's one-line error.
         """
         reason = exc if isinstance(exc, FlowError) else RunError(f"journal: {exc}")
-        self._halt = Halt(reason)
+        self.fail(reason)
+        assert self._halt is not None
+        return self._halt
+
+    def fail(self, reason: FlowError) -> None:
+        """End the run now as failed with ``reason`` (the first reason wins)."""
+        if self._halt is None:
+            self._halt = Halt(reason)
+            for listener in self.halt_listeners:
+                listener(reason)
         if self._scope is not None:
             self._scope.cancel()
-        return self._halt
 
     async def wait_unpaused(self) -> None:
         if self._paused:
@@ -192,75 +290,58 @@ class Run:
     def request_stop(self) -> None:
         """Ask the run to stop; safe anywhere, a signal handler included (flags only).
 
-        Script code that never awaits keeps the event loop busy, so only the loop tick can
-        end it: the tick sees the flag at once. Awaiting code is cancelled by whoever
-        calls :meth:`stop` from the loop next (the durable layer's supervisor polls for it).
+        The script's tick sees the flag at once (inline), or its process is ended
+        (process isolation); awaiting code is cancelled by whoever calls :meth:`stop`
+        from the loop next (the durable layer's supervisor polls for it).
         """
         self._stopped = True
         self._halt = Halt(None)
+        for listener in self.halt_listeners:
+            listener(None)
 
     # -- execution ---------------------------------------------------------------------
 
-    async def execute(
-        self, dsl: dict[str, object], supervisors: Sequence[Supervisor] = ()
-    ) -> RunResult:
-        """Run the script with the globals ``dsl`` to its end; never raises for it."""
+    async def execute(self, script: ScriptMain, supervisors: Sequence[Supervisor] = (),
+                      *, grace: float = 0.0) -> RunResult:
+        """Run ``script`` against this run to its end; never raises for it.
+
+        Args:
+            script: runs the script (inline or in a child) and reports its outcome.
+            supervisors: run beside the script for its lifetime.
+            grace: seconds past the run timeout before the run's own scope ends it (a
+                child process gets that long to report its own timeout).
+        """
         started = time.monotonic()
+        deadline = math.inf
         if self.options.run_timeout is not None:
-            self._deadline = started + self.options.run_timeout
+            deadline = anyio.current_time() + self.options.run_timeout + grace
         self.emit(StatusChanged(status="running"))
-        try:
-            with anyio.CancelScope(deadline=anyio.current_time() + self._remaining()) as scope:
-                self._scope = scope
-                async with anyio.create_task_group() as tg:
-                    self._scheduler = Scheduler(tg, self.options.concurrency)
-                    for supervisor in supervisors:
-                        tg.start_soon(supervisor, self)
-                    if supervisors:
-                        await anyio.lowlevel.checkpoint()  # let supervisors start first
-                    status, value, error = await self._run_script(dsl)
-                    tg.cancel_scope.cancel()
-            if scope.cancelled_caught:
-                status, value, error = self._cancelled_outcome()
-        finally:
-            if self._scheduler is not None:
-                self._scheduler.close()
-            self._scheduler = None
-            # Script code must not outlive its run (a suspended generator's ``finally``
-            # runs when it is collected): every later tick ends it at once.
-            self._halt = Halt(None)
+        outcome = ScriptOutcome("failed", error="run ended before the script started")
+        with anyio.CancelScope(deadline=deadline) as scope:
+            self._scope = scope
+            async with anyio.create_task_group() as tg:
+                for supervisor in supervisors:
+                    tg.start_soon(supervisor, self)
+                if supervisors:
+                    await anyio.lowlevel.checkpoint()  # let supervisors start first
+                outcome = await script(self)
+                tg.cancel_scope.cancel()
+        if scope.cancel_called or self._halt is not None:
+            outcome = self._ended_outcome(outcome, scope.cancelled_caught)
         result = RunResult(
-            status=status, value=value, error=error, logs=tuple(self._logs),
-            phases=tuple(self._phases), agents=tuple(self._records), usage=self._usage,
-            duration=time.monotonic() - started, run_id=self.run_id,
+            status=outcome.status, value=outcome.value, error=outcome.error,
+            logs=tuple(self._logs), phases=tuple(self._phases), agents=tuple(self._records),
+            usage=self._usage, duration=time.monotonic() - started, run_id=self.run_id,
         )
-        self.emit(StatusChanged(status=status))
+        self.emit(StatusChanged(status=result.status))
         return result
 
-    def _remaining(self) -> float:
-        return self._deadline - time.monotonic()
-
-    def _cancelled_outcome(self) -> tuple[RunStatus, Any, str]:
+    def _ended_outcome(self, outcome: ScriptOutcome, cut_short: bool) -> ScriptOutcome:
+        """The outcome of a run that was stopped, halted or timed out around the script."""
         if self._stopped:
-            return "stopped", None, "run stopped"
+            return ScriptOutcome("stopped", error="run stopped")
         if self._halt is not None and self._halt.reason is not None:
-            return "failed", None, str(self._halt.reason)
-        return "failed", None, str(RunTimeout(self.options.run_timeout or 0.0))
-
-    async def _run_script(self, dsl: dict[str, object]) -> tuple[RunStatus, Any, str | None]:
-        path = self.compiled.path
-        try:
-            raw = await self.compiled.start(dsl, self.hooks)
-        except Halt as halt:
-            if halt.reason is None:
-                return "stopped", None, "run stopped"
-            return "failed", None, str(halt.reason)
-        except Exception as exc:
-            return "failed", None, describe_error(self.compiled, exc)
-        try:
-            return "completed", to_json(raw), None
-        except TypeError as exc:
-            return "failed", None, f"{path}: the result is not JSON-compatible: {exc}"
-        except RecursionError:
-            return "failed", None, (f"{path}: the result is not JSON-compatible: "
-                                    "it is circular or nested too deeply")
+            return ScriptOutcome("failed", error=str(self._halt.reason))
+        if cut_short:
+            return ScriptOutcome("failed", error=str(RunTimeout(self.options.run_timeout or 0.0)))
+        return outcome

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 import anyio
 import anyio.abc
 
+from ._dispatch import AgentCall
 from ._halt import Halt
 
 __all__ = ["Scheduler", "Task"]
@@ -88,7 +89,7 @@ class Scheduler:
     def __init__(self, task_group: anyio.abc.TaskGroup, concurrency: int) -> None:
         self._task_group = task_group
         self._concurrency = concurrency
-        self._queue: deque[tuple[Coroutine[Any, Any, Any], Task[Any]]] = deque()
+        self._queue: deque[tuple[Coroutine[Any, Any, Any] | AgentCall, Task[Any]]] = deque()
         self._workers = 0
 
     def spawn(self, fn: Callable[..., Awaitable[T]], *args: Any) -> Task[T]:
@@ -99,9 +100,11 @@ class Scheduler:
         self._task_group.start_soon(_settle_call, task, fn, args)
         return task
 
-    def submit(self, call: Coroutine[Any, Any, T]) -> Task[T]:
+    def submit(self, call: Coroutine[Any, Any, T] | AgentCall) -> Task[T]:
         """Queue an ``agent()`` coroutine for the agent workers."""
         task: Task[T] = Task()
+        if isinstance(call, AgentCall):
+            call.queue()
         self._queue.append((call, task))
         if self._workers < self._concurrency:
             self._workers += 1

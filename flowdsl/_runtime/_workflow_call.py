@@ -8,14 +8,18 @@ durable layer supplies it; a bare runtime has none).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .._config import project_root
 from .._frontends import WORKFLOW_SUFFIXES
 from ..errors import UsageError
-from ._run import WorkflowFinder
 
 __all__ = ["find_child_workflow"]
+
+
+WorkflowFinder = Callable[[str, Path], Path | None]
+"""``(name, script_dir) -> path`` of a saved workflow, for ``workflow(name)``."""
 
 
 def find_child_workflow(ref: str, script_path: str, finder: WorkflowFinder | None) -> Path:

@@ -370,9 +370,9 @@ class Store(Database):
             conn.execute(INSERT_JOURNAL, params)
 
     def load_replay(self, run_id: str) -> dict[str, AgentRecord]:
-        """The journal's successful agents of a run by key (what resume replays)."""
+        """The journal's successful agents of a run by key, in the order they completed."""
         rows = self._query(f"SELECT key, {RECORD_COLUMNS} FROM journal "
-                           "WHERE run_id = ? AND status = 'ok'", (run_id,))
+                           "WHERE run_id = ? AND status = 'ok' ORDER BY seq", (run_id,))
         return {row[0]: decode_record(row[1:]) for row in rows}
 
     def journal(self, run_id: str) -> list[JournalEntry]:

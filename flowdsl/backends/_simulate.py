@@ -32,6 +32,12 @@ class SimulateBackend:
         self.output_tokens = output_tokens
 
     async def run(self, request: AgentRequest) -> AgentResult:
+        """A fake output for ``request``.
+
+        Raises:
+            BackendError: the schema asks for more than a fake value may hold (a huge
+                ``minItems`` or ``minLength``, too deep; :func:`._fake_values.fake_value`).
+        """
         digest = hashlib.sha256(request.prompt.encode("utf-8")).hexdigest()
         if request.schema is not None:
             output: Any = fake_value(request.schema, digest)

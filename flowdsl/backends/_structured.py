@@ -13,8 +13,9 @@ model class per schema (cached) whose
   root ``title``/``description`` become the tool's name/description (instructor moves
   them there), and a schema whose root is not an object is wrapped as
   ``{"value": <schema>}`` because tool parameters must be an object;
-- ``mode="before"`` validator runs the cached Draft 2020-12 ``jsonschema`` validator and
-  raises ``ValueError`` listing every error (``$.path: message``), which instructor feeds
+- ``mode="before"`` validator runs the cached Draft 2020-12 ``jsonschema`` validator
+  (through :func:`flowdsl._json_schema.output_errors`: capped, never raising) and raises
+  ``ValueError`` listing the first errors (``$.path: message``), which instructor feeds
   back to the model verbatim. The validated value is returned untouched.
 
 Rejected alternative: a pydantic model generated from the schema (datamodel-code-generator
@@ -34,8 +35,9 @@ from typing import Any
 
 from pydantic import BaseModel, model_validator
 
+from .._json_schema import output_errors
 from .._types import JSONValue
-from ._common import schema_errors, schema_key, validator_for
+from ._common import schema_key, validator_for
 
 __all__ = ["TOOL_NAME", "response_model_for", "unwrap"]
 
@@ -67,7 +69,7 @@ def tool_definition(schema: dict[str, JSONValue]) -> tuple[str, str, dict[str, J
 @lru_cache(maxsize=256)
 def _model_for(key: str) -> type[BaseModel]:
     schema = json.loads(key)
-    validator_for(schema)  # SchemaError now, not after a paid request
+    validator = validator_for(schema)  # SchemaError now, not after a paid request
     shown, wrapped = _shown(schema)
     name, description, params = tool_definition(schema)
 
@@ -82,7 +84,7 @@ def _model_for(key: str) -> type[BaseModel]:
                 if not isinstance(data, dict) or "value" not in data:
                     raise ValueError("$: reply with an object whose 'value' holds the result")
                 data = data["value"]
-            errors = schema_errors(schema, data)
+            errors = output_errors(validator, data)
             if errors:
                 raise ValueError("output does not match the JSON Schema:\n" + "\n".join(errors))
             return {"value": data}

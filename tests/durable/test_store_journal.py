@@ -37,9 +37,20 @@ def test_replay_returns_records_from_a_previous_process_view(tmp_path: Path) -> 
         StoreJournal(store, run_id).record("a:0", ok("a"))
     with Store.open(tmp_path) as store:
         journal = StoreJournal(store, run_id)
-        assert journal.replay("a:0") == ok("a")
+        assert journal.replay("a:0") == (ok("a"), 0)
         assert journal.replay("b:0") is None
         assert journal.replayed == 1
+
+
+def test_replay_gives_each_record_its_place_in_completion_order(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        writer = StoreJournal(store, run_id)
+        for key in ("c:0", "a:0", "b:0"):  # completion order, not key order
+            writer.record(key, ok(key[0]))
+        journal = StoreJournal(store, run_id)
+        assert journal.size == 3
+        assert [journal.replay(k)[1] for k in ("a:0", "b:0", "c:0")] == [1, 2, 0]
 
 
 def test_journal_is_per_run(tmp_path: Path) -> None:

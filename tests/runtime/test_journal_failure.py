@@ -19,7 +19,9 @@ class FillingJournal:
         self.room = room
         self.rows: dict[str, AgentRecord] = {}
 
-    def replay(self, key: str) -> AgentRecord | None:
+    size = 0
+
+    def replay(self, key: str) -> tuple[AgentRecord, int] | None:
         return None
 
     def record(self, key: str, record: AgentRecord) -> None:

@@ -144,7 +144,8 @@ def test_script_code_cannot_run_after_its_run_ended(
         "def g():\n    try:\n        yield 1\n    finally:\n        while True:\n            pass\n"
         "box = []\nit = g()\nnext(it)\nbox.append(box)\nbox.append(it)\nreturn 'done'"
     )
-    result = _run(tmp_path, body, timeout=1.0)
+    # inline: the script's objects are in this process (in a child they die with it)
+    result = _run(tmp_path, body, timeout=1.0, isolation="inline")
     assert result.value == "done"
     started = time.monotonic()
     gc.collect()  # the cycle holds the suspended generator: its finally runs here

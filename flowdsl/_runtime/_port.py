@@ -1,0 +1,97 @@
+"""The seam between a script and the run that owns its agents.
+
+The script side (``_script``: the sandboxed script, its scheduler, ``agent()`` calls,
+``parallel``) asks the run's owner (``_run.Run``: backends, limiter, budget, timeouts,
+journal, events) for everything through a :class:`RunPort`. :class:`InlinePort` calls
+the :class:`Run` in the same process (``isolation="inline"``); the process boundary's
+port (``_process``) sends the same calls to the parent as messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .._types import AgentRequest
+
+if TYPE_CHECKING:
+    from .._frontends import CompiledWorkflow
+    from ._run import Run
+
+__all__ = ["AgentReply", "InlinePort", "RunPort"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReply:
+    """What the run answers to one ``agent()`` call."""
+
+    output: Any
+    """The agent's output, or None when it failed."""
+    spent: int
+    """The run's tokens spent once this call was accounted."""
+    replay_seq: int | None = None
+    """A replayed result's place in the original completion order (None: ran now)."""
+
+
+class RunPort(Protocol):
+    """What the script side of a run asks of the run's owner."""
+
+    @property
+    def spent(self) -> int:
+        """Tokens spent so far (as of the last answer)."""
+        ...
+
+    @property
+    def replay_count(self) -> int:
+        """How many finished agents the journal holds for replay."""
+        ...
+
+    async def agent(self, request: AgentRequest) -> AgentReply:
+        """Run (or replay) one agent; raises the cap and budget errors to the script."""
+        ...
+
+    def log(self, line: str) -> None:
+        """A narrator line, kept in the run's logs."""
+        ...
+
+    def note(self, line: str) -> None:
+        """A line shown to observers but not kept (a fan-out item that raised)."""
+        ...
+
+    def enter_phase(self, title: str) -> None: ...
+
+    async def load_workflow(self, name: str, script_path: str) -> CompiledWorkflow:
+        """The compiled saved workflow ``name`` for ``workflow(name)``."""
+        ...
+
+
+class InlinePort:
+    """The port of a script running in the run's own process."""
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+
+    @property
+    def spent(self) -> int:
+        return self._run.spent
+
+    @property
+    def replay_count(self) -> int:
+        return self._run.replay_count
+
+    async def agent(self, request: AgentRequest) -> AgentReply:
+        return await self._run.agent(request)
+
+    def log(self, line: str) -> None:
+        self._run.log(line)
+
+    def note(self, line: str) -> None:
+        self._run.note(line)
+
+    def enter_phase(self, title: str) -> None:
+        self._run.enter_phase(title)
+
+    async def load_workflow(self, name: str, script_path: str) -> CompiledWorkflow:
+        return self._run.load_workflow(name, script_path)

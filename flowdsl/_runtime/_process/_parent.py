@@ -1,0 +1,278 @@
+"""The run's side of the process boundary: start the script's process and serve it.
+
+:func:`run_in_child` is the :data:`~flowdsl._runtime._run.ScriptMain` of a run with
+``isolation="process"``. It starts the child with an empty environment and a hash seed
+fixed by the run id, sends it the compiled script, and then answers its messages: each
+``agent()`` call runs through :meth:`Run.agent` in its own task (the run's limiter,
+budget, timeouts and journal apply as inline), answers go back batched per event-loop
+turn.
+
+It also watches the child. Silence longer than ``stall_timeout`` (the child beats once a
+second, from its loop and from its script's loop ticks) means one call is running away
+in C: the child is asked for its stack (``faulthandler`` on SIGUSR1), then killed. A
+child that dies, or sends anything that is not a valid message, fails the run with a
+one-line reason. Whatever ends the run early — stop, the deadline, Ctrl-C, a journal
+failure — kills the child; every agent already accounted stays accounted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from ..._frontends import CompiledWorkflow
+from ...errors import FlowError
+from .._halt import Halt
+from .._run import Run
+from .._script import ScriptOutcome, format_bytes
+from ._crash import crash_reason, stall_reason
+from ._protocol import (
+    ProtocolError,
+    compiled_to_wire,
+    encode,
+    error_to_wire,
+    read_child_message,
+)
+
+__all__ = ["GRACE", "run_in_child"]
+
+GRACE = 2.0
+"""Seconds past the run timeout the child has to report its own timeout."""
+
+_STDERR_KEPT = 64 * 1024
+_DUMP_WAIT = 1.0
+_STARTUP = 60.0
+"""Seconds a new child has to start (import, confine) and send its first message."""
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
+
+
+def hash_seed(key: str) -> int:
+    """A ``PYTHONHASHSEED`` fixed by ``key`` (1..2**32-1: 0 would turn hashing off)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % (2**32 - 1) + 1
+
+
+def child_command() -> list[str]:
+    return [sys.executable, "-s", "-B", "-P", "-m", "flowdsl._runtime._process._child"]
+
+
+def child_environment(seed: int) -> dict[str, str]:
+    """Nothing of the parent's environment (its API keys) reaches the child."""
+    return {"PYTHONHASHSEED": str(seed), "PYTHONPATH": _PACKAGE_ROOT,
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUTF8": "1", "PATH": os.defpath}
+
+
+async def run_in_child(run: Run, args: Any) -> ScriptOutcome:
+    """Run ``run``'s script in a child process and serve it to its end."""
+    compiled = run.compiled
+    preload = sorted({compiled.language} | ({"javascript"} if "workflow" in compiled.source
+                                            else set()))
+    init = encode({
+        "t": "init", "script": compiled_to_wire(compiled), "args": args,
+        "options": run.options.to_json(), "replays": run.replay_count, "spent": run.spent,
+        "preload": preload,
+    })
+    process = await anyio.open_process(
+        child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, cwd="/", start_new_session=True,
+        env=child_environment(hash_seed(run.run_id or compiled.source_hash)))
+    child = _Child(run, process)
+    run.halt_listeners.append(child.halt)
+    try:
+        return await child.serve(init)
+    finally:
+        run.halt_listeners.remove(child.halt)
+        with anyio.CancelScope(shield=True):
+            child.kill()
+            await process.wait()
+
+
+class _Child:
+    """One running child and what the parent knows of it."""
+
+    def __init__(self, run: Run, process: anyio.abc.Process) -> None:
+        self.run = run
+        self.process = process
+        self.scripts: dict[str, CompiledWorkflow] = {run.compiled.path: run.compiled}
+        self.stderr = bytearray()
+        self.stderr_done = anyio.Event()
+        self.stderr_grew = anyio.Event()
+        self._out: list[bytes] = []
+        self._wake = anyio.Event()
+        self._log_bytes = 0
+        options = run.options
+        self.message_cap = 8 * options.max_result_bytes + 1024**2
+
+    def halt(self, reason: FlowError | None) -> None:
+        """The run must end (stop, a journal failure): the script ends with the child.
+        Safe in a signal handler or another thread."""
+        self.kill()
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            try:
+                self.process.kill()
+            except ProcessLookupError:
+                pass
+
+    def send(self, message: dict[str, Any]) -> None:
+        self._out.append(encode(message))
+        self._wake.set()
+
+    async def serve(self, init: bytes) -> ScriptOutcome:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._drain_stderr)
+            tg.start_soon(self._writer)
+            self._out.append(init)
+            self._wake.set()
+            outcome = await self._read(tg)
+            tg.cancel_scope.cancel()
+        return outcome
+
+    # -- reading the child ---------------------------------------------------------------
+
+    async def _read(self, tg: anyio.abc.TaskGroup) -> ScriptOutcome:
+        stdout = self.process.stdout
+        assert stdout is not None
+        stall = self.run.options.stall_timeout
+        wait = max(stall, _STARTUP)  # the clock starts with the child's first message
+        buffer = bytearray()
+        while True:
+            with anyio.move_on_after(wait) as waited:
+                try:
+                    chunk = await stdout.receive(1 << 16)
+                except (anyio.EndOfStream, anyio.BrokenResourceError):
+                    return await self._ended()
+            if waited.cancelled_caught:
+                return await self._stalled(wait)
+            wait = stall
+            start = len(buffer)
+            buffer += chunk
+            if b"\n" not in chunk:
+                if len(buffer) > self.message_cap:
+                    return self._broken(f"a message over {format_bytes(self.message_cap)}")
+                continue
+            end = buffer.rindex(b"\n", start)
+            lines = bytes(buffer[:end]).split(b"\n")
+            del buffer[:end + 1]
+            for line in lines:
+                try:
+                    message = read_child_message(line)
+                except ProtocolError as exc:
+                    return self._broken(str(exc))
+                outcome = self._handle(message, tg)
+                if outcome is not None:
+                    return outcome
+
+    def _handle(self, message: dict[str, Any], tg: anyio.abc.TaskGroup) -> ScriptOutcome | None:
+        kind = message["t"]
+        if kind == "a":
+            tg.start_soon(self._agent, message["i"], message["r"])
+        elif kind == "l":
+            return self._log(message["s"])
+        elif kind == "n":
+            self.run.note(message["s"][:self.run.options.max_log_line])
+        elif kind == "p":
+            self.run.enter_phase(message["s"][:self.run.options.max_log_line])
+        elif kind == "w":
+            self._workflow(message["i"], message["name"])
+        elif kind == "d":
+            return ScriptOutcome(message["status"], message.get("value"), message.get("error"))
+        return None
+
+    def _log(self, line: str) -> ScriptOutcome | None:
+        """A log line, held again to the caps the child should have kept."""
+        options = self.run.options
+        self._log_bytes += len(line) + 1
+        if len(line) > options.max_log_line or self._log_bytes > options.max_log_bytes:
+            return self._broken("log output past the run's caps")
+        self.run.log(line)
+        return None
+
+    async def _agent(self, ident: int, request: Any) -> None:
+        try:
+            reply = await self.run.agent(request)
+        except FlowError as exc:
+            self.send({"t": "x", "i": ident, **error_to_wire(exc)})
+        except Halt:
+            return  # the run is ending; the child is killed with it
+        else:
+            self.send({"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
+                       "q": reply.replay_seq})
+
+    def _workflow(self, ident: int, name: str) -> None:
+        # the script's own path, never one the child names: the child is not trusted
+        try:
+            compiled = self.run.load_workflow(name, self.run.compiled.path)
+            wire = compiled_to_wire(compiled)
+        except FlowError as exc:
+            self.send({"t": "x", "i": ident, **error_to_wire(exc)})
+            return
+        self.scripts[compiled.path] = compiled
+        self.send({"t": "c", "i": ident, "c": wire})
+
+    # -- ends ------------------------------------------------------------------------------
+
+    def _broken(self, what: str) -> ScriptOutcome:
+        self.kill()
+        return ScriptOutcome("failed", error=f"the script's process sent {what}; it was stopped")
+
+    async def _ended(self) -> ScriptOutcome:
+        returncode = await self.process.wait()
+        with anyio.move_on_after(_DUMP_WAIT):
+            await self.stderr_done.wait()
+        text = self.stderr.decode("utf-8", "replace")
+        return ScriptOutcome("failed", error=crash_reason(
+            returncode, text, self.run.options.memory_limit, self.scripts))
+
+    async def _stalled(self, seconds: float) -> ScriptOutcome:
+        mark = len(self.stderr)
+        try:
+            self.process.send_signal(signal.SIGUSR1)
+        except ProcessLookupError:
+            return await self._ended()
+        with anyio.move_on_after(_DUMP_WAIT):
+            while b"File " not in self.stderr[mark:]:
+                await self.stderr_grew.wait()
+            await anyio.sleep(0.05)  # the rest of the dump
+        self.kill()
+        dump = self.stderr[mark:].decode("utf-8", "replace")
+        return ScriptOutcome("failed", error=stall_reason(seconds, dump, self.scripts))
+
+    # -- streams ---------------------------------------------------------------------------
+
+    async def _writer(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            await anyio.lowlevel.checkpoint()  # let the rest of this turn add to the batch
+            data = b"".join(self._out)
+            self._out.clear()
+            try:
+                await stdin.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                return  # the child is gone; the reader reports why
+
+    async def _drain_stderr(self) -> None:
+        stderr = self.process.stderr
+        assert stderr is not None
+        try:
+            while True:
+                self.stderr += await stderr.receive(1 << 16)
+                if len(self.stderr) > 2 * _STDERR_KEPT:
+                    del self.stderr[:-_STDERR_KEPT]
+                self.stderr_grew.set()
+                self.stderr_grew = anyio.Event()
+        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+        finally:
+            self.stderr_done.set()
