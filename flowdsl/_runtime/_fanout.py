@@ -70,7 +70,7 @@ class FanOut:
         return taken
 
     async def _each(self, count: int, work: Callable[[int], Awaitable[None]]) -> None:
-        """Run ``work(0..count-1)`` on at most ``concurrency`` worker tasks.
+        """Run ``work(0..count-1)`` on at most ``runner.width`` worker tasks.
 
         Only ``concurrency`` agents can run at once anyway, so a pool that size gives
         the same schedule as one task per item, without thousands of tasks queued on
@@ -84,7 +84,7 @@ class FanOut:
 
         try:
             async with anyio.create_task_group() as tg:
-                for _ in range(min(count, self.runner.options.concurrency)):
+                for _ in range(min(count, self.runner.width)):
                     tg.start_soon(worker)
         except BaseExceptionGroup as group:  # a Halt (deadline, stop) from inside an item
             raise_from_group(group)

@@ -56,8 +56,9 @@ class ReplayOrder:
 
     def changed(self) -> None:
         """A live call was answered: the script may ask for what it did not before."""
-        self._change.set()
-        self._change = anyio.Event()
+        if self._watching:
+            self._change.set()
+            self._change = anyio.Event()
 
     def _hand(self, seq: int) -> None:
         if seq < self._next:
@@ -67,8 +68,7 @@ class ReplayOrder:
             self._handed.discard(self._next)
             self._next += 1
         self._wake()
-        if self._watching:
-            self.changed()
+        self.changed()
 
     def _wake(self) -> None:
         event = self._waiting.pop(self._next, None)

@@ -69,6 +69,7 @@ class ScriptRunner:
         *,
         memory_capped: bool = False,
         beat: Callable[[], None] | None = None,
+        width: int | None = None,
     ) -> None:
         """
         Args:
@@ -79,6 +80,9 @@ class ScriptRunner:
                 MemoryError means the cap was reached.
             beat: called from the tick every :func:`beat_interval` while script code
                 runs without awaiting (the process boundary's heartbeat).
+            width: how many agent calls the script keeps in flight at once (default:
+                the run's concurrency). Across the process boundary more are kept in
+                flight, so that the run's limiter, not the round trip, sets the pace.
         """
         self.compiled = compiled
         self.port = port
@@ -87,6 +91,7 @@ class ScriptRunner:
         """``agent()`` calls alive but neither awaited nor handed to the runtime."""
         self.in_flight = 0
         """``agent()`` calls waiting for the run's answer."""
+        self.width = width if width is not None else options.concurrency
         self._memory_capped = memory_capped
         self._beat = beat
         self.beat_interval = beat_interval(options.stall_timeout)
@@ -156,7 +161,7 @@ class ScriptRunner:
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + self._remaining()) as scope:
                 async with anyio.create_task_group() as tg:
-                    self._scheduler = Scheduler(tg, self.options.concurrency)
+                    self._scheduler = Scheduler(tg, self.width)
                     self.replay_order = ReplayOrder(
                         self.port.replay_count, lambda: self.in_flight, tg.start_soon)
                     context = ScriptContext(self, self.compiled, args)

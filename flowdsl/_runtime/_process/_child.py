@@ -39,6 +39,8 @@ from ._protocol import (
 __all__ = ["main"]
 
 _STDIN, _STDOUT = 0, 1
+_IN_FLIGHT = 512
+"""Agent calls kept in flight to the parent (its limiter still runs ``concurrency``)."""
 _CODECS = ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
            "latin-1", "ascii")
 """Codecs scripts reach through string methods (Python's codec registry imports lazily)."""
@@ -50,7 +52,7 @@ class ChildPort:
     def __init__(self, replay_count: int, spent: int) -> None:
         self._replay_count = replay_count
         self._spent = spent
-        self._out: list[bytes] = []
+        self._out: list[dict[str, Any]] = []
         self._pending_bytes = b""
         self._wake = anyio.Event()
         self._next_id = 0
@@ -81,13 +83,13 @@ class ChildPort:
         self.send({"t": "p", "s": title})
 
     async def load_workflow(self, name: str, script_path: str) -> CompiledWorkflow:
-        answer = await self._call({"t": "w", "name": name, "path": script_path})
+        answer = await self._call({"t": "w", "name": name})
         return compiled_from_wire(answer["c"])
 
     # -- messages ----------------------------------------------------------------------
 
     def send(self, message: dict[str, Any]) -> None:
-        self._out.append(encode(message))
+        self._out.append(message)
         self._wake.set()
 
     async def _call(self, message: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +120,9 @@ class ChildPort:
             await self._wake.wait()
             self._wake = anyio.Event()
             await anyio.lowlevel.checkpoint()  # let the rest of this turn add to the batch
-            self._pending_bytes += b"".join(self._out)
-            self._out.clear()
+            if self._out:
+                self._pending_bytes += encode(self._out)
+                self._out = []
             await self._drain()
 
     async def _drain(self) -> None:
@@ -136,13 +139,14 @@ class ChildPort:
         if self._pending_bytes:
             return  # a write is half done; the parent is reading, the loop will finish it
         try:
-            os.write(_STDOUT, encode({"t": "b"}))
+            os.write(_STDOUT, encode([{"t": "b"}]))
         except BlockingIOError:
             pass
 
     async def flush(self) -> None:
-        self._pending_bytes += b"".join(self._out)
-        self._out.clear()
+        if self._out:
+            self._pending_bytes += encode(self._out)
+            self._out = []
         await self._drain()
 
 
@@ -157,7 +161,8 @@ async def _read_answers(port: ChildPort) -> None:
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
-            port.answered(json.loads(line))
+            for answer in json.loads(line):
+                port.answered(answer)
 
 
 async def _heartbeat(port: ChildPort, interval: float) -> None:
@@ -173,7 +178,11 @@ async def _serve(runner: ScriptRunner, port: ChildPort, args: Any) -> None:
         tg.start_soon(port.writer)
         tg.start_soon(_read_answers, port)
         tg.start_soon(_heartbeat, port, runner.beat_interval)
-        outcome = await runner.run(args)
+        try:
+            outcome = await runner.run(args)
+        except Exception as exc:  # the runtime itself failed: say so in one line
+            outcome = ScriptOutcome("failed", error=f"{runner.compiled.path}: internal error "
+                                    f"of the script's process: {type(exc).__name__}: {exc}")
         tg.cancel_scope.cancel()
     port.send({"t": "d", "status": outcome.status, "value": outcome.value,
                "error": outcome.error})
@@ -187,7 +196,7 @@ def _read_init() -> dict[str, Any]:
         if not chunk:
             os._exit(3)
         buffer += chunk
-    init: dict[str, Any] = json.loads(buffer)
+    init: dict[str, Any] = json.loads(buffer)[0]
     return init
 
 
@@ -208,7 +217,8 @@ def main() -> None:
 
     import anyio._backends._asyncio
     port = ChildPort(init["replays"], init["spent"])
-    runner = ScriptRunner(compiled, port, options, memory_capped=True, beat=port.beat)
+    runner = ScriptRunner(compiled, port, options, memory_capped=True, beat=port.beat,
+                          width=max(options.concurrency, _IN_FLIGHT))
     os.set_blocking(_STDIN, False)
     os.set_blocking(_STDOUT, False)
     missing = confine(options.memory_limit)

@@ -47,4 +47,6 @@ def crash_reason(returncode: int | None, stderr: str, memory_limit: int,
         except ValueError:
             name = f"signal {-returncode}"
         return f"worker crashed ({name}){at}"
-    return f"worker exited with status {returncode} without reporting{at}"
+    last = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "")
+    said = f": {last[:200]}" if last else ""
+    return f"worker exited with status {returncode} without reporting{at}{said}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import deque
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import anyio
 import anyio.abc
 
 from ..._frontends import CompiledWorkflow
+from ..._types import AgentRequest
 from ...errors import FlowError
 from .._halt import Halt
 from .._run import Run
@@ -39,7 +41,7 @@ from ._protocol import (
     compiled_to_wire,
     encode,
     error_to_wire,
-    read_child_message,
+    read_child_batch,
 )
 
 __all__ = ["GRACE", "run_in_child"]
@@ -74,11 +76,11 @@ async def run_in_child(run: Run, args: Any) -> ScriptOutcome:
     compiled = run.compiled
     preload = sorted({compiled.language} | ({"javascript"} if "workflow" in compiled.source
                                             else set()))
-    init = encode({
+    init = {
         "t": "init", "script": compiled_to_wire(compiled), "args": args,
         "options": run.options.to_json(), "replays": run.replay_count, "spent": run.spent,
         "preload": preload,
-    })
+    }
     process = await anyio.open_process(
         child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, cwd="/", start_new_session=True,
@@ -104,7 +106,9 @@ class _Child:
         self.stderr = bytearray()
         self.stderr_done = anyio.Event()
         self.stderr_grew = anyio.Event()
-        self._out: list[bytes] = []
+        self._out: list[dict[str, Any]] = []
+        self._calls: deque[tuple[int, AgentRequest]] = deque()
+        self._agent_workers = 0
         self._wake = anyio.Event()
         self._log_bytes = 0
         options = run.options
@@ -123,10 +127,10 @@ class _Child:
                 pass
 
     def send(self, message: dict[str, Any]) -> None:
-        self._out.append(encode(message))
+        self._out.append(message)
         self._wake.set()
 
-    async def serve(self, init: bytes) -> ScriptOutcome:
+    async def serve(self, init: dict[str, Any]) -> ScriptOutcome:
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._drain_stderr)
             tg.start_soon(self._writer)
@@ -164,17 +168,21 @@ class _Child:
             del buffer[:end + 1]
             for line in lines:
                 try:
-                    message = read_child_message(line)
+                    batch = read_child_batch(line)
                 except ProtocolError as exc:
                     return self._broken(str(exc))
-                outcome = self._handle(message, tg)
-                if outcome is not None:
-                    return outcome
+                for message in batch:
+                    outcome = self._handle(message, tg)
+                    if outcome is not None:
+                        return outcome
 
     def _handle(self, message: dict[str, Any], tg: anyio.abc.TaskGroup) -> ScriptOutcome | None:
         kind = message["t"]
         if kind == "a":
-            tg.start_soon(self._agent, message["i"], message["r"])
+            self._calls.append((message["i"], message["r"]))
+            if self._agent_workers < self.run.options.concurrency:
+                self._agent_workers += 1
+                tg.start_soon(self._agent_worker)
         elif kind == "l":
             return self._log(message["s"])
         elif kind == "n":
@@ -196,16 +204,24 @@ class _Child:
         self.run.log(line)
         return None
 
-    async def _agent(self, ident: int, request: Any) -> None:
+    async def _agent_worker(self) -> None:
+        """Run queued agent calls; at most ``concurrency`` workers (only that many agents
+        can run at once anyway), so a fan-out of thousands is not thousands of tasks."""
+        calls, run, send = self._calls, self.run, self.send
         try:
-            reply = await self.run.agent(request)
-        except FlowError as exc:
-            self.send({"t": "x", "i": ident, **error_to_wire(exc)})
-        except Halt:
-            return  # the run is ending; the child is killed with it
-        else:
-            self.send({"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
-                       "q": reply.replay_seq})
+            while calls:
+                ident, request = calls.popleft()
+                try:
+                    reply = await run.agent(request)
+                except FlowError as exc:
+                    send({"t": "x", "i": ident, **error_to_wire(exc)})
+                except Halt:
+                    return  # the run is ending; the child is killed with it
+                else:
+                    send({"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
+                          "q": reply.replay_seq})
+        finally:
+            self._agent_workers -= 1
 
     def _workflow(self, ident: int, name: str) -> None:
         # the script's own path, never one the child names: the child is not trusted
@@ -255,8 +271,10 @@ class _Child:
             await self._wake.wait()
             self._wake = anyio.Event()
             await anyio.lowlevel.checkpoint()  # let the rest of this turn add to the batch
-            data = b"".join(self._out)
-            self._out.clear()
+            if not self._out:
+                continue
+            data = encode(self._out)
+            self._out = []
             try:
                 await stdin.send(data)
             except (anyio.BrokenResourceError, anyio.ClosedResourceError):

@@ -1,8 +1,9 @@
 """The messages between the run (parent) and the script's process (child).
 
-One JSON object per line, in both directions. The parent trusts what it sends; what the
+One JSON array of messages per line, in both directions: everything one side produced
+in one event-loop turn travels as one line (one write, one parse). The parent trusts what it sends; what the
 child sends is untrusted — a script that escaped the sandbox controls it — so the
-parent only ever parses it as JSON (never unpickles it), and :func:`read_child_message`
+parent only ever parses it as JSON (never unpickles it), and :func:`read_child_batch`
 checks each message's shape before anything acts on it.
 
 Parent -> child: ``init`` (the compiled script, args, limits), ``r`` (an agent's answer),
@@ -17,7 +18,7 @@ import base64
 import json
 import marshal
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._frontends import CompiledWorkflow
@@ -41,7 +42,8 @@ __all__ = [
     "encode",
     "error_from_wire",
     "error_to_wire",
-    "read_child_message",
+    "check_child_message",
+    "read_child_batch",
     "request_from_wire",
     "request_to_wire",
 ]
@@ -51,10 +53,10 @@ class ProtocolError(Exception):
     """The child sent something that is not a valid message."""
 
 
-def encode(message: Mapping[str, Any]) -> bytes:
-    """One message as a line of ASCII (``allow_nan=False``: JSON proper, nothing else;
+def encode(messages: Sequence[Mapping[str, Any]]) -> bytes:
+    """A batch of messages as one line of ASCII (``allow_nan=False``: JSON proper;
     ASCII: a lone surrogate in a script's string travels as ``\\udXXX``)."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
+    return json.dumps(messages, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
 
 
 # -- compiled scripts (parent -> child only: the child never sends code) ----------------
@@ -159,16 +161,28 @@ _TEXT_KINDS = frozenset({"l", "n", "p"})
 _STATUSES = frozenset({"completed", "failed", "stopped"})
 
 
-def read_child_message(line: bytes) -> dict[str, Any]:
-    """Parse and check one line from the child.
+def read_child_batch(line: bytes) -> list[dict[str, Any]]:
+    """Parse and check one line (a batch of messages) from the child.
 
     Raises:
-        ProtocolError: not JSON, or not a message of a known kind and shape.
+        ProtocolError: not JSON, not a list, or a message of no known kind and shape.
     """
     try:
-        message = json.loads(line)
+        batch = json.loads(line)
     except (ValueError, RecursionError):
         raise ProtocolError("a line that is not JSON") from None
+    if not isinstance(batch, list):
+        raise ProtocolError("a line that is not a list of messages")
+    return [check_child_message(message) for message in batch]
+
+
+def check_child_message(message: Any) -> dict[str, Any]:
+    """``message`` if it is a message of a known kind and shape (an agent call's request
+    replaced by its checked :class:`AgentRequest`).
+
+    Raises:
+        ProtocolError: it is not.
+    """
     if not isinstance(message, dict):
         raise ProtocolError("a message that is not an object")
     kind = message.get("t")
@@ -180,9 +194,8 @@ def read_child_message(line: bytes) -> dict[str, Any]:
         if not isinstance(message.get("s"), str):
             raise ProtocolError("a log, note or phase without text")
     elif kind == "w":
-        if not (_is_id(message.get("i")) and isinstance(message.get("name"), str)
-                and isinstance(message.get("path"), str)):
-            raise ProtocolError("a workflow() call without id, name or path")
+        if not (_is_id(message.get("i")) and isinstance(message.get("name"), str)):
+            raise ProtocolError("a workflow() call without id or name")
     elif kind == "d":
         error = message.get("error")
         if message.get("status") not in _STATUSES or not (error is None or isinstance(error, str)):

@@ -29,9 +29,10 @@ def _answer(request: AgentRequest) -> str:
     return request.prompt.upper()
 
 
-def _resume_and_check(run_id: str, store: Path) -> None:
+def _resume_and_check(run_id: str, store: Path, script: Path | None = None) -> None:
+    """Resume (with a fixed script, if given): only "three" is paid for."""
     backend = FunctionBackend(_answer)
-    result = flowdsl.resume(run_id, store=store, backend=backend)
+    result = flowdsl.resume(run_id, store=store, backend=backend, script=script)
     assert result.status == "completed", result.error
     assert result.value == ["ONE", "TWO", "THREE"]
     assert [r.prompt for r in backend.requests] == ["three"]  # one and two were replayed
@@ -75,6 +76,8 @@ def test_a_segfault_names_the_signal_and_the_line(
     assert result.status == "failed"
     assert result.error == f"worker crashed (SIGSEGV) at {path}:8"
     assert [r.output for r in result.agents] == ["ONE", "TWO"]
+    assert result.run_id is not None
+    _resume_and_check(result.run_id, store, script(THREE_AGENTS, name="fixed.flow.py"))
 
 
 def test_the_memory_cap_fails_the_run_and_the_parent_stays_small(
@@ -94,18 +97,23 @@ def test_the_memory_cap_fails_the_run_and_the_parent_stays_small(
     assert result.status == "failed"
     assert result.error == f"{path}:5: memory limit of 512 MiB exceeded"
     assert [r.output for r in result.agents] == ["ONE", "TWO"]
+    assert result.run_id is not None
+    _resume_and_check(result.run_id, store, script(THREE_AGENTS, name="fixed.flow.py"))
 
 
 def test_a_runaway_c_call_is_killed_by_the_stall_watchdog(
     script: Callable[..., Path], tmp_path: Path
 ) -> None:
     path = script(THREE_AGENTS.replace('c = await', 'n = round(7, -(10**8))\nc = await'))
+    store = tmp_path / "store"
     result = flowdsl.run(path, backend=FunctionBackend(_answer), journal=True,
-                         store=tmp_path / "store", stall_timeout=1.0)
+                         store=store, stall_timeout=1.0)
     assert result.status == "failed"
     assert result.error is not None
     assert result.error.startswith(f"script stalled for 1 s at {path}:4")
     assert [r.output for r in result.agents] == ["ONE", "TWO"]
+    assert result.run_id is not None
+    _resume_and_check(result.run_id, store, script(THREE_AGENTS, name="fixed.flow.py"))
 
 
 @pytest.mark.parametrize("stall", [0.5, 1.0])

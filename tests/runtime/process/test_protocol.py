@@ -9,7 +9,7 @@ from flowdsl._runtime._process._protocol import (
     encode,
     error_from_wire,
     error_to_wire,
-    read_child_message,
+    read_child_batch,
     request_to_wire,
 )
 from flowdsl._types import AgentRequest
@@ -17,6 +17,7 @@ from flowdsl.errors import AgentLimitExceeded, BudgetExceeded, RunError, SchemaE
 
 BAD_LINES = [
     (b"not json", "not JSON"),
+    (b'{"t": "b"}', "not a list"),
     (b"[1, 2]", "not an object"),
     (b'{"t": "zz"}', "unknown kind"),
     (b'{"t": "a", "r": {"prompt": "x"}}', "without an id"),
@@ -29,7 +30,7 @@ BAD_LINES = [
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "timeout": 1e999}}', "not a number"),
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "budget_gate": 1}}', "unknown field"),
     (b'{"t": "l", "s": 5}', "without text"),
-    (b'{"t": "w", "i": 1}', "workflow()"),
+    (b'{"t": "w", "i": 1}', "workflow"),
     (b'{"t": "d", "status": "running"}', "valid status"),
     (b'{"t": "d", "status": "failed", "error": 7}', "valid status"),
     (b"[" * 100_000 + b"]" * 100_000, "not JSON"),
@@ -38,21 +39,24 @@ BAD_LINES = [
 
 @pytest.mark.parametrize(("line", "why"), BAD_LINES, ids=[w for _, w in BAD_LINES])
 def test_a_bad_message_is_refused(line: bytes, why: str) -> None:
+    if line.startswith(b"{"):
+        line = b"[" + line + b"]"
     with pytest.raises(ProtocolError, match=why):
-        read_child_message(line)
+        read_child_batch(line)
 
 
 def test_an_agent_call_round_trips() -> None:
     request = AgentRequest(prompt="p", label="l", schema={"type": "object"}, timeout=3.0)
-    line = encode({"t": "a", "i": 4, "r": request_to_wire(request)})
-    message = read_child_message(line.rstrip(b"\n"))
+    line = encode([{"t": "a", "i": 4, "r": request_to_wire(request)}, {"t": "b"}])
+    message, beat = read_child_batch(line.rstrip(b"\n"))
     assert message["r"] == request
+    assert beat == {"t": "b"}
 
 
 def test_a_lone_surrogate_travels_as_ascii() -> None:
-    line = encode({"t": "l", "s": "a\udc80b"})
+    line = encode([{"t": "l", "s": "a\udc80b"}])
     assert line.isascii()
-    assert read_child_message(line)["s"] == "a\udc80b"
+    assert read_child_batch(line)[0]["s"] == "a\udc80b"
 
 
 @pytest.mark.parametrize("error", [
