@@ -38,7 +38,8 @@ from ._harness import (
     run_child,
 )
 
-SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http")
+SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http",
+             "boundary")
 """Scenario keys, in run order; ``benchmarks/bench_<key>.py`` implements each."""
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results"

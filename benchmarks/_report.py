@@ -174,6 +174,34 @@ TARGETS: tuple[Target, ...] = (
            path=("runs", "latency_20ms", "efficiency"), digits=3),
     Target(label="HTTP: hung requests (timeout 0.5 s): run ended at", scenario="http",
            path=("runs", "hang", "run_end_s"), unit="s"),
+    Target(label="Start, `flowdsl run` of a 1-agent script: process / inline (wall, "
+           "median of paired rounds)",
+           scenario="boundary", path=("headline", "cli_start_ratio"), digits=2, goal=1.3,
+           source="issue"),
+    Target(label="… same, ratio of the minimums", scenario="boundary",
+           path=("headline", "cli_start_ratio_min"), digits=2),
+    Target(label="… `flowdsl run`, isolation=process", scenario="boundary",
+           path=("headline", "cli_process_s"), unit="s"),
+    Target(label="… `flowdsl run`, isolation=inline", scenario="boundary",
+           path=("headline", "cli_inline_s"), unit="s"),
+    Target(label="… `flowdsl.run()` in a warm process: time the child adds", scenario="boundary",
+           path=("headline", "api_added_ms"), unit="ms", digits=0),
+    Target(label="Per-agent CPU, process − inline (fan-out, parent + script process)",
+           scenario="boundary", path=("headline", "per_agent_added_us"), unit="µs", digits=1,
+           goal=15, source="issue"),
+    Target(label="… per-agent CPU, isolation=process", scenario="boundary",
+           path=("headline", "per_agent_process_us"), unit="µs", digits=1),
+    Target(label="… per-agent CPU, isolation=inline", scenario="boundary",
+           path=("headline", "per_agent_inline_us"), unit="µs", digits=1),
+    Target(label="3 GB allocation, 2 GiB cap: run fails \"memory limit of 2 GiB exceeded\"",
+           scenario="boundary", path=("headline", "memory_error"), goal=True, source="issue"),
+    Target(label="… parent peak RSS, 3 GB script / trivial script (flat)", scenario="boundary",
+           path=("headline", "parent_peak_ratio"), digits=2, goal=1.1,
+           source="issue: must stay flat"),
+    Target(label="… parent peak RSS, 3 GB script", scenario="boundary",
+           path=("headline", "parent_peak_alloc_mb"), unit="MB", digits=1),
+    Target(label="… parent peak RSS, trivial script", scenario="boundary",
+           path=("headline", "parent_peak_trivial_mb"), unit="MB", digits=1),
 )
 
 
@@ -242,6 +270,32 @@ def _overhead_table(doc: Doc) -> list[str]:
     return lines
 
 
+def _boundary_lines(doc: Doc) -> list[str]:
+    b = doc.get("scenarios", {}).get("boundary", {})
+    if b.get("status") != "ok":
+        return []
+    cli, api = b["start"]["cli"], b["start"]["api"]["wall"]
+    pa, mem = b["per_agent"], b["memory"]
+    p, i = pa["process"], pa["inline"]
+    return ["", (
+        f"Process boundary ({cli['rounds']} interleaved rounds; medians, minimums in "
+        f"brackets): `flowdsl run` wall {cli['wall']['process_ms']['median']:.0f} "
+        f"({cli['wall']['process_ms']['min']:.0f}) ms process vs "
+        f"{cli['wall']['inline_ms']['median']:.0f} ({cli['wall']['inline_ms']['min']:.0f}) ms "
+        f"inline, ratio of medians {cli['wall']['ratio_median']:.2f}; CPU "
+        f"{cli['cpu']['process_ms']['median']:.0f} vs {cli['cpu']['inline_ms']['median']:.0f} ms "
+        f"(ratio {cli['cpu']['ratio_median']:.2f}). `flowdsl.run()` warm: "
+        f"{api['process_ms']['median']:.0f} ms process vs {api['inline_ms']['median']:.1f} ms "
+        f"inline. Fan-out of {b['conditions']['fanout']['n']}: CPU per agent "
+        f"{p['cpu_us_per_agent_median']:.1f} ({p['cpu_us_per_agent_min']:.1f}) µs process = "
+        f"{p['parent_cpu_us_per_agent']:.1f} parent + "
+        f"{p['script_process_cpu_us_per_agent']:.1f} script process, vs "
+        f"{i['cpu_us_per_agent_median']:.1f} ({i['cpu_us_per_agent_min']:.1f}) µs inline; wall "
+        f"per agent +{pa['added_wall_us_per_agent']:.1f} µs. Memory cap: script process peak "
+        f"{mem['alloc_script_process_peak_mb']:.1f} MB (3 GB script) vs "
+        f"{mem['trivial_script_process_peak_mb']:.1f} MB (trivial).")]
+
+
 def _plots(doc: Doc, plots_dir: Path, relative_to: Path | None) -> list[str]:
     names = doc.get("plots") or []
     base = relative_to or plots_dir
@@ -273,7 +327,8 @@ def markdown(doc: Doc, *, plots_dir: Path, json_name: str,
                if v.get("status") != "ok"}
     lines += ["", "Scenarios: " + ", ".join(f"{k} {s}" for k, s in statuses.items()) + "."]
     lines += [f"- {k}: {_short(str(why), 200)}" for k, why in skipped.items()]
-    lines += _efficiency_table(doc) + _overhead_table(doc) + _plots(doc, plots_dir, relative_to)
+    lines += _efficiency_table(doc) + _overhead_table(doc) + _boundary_lines(doc)
+    lines += _plots(doc, plots_dir, relative_to)
     return "\n".join(lines) + "\n"
 
 

@@ -4,11 +4,12 @@ Layers, each importing only the ones below it::
 
     _cli, this module   faces: the ``flowdsl`` command and the Python API
     _durable            runs that survive: the store joined to the runtime, workers, resume
-    _runtime            one run: limiter, caps, budget, timeouts, primitives, events
+    _runtime            one run: the script (in a child process or inline) and the side
+                        that owns its agents: limiter, caps, budget, timeouts, events
     _frontends          script files -> CompiledWorkflow by suffix (_sandbox; compat, JS)
     backends            the AgentBackend protocol and the shipped backends
     _store              persistence only (SQLite)
-    errors, _types, _options, _config, _json_schema     shared by all
+    errors, _types, _options, _config, _json_schema, _terminal_text     shared by all
 
 ``errors`` holds the one exception tree; ``testing`` the fakes.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -185,17 +185,20 @@ def _padded(size: int) -> dict[str, Any]:
     return {"description": "x" * (size - len('{"description":""}'))}
 
 
-@pytest.mark.parametrize(("schema", "message"), [
-    (_nested(MAX_SCHEMA_DEPTH), None),
-    (_nested(MAX_SCHEMA_DEPTH + 1), TOO_DEEP),
-    ({"allOf": [_nested(MAX_SCHEMA_DEPTH - 2)]}, None),
-    ({"allOf": [_nested(MAX_SCHEMA_DEPTH - 1)]}, TOO_DEEP),
-    (_padded(MAX_SCHEMA_BYTES), None),
-    (_padded(MAX_SCHEMA_BYTES + 1), TOO_LARGE),
-    ({"enum": list(range(40_000))}, TOO_LARGE),
-    ({"description": "x" * 10**8}, TOO_LARGE),
-])
-def test_schema_size_and_depth_caps(schema: dict[str, Any], message: str | None) -> None:
+# Big test data is made inside each test (factories), so none of it outlives its test.
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: _nested(MAX_SCHEMA_DEPTH), None),
+    (lambda: _nested(MAX_SCHEMA_DEPTH + 1), TOO_DEEP),
+    (lambda: {"allOf": [_nested(MAX_SCHEMA_DEPTH - 2)]}, None),
+    (lambda: {"allOf": [_nested(MAX_SCHEMA_DEPTH - 1)]}, TOO_DEEP),
+    (lambda: _padded(MAX_SCHEMA_BYTES), None),
+    (lambda: _padded(MAX_SCHEMA_BYTES + 1), TOO_LARGE),
+    (lambda: {"enum": list(range(40_000))}, TOO_LARGE),
+    (lambda: {"description": "x" * 10**8}, TOO_LARGE),
+], ids=["depth-cap", "depth-over", "list-depth-cap", "list-depth-over", "size-cap", "size-over",
+        "wide", "long-string"])
+def test_schema_size_and_depth_caps(make: Callable[[], Any], message: str | None) -> None:
+    schema = make()
     if message is None:
         schema_validator(schema)
     else:
@@ -224,10 +227,13 @@ def _deep_list(levels: int) -> Any:
     return value
 
 
-@pytest.mark.parametrize("schema", [
-    _deep_dict(10**5), _cycle(), {"enum": [_deep_list(10**5)]},
+@pytest.mark.parametrize("make", [
+    lambda: _deep_dict(10**5), _cycle, lambda: {"enum": [_deep_list(10**5)]},
 ], ids=["deep", "cycle", "deep-data"])
-def test_a_very_deep_schema_is_refused_quickly_without_recursion(schema: dict[str, Any]) -> None:
+def test_a_very_deep_schema_is_refused_quickly_without_recursion(
+    make: Callable[[], Any],
+) -> None:
+    schema = make()
     started = time.perf_counter()
     assert _refusal(schema) == TOO_DEEP
     with pytest.raises(SchemaError, match="nested deeper"):
@@ -365,39 +371,43 @@ class _Loud:
         return SECRET
 
 
-DEEP_OUTPUT = _deep_list(10**5)
-DEEP_OUTPUT_SECRET: Any = [SECRET]
-for _ in range(10**5):
-    DEEP_OUTPUT_SECRET = [DEEP_OUTPUT_SECRET]
+def _deep_secret(levels: int) -> Any:
+    value: Any = [SECRET]
+    for _ in range(levels):
+        value = [value]
+    return value
 
 
-@pytest.mark.parametrize(("schema", "output", "problem"), [
-    ({"type": "array", "items": {"$ref": "#"}}, DEEP_OUTPUT,
+@pytest.mark.parametrize(("schema", "make", "problem"), [
+    ({"type": "array", "items": {"$ref": "#"}}, lambda: _deep_list(10**5),
      "output is nested deeper than 100 levels: too deep to check against the schema"),
-    ({}, DEEP_OUTPUT_SECRET,
+    ({}, lambda: _deep_secret(10**5),
      "output is nested deeper than 100 levels: too deep to check against the schema"),
-    ({"type": "array", "uniqueItems": True}, [{"k": i, "s": SECRET} for i in range(20_000)],
-     None),
     ({"type": "array", "uniqueItems": True},
-     [{"k": i} for i in range(20_000)] + [{"k": 0}],
+     lambda: [{"k": i, "s": SECRET} for i in range(20_000)], None),
+    ({"type": "array", "uniqueItems": True},
+     lambda: [{"k": i} for i in range(20_000)] + [{"k": 0}],
      "output does not match the schema at $: 'uniqueItems'"),
-    ({"uniqueItems": True}, [[i, SECRET] for i in range(10**6)], TOO_COSTLY),
-    ({}, {SECRET, 1}, OUTPUT_NOT_JSON),
-    ({}, {"a": [_Loud()]}, OUTPUT_NOT_JSON),
-    ({}, {1: SECRET}, OUTPUT_NOT_JSON),
-    ({}, (SECRET,), None),
-    ({"type": "string"}, SECRET * 400_000,
+    ({"uniqueItems": True}, lambda: [[i, SECRET] for i in range(10**6)], TOO_COSTLY),
+    ({}, lambda: {SECRET, 1}, OUTPUT_NOT_JSON),
+    ({}, lambda: {"a": [_Loud()]}, OUTPUT_NOT_JSON),
+    ({}, lambda: {1: SECRET}, OUTPUT_NOT_JSON),
+    ({}, lambda: (SECRET,), None),
+    ({"type": "string"}, lambda: SECRET * 400_000,
      "output is larger than 8,388,608 bytes of JSON: too large to check against the schema"),
-    (_exponential_refs(40), 1, TOO_COSTLY),
-    ({"type": "array", "items": {"enum": [*range(4999), SECRET]}}, [SECRET] * 5000, TOO_COSTLY),
+    (_exponential_refs(40), lambda: 1, TOO_COSTLY),
+    ({"type": "array", "items": {"enum": [*range(4999), SECRET]}}, lambda: [SECRET] * 5000,
+     TOO_COSTLY),
     ({"patternProperties": {f"^k{i}$": {} for i in range(2000)}},
-     {f"x{i}": SECRET for i in range(50_000)}, TOO_COSTLY),
-    ({"multipleOf": 1e-308}, 1e308, "output does not match the schema at $: 'multipleOf'"),
+     lambda: {f"x{i}": SECRET for i in range(50_000)}, TOO_COSTLY),
+    ({"multipleOf": 1e-308}, lambda: 1e308,
+     "output does not match the schema at $: 'multipleOf'"),
 ], ids=["deep", "deep-secret", "unique", "duplicate", "unique-huge", "set", "object",
         "int-key", "tuple", "huge-string", "exponential", "enum", "pattern-keys", "overflow"])
 def test_check_output_never_raises_echoes_or_hangs(
-    schema: dict[str, Any], output: Any, problem: str | None,
+    schema: dict[str, Any], make: Callable[[], Any], problem: str | None,
 ) -> None:
+    output = make()
     validator = schema_validator(schema)
     started = time.perf_counter()
     assert check_output(validator, output) == problem

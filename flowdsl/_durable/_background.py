@@ -41,8 +41,8 @@ def spawn_worker(store: Store, run_id: str, cwd: str | None = None) -> int:
     workdir = cwd if cwd and Path(cwd).is_dir() else os.getcwd()
     cmd = [sys.executable, "-m", "flowdsl._durable._worker", run_id,
            "--store", str(store.directory.resolve()), "--detach"]
-    # A fixed hash seed: set iteration order of strings is then the same in every worker,
-    # so a resumed script builds the same prompts (and so the same journal keys).
+    # The script's own process gets a hash seed fixed by the run id (process isolation);
+    # the worker keeps one too, for runs stored with isolation="inline".
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     with open(log, "ab") as err:
         proc = subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, env=env,

@@ -21,22 +21,57 @@ needs. Layers above import from here; ``compat`` and the sandbox never import it
 
 from __future__ import annotations
 
-from .._sandbox import ENTRY as ENTRY
-from ._compile_cache import CACHE as CACHE
-from ._compile_workflow import compile_file as compile_file
-from ._compile_workflow import compile_source as compile_source
-from ._compile_workflow import read_workflow as read_workflow
-from ._compile_workflow import transpile as transpile
-from ._compiled import CompiledWorkflow as CompiledWorkflow
-from ._registry import WORKFLOW_SUFFIXES as WORKFLOW_SUFFIXES
-from ._registry import Language as Language
-from ._registry import frontend_available as frontend_available
-from ._registry import frontend_for as frontend_for
-from ._registry import is_javascript as is_javascript
-from ._registry import language_of as language_of
-from ._registry import preload_runtime as preload_runtime
-from ._registry import suffix_of as suffix_of
-from ._registry import workflow_policy as workflow_policy
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from .._sandbox import ENTRY as ENTRY
+    from ._compile_cache import CACHE as CACHE
+    from ._compile_workflow import compile_file as compile_file
+    from ._compile_workflow import compile_source as compile_source
+    from ._compile_workflow import read_workflow as read_workflow
+    from ._compile_workflow import transpile as transpile
+    from ._compiled import CompiledWorkflow as CompiledWorkflow
+    from ._registry import WORKFLOW_SUFFIXES as WORKFLOW_SUFFIXES
+    from ._registry import Language as Language
+    from ._registry import frontend_available as frontend_available
+    from ._registry import frontend_for as frontend_for
+    from ._registry import is_javascript as is_javascript
+    from ._registry import language_of as language_of
+    from ._registry import preload_runtime as preload_runtime
+    from ._registry import suffix_of as suffix_of
+    from ._registry import workflow_policy as workflow_policy
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "ENTRY": (".._sandbox", "ENTRY"),
+    "CACHE": ("._compile_cache", "CACHE"),
+    "compile_file": ("._compile_workflow", "compile_file"),
+    "compile_source": ("._compile_workflow", "compile_source"),
+    "read_workflow": ("._compile_workflow", "read_workflow"),
+    "transpile": ("._compile_workflow", "transpile"),
+    "CompiledWorkflow": ("._compiled", "CompiledWorkflow"),
+    "WORKFLOW_SUFFIXES": ("._registry", "WORKFLOW_SUFFIXES"),
+    "Language": ("._registry", "Language"),
+    "frontend_available": ("._registry", "frontend_available"),
+    "frontend_for": ("._registry", "frontend_for"),
+    "is_javascript": ("._registry", "is_javascript"),
+    "language_of": ("._registry", "language_of"),
+    "preload_runtime": ("._registry", "preload_runtime"),
+    "suffix_of": ("._registry", "suffix_of"),
+    "workflow_policy": ("._registry", "workflow_policy"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name on first use (a process that needs little loads little)."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = (
     "CACHE",

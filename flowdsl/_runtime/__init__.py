@@ -1,10 +1,14 @@
-"""The anyio runtime: one task group per run, limiter, caps, budget gate, timeouts.
+"""The anyio runtime: one run, split in two sides that talk through a port.
 
-Layout: ``_run`` (the run's state, control and outcome), ``_scheduler`` (work started
-at once: JS promises, queued agent calls), ``_dispatch`` (``agent()``), ``_fanout``
-(``parallel``/``pipeline``), ``_context`` (the script's globals, ``workflow()``),
-``_journal`` (the durability protocol), ``_events`` (what observers are told).
-The runtime knows no store, CLI or JavaScript layer.
+The run's side — ``_run`` (agents through the limiter, caps, budget, timeouts, journal,
+events, control, outcome). The script's side — ``_script`` (the sandboxed script, its
+tick and outcome), ``_scheduler`` (work started at once: JS promises, queued agent
+calls), ``_dispatch`` (``agent()`` and its call object), ``_replay_order`` (replayed
+results in completion order), ``_fanout`` (``parallel``/``pipeline``), ``_context``
+(the script's globals, ``workflow()``). Between them ``_port``: in-process
+(``isolation="inline"``) or across the process boundary of ``_process`` (the default).
+``_execute`` joins them; ``_journal`` is the durability protocol, ``_events`` what
+observers are told. The runtime knows no store, CLI or JavaScript layer.
 """
 
 from __future__ import annotations

@@ -83,4 +83,7 @@ async def execute(
         run.halt_listeners.append(runner.halt)
         return await runner.run(args)
 
-    return await run.execute(inline, supervisors)
+    try:
+        return await run.execute(inline, supervisors)
+    except Exception as exc:  # a script broke the runtime's own state (inline only)
+        return run.broken(f"{compiled.path}: internal error: {type(exc).__name__}: {exc}")

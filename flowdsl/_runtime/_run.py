@@ -336,6 +336,12 @@ class Run:
         self.emit(StatusChanged(status=result.status))
         return result
 
+    def broken(self, error: str) -> RunResult:
+        """The result of a run whose runtime state broke: failed, with what it accounted."""
+        return RunResult(status="failed", error=error, logs=tuple(self._logs),
+                         phases=tuple(self._phases), agents=tuple(self._records),
+                         usage=self._usage, run_id=self.run_id)
+
     def _ended_outcome(self, outcome: ScriptOutcome, cut_short: bool) -> ScriptOutcome:
         """The outcome of a run that was stopped, halted or timed out around the script."""
         if self._stopped:

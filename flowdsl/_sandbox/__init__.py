@@ -81,12 +81,12 @@ Known limits, by design (documented, not fixed):
   transpiled JavaScript (``compat`` helpers are not guarded here). Only a process
   boundary with a hard kill stops those (``flowdsl runs stop`` escalates to SIGKILL).
 - **Determinism.** ``hash()`` and ``id()`` are refused, but the iteration order of a
-  ``set`` of strings follows ``PYTHONHASHSEED`` (random per process unless set; the
-  store's background workers fix it to 0, foreground runs do not), and
-  the default ``repr`` of functions, generators and iterators (``str(agent)``,
-  ``f"{gen}"``) shows a memory address. A prompt built from either differs between
-  processes, so a resumed run re-runs (and re-pays for) that call. Sort sets before
-  use; never format functions or iterators into prompts.
+  ``set`` of strings follows ``PYTHONHASHSEED`` (the script's process gets one fixed
+  by the run id, so every execution of a run agrees; inline runs use the caller's),
+  and the default ``repr`` of functions, generators and iterators (``str(agent)``,
+  ``f"{gen}"``) shows a memory address. A prompt built from the latter differs between
+  processes, so a resumed run re-runs (and re-pays for) that call. Never format
+  functions or iterators into prompts.
 - **Script code can outlive its run** in one case: a suspended generator's
   ``finally`` runs when it is garbage-collected, possibly after the run ended; its
   loops tick with the old run's tick (the runtime must make that tick raise once the
@@ -95,20 +95,53 @@ Known limits, by design (documented, not fixed):
 
 from __future__ import annotations
 
-from ._builtins import ENTRY as ENTRY
-from ._builtins import script_globals as script_globals
-from ._builtins import start_script as start_script
-from ._compile import CompiledScript as CompiledScript
-from ._compile import compile_python as compile_python
-from ._hooks import Scheduler as Scheduler
-from ._hooks import ScriptHooks as ScriptHooks
-from ._hooks import TaskHandle as TaskHandle
-from ._hooks import Tick as Tick
-from ._line_map import LineMap as LineMap
-from ._modules import ModuleFactory as ModuleFactory
-from ._modules import ModuleSource as ModuleSource
-from ._policy import SandboxPolicy as SandboxPolicy
-from ._regex_check import check_regex as check_regex
+import importlib as _importlib
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    from ._builtins import ENTRY as ENTRY
+    from ._builtins import script_globals as script_globals
+    from ._builtins import start_script as start_script
+    from ._compile import CompiledScript as CompiledScript
+    from ._compile import compile_python as compile_python
+    from ._hooks import Scheduler as Scheduler
+    from ._hooks import ScriptHooks as ScriptHooks
+    from ._hooks import TaskHandle as TaskHandle
+    from ._hooks import Tick as Tick
+    from ._line_map import LineMap as LineMap
+    from ._modules import ModuleFactory as ModuleFactory
+    from ._modules import ModuleSource as ModuleSource
+    from ._policy import SandboxPolicy as SandboxPolicy
+    from ._regex_check import check_regex as check_regex
+
+_LAZY: dict[str, tuple[str, str]] = {
+    "ENTRY": ("._builtins", "ENTRY"),
+    "script_globals": ("._builtins", "script_globals"),
+    "start_script": ("._builtins", "start_script"),
+    "CompiledScript": ("._compile", "CompiledScript"),
+    "compile_python": ("._compile", "compile_python"),
+    "Scheduler": ("._hooks", "Scheduler"),
+    "ScriptHooks": ("._hooks", "ScriptHooks"),
+    "TaskHandle": ("._hooks", "TaskHandle"),
+    "Tick": ("._hooks", "Tick"),
+    "LineMap": ("._line_map", "LineMap"),
+    "ModuleFactory": ("._modules", "ModuleFactory"),
+    "ModuleSource": ("._modules", "ModuleSource"),
+    "SandboxPolicy": ("._policy", "SandboxPolicy"),
+    "check_regex": ("._regex_check", "check_regex"),
+}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name on first use (a process that needs little loads little)."""
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(_importlib.import_module(module, __name__), attr)
+    globals()[name] = value
+    return value
+
 
 __all__ = (
     "ENTRY",

@@ -118,7 +118,8 @@ def test_every_paid_call_is_accounted_even_when_its_check_blows_up(
     for, so each is recorded, journaled and counted against the budget."""
     from flowdsl._types import AgentResult, Usage
 
-    backend = FunctionBackend(lambda r: AgentResult(output={"a": 1}, usage=Usage(input_tokens=5, output_tokens=5)))
+    paid = AgentResult(output={"a": 1}, usage=Usage(input_tokens=5, output_tokens=5))
+    backend = FunctionBackend(lambda r: paid)
     path = script("""\
         out = []
         for i in range(30):

@@ -145,11 +145,12 @@ def test_script_code_cannot_run_after_its_run_ended(
         "box = []\nit = g()\nnext(it)\nbox.append(box)\nbox.append(it)\nreturn 'done'"
     )
     # inline: the script's objects are in this process (in a child they die with it)
+    gc.collect()  # earlier tests' garbage: not timed
     result = _run(tmp_path, body, timeout=1.0, isolation="inline")
     assert result.value == "done"
     started = time.monotonic()
     gc.collect()  # the cycle holds the suspended generator: its finally runs here
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2.0  # unstopped, its `while True` never ends
 
 
 DEEP_RECURSION_AROUND_AGENT = """

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections import deque
 import signal
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ GRACE = 2.0
 
 _STDERR_KEPT = 64 * 1024
 _DUMP_WAIT = 1.0
+_LATE = 0.1
+"""A last look for a message before calling the child stalled."""
 _STARTUP = 60.0
 """Seconds a new child has to start (import, confine) and send its first message."""
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
@@ -81,10 +83,13 @@ async def run_in_child(run: Run, args: Any) -> ScriptOutcome:
         "options": run.options.to_json(), "replays": run.replay_count, "spent": run.spent,
         "preload": preload,
     }
-    process = await anyio.open_process(
-        child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd="/", start_new_session=True,
-        env=child_environment(hash_seed(run.run_id or compiled.source_hash)))
+    try:
+        process = await anyio.open_process(
+            child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, cwd="/", start_new_session=True,
+            env=child_environment(hash_seed(run.run_id or compiled.source_hash)))
+    except OSError as exc:
+        return ScriptOutcome("failed", error=f"cannot start the script's process: {exc}")
     child = _Child(run, process)
     run.halt_listeners.append(child.halt)
     try:
@@ -149,12 +154,16 @@ class _Child:
         wait = max(stall, _STARTUP)  # the clock starts with the child's first message
         buffer = bytearray()
         while True:
-            with anyio.move_on_after(wait) as waited:
-                try:
-                    chunk = await stdout.receive(1 << 16)
-                except (anyio.EndOfStream, anyio.BrokenResourceError):
-                    return await self._ended()
-            if waited.cancelled_caught:
+            chunk = b""
+            for patience in (wait, _LATE):  # _LATE: this loop itself may have been busy
+                with anyio.move_on_after(patience):
+                    try:
+                        chunk = await stdout.receive(1 << 16)
+                    except (anyio.EndOfStream, anyio.BrokenResourceError):
+                        return await self._ended()
+                if chunk:
+                    break
+            else:
                 return await self._stalled(wait)
             wait = stall
             start = len(buffer)

@@ -1,10 +1,10 @@
 """The messages between the run (parent) and the script's process (child).
 
 One JSON array of messages per line, in both directions: everything one side produced
-in one event-loop turn travels as one line (one write, one parse). The parent trusts what it sends; what the
-child sends is untrusted — a script that escaped the sandbox controls it — so the
-parent only ever parses it as JSON (never unpickles it), and :func:`read_child_batch`
-checks each message's shape before anything acts on it.
+in one event-loop turn travels as one line (one write, one parse). The parent trusts
+what it sends; what the child sends is untrusted — a script that escaped the sandbox
+controls it — so the parent only ever parses it as JSON (never unpickles it), and
+:func:`read_child_batch` checks each message's shape before anything acts on it.
 
 Parent -> child: ``init`` (the compiled script, args, limits), ``r`` (an agent's answer),
 ``x`` (an error raised to the script), ``c`` (a compiled ``workflow()`` child).
@@ -37,12 +37,12 @@ from ...errors import (
 
 __all__ = [
     "ProtocolError",
+    "check_child_message",
     "compiled_from_wire",
     "compiled_to_wire",
     "encode",
     "error_from_wire",
     "error_to_wire",
-    "check_child_message",
     "read_child_batch",
     "request_from_wire",
     "request_to_wire",

@@ -17,7 +17,7 @@ from flowdsl.errors import AgentLimitExceeded, BudgetExceeded, RunError, SchemaE
 
 BAD_LINES = [
     (b"not json", "not JSON"),
-    (b'{"t": "b"}', "not a list"),
+    (b' {"t": "b"}', "not a list"),
     (b"[1, 2]", "not an object"),
     (b'{"t": "zz"}', "unknown kind"),
     (b'{"t": "a", "r": {"prompt": "x"}}', "without an id"),
