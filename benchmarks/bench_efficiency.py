@@ -140,7 +140,7 @@ async def measure_point(
     ideal = ideal_makespan(durations, c)
     repeats = _repeats(ideal, quick)
     sleep: Sleep = precise_sleep if timer == "precise" else anyio.sleep
-    options = RunOptions(concurrency=c, max_agents=max(1000, n))
+    options = RunOptions(concurrency=c, max_agents=max(1000, n), isolation="inline")
     samples: dict[str, list[float]] = {"bare": [], "pool": [], "flow": []}
     sides = ["bare", "pool", "flow"] if ideal <= POOL_MAX_IDEAL else ["bare", "flow"]
     for r in range(repeats):

@@ -97,7 +97,8 @@ async def _fanout(compiled: CompiledWorkflow, backend: AgentBackend, n: int,
                   agent_timeout: float = 600.0) -> float:
     _, elapsed = await run_workflow(
         compiled, backend=backend, args={"n": n},
-        options=RunOptions(concurrency=CONCURRENCY, agent_timeout=agent_timeout))
+        options=RunOptions(concurrency=CONCURRENCY, agent_timeout=agent_timeout,
+                           isolation="inline"))
     return elapsed
 
 

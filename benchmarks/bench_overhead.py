@@ -77,7 +77,7 @@ async def bare_fanout(n: int) -> float:
 
 
 async def _flow_run(compiled: CompiledWorkflow, n: int) -> float:
-    options = RunOptions(concurrency=CONCURRENCY, max_agents=max(1000, n))
+    options = RunOptions(concurrency=CONCURRENCY, max_agents=max(1000, n), isolation="inline")
     _, elapsed = await run_workflow(compiled, backend=OracleBackend(), options=options,
                                     args={"n": n})
     return elapsed

@@ -54,11 +54,18 @@ class DictJournal:
 
     def __init__(self) -> None:
         self.rows: dict[str, AgentRecord] = {}
+        self.order: dict[str, int] = {}
 
-    def replay(self, key: str) -> AgentRecord | None:
-        return self.rows.get(key)
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+    def replay(self, key: str) -> tuple[AgentRecord, int] | None:
+        record = self.rows.get(key)
+        return None if record is None else (record, self.order[key])
 
     def record(self, key: str, record: AgentRecord) -> None:
+        self.order.setdefault(key, len(self.order))
         self.rows[key] = record
 
 
@@ -81,7 +88,7 @@ class _Bench:
     async def fanout(self, n: int, journal: Any = None, backend: Any = None) -> float:
         _, elapsed = await run_workflow(
             self.compiled, backend=backend or OracleBackend(), args={"n": n}, journal=journal,
-            options=RunOptions(concurrency=16, max_agents=max(1000, n)))
+            options=RunOptions(concurrency=16, max_agents=max(1000, n), isolation="inline"))
         return elapsed
 
     async def write_cost(self, n: int, repeats: int) -> dict[str, Any]:
@@ -148,7 +155,7 @@ class _Bench:
         for _ in range(repeats):
             first = await run_journaled(
                 crashing, args={"n": REPLAY_N, "crash": True}, backend=OracleBackend(),
-                options=RunOptions(concurrency=16, store=str(self.directory)))
+                options=RunOptions(concurrency=16, store=str(self.directory), isolation="inline"))
             if first.status != "failed" or first.run_id is None:
                 raise RuntimeError(f"the crashing run ended {first.status}")
             backend = OracleBackend()

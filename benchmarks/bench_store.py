@@ -107,7 +107,7 @@ def best_writes(n: int, base: Path, repeats: int = 3) -> dict[str, float]:
 async def _fanout(n: int, directory: Path | None) -> float:
     compiled = compile_source(FANOUT, "bench.flow.py")
     args = {"n": n, "pad": "p" * 300}
-    options = RunOptions(concurrency=16, max_agents=n + 1)
+    options = RunOptions(concurrency=16, max_agents=n + 1, isolation="inline")
     t0 = time.perf_counter()
     if directory is None:
         await execute(compiled, args=args, backend=Instant(), options=options)

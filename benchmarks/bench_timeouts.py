@@ -41,7 +41,8 @@ async def hung_run(concurrency: int) -> dict[str, Any]:
     started = time.perf_counter()
     result, elapsed = await run_workflow(
         compiled, backend=backend, args={"n": AGENTS}, observers=[observe],
-        options=RunOptions(concurrency=concurrency, agent_timeout=TIMEOUT))
+        options=RunOptions(concurrency=concurrency, agent_timeout=TIMEOUT,
+                           isolation="inline"))
     lateness = [r.duration - TIMEOUT for r in result.agents]
     ideal = math.ceil(AGENTS / concurrency) * TIMEOUT
     return {

@@ -23,7 +23,7 @@ import anyio
 
 from .._config import Config
 from .._json_schema import schema_key as schema_key
-from .._json_schema import schema_validator
+from .._json_schema import output_errors, schema_validator
 from .._types import AgentRequest, JSONValue, Usage
 from ..errors import BackendError
 from ._errors import is_retryable, retry_after
@@ -157,10 +157,9 @@ def validator_for(schema: dict[str, JSONValue]) -> Any:
 
 
 def schema_errors(schema: dict[str, JSONValue], value: JSONValue, limit: int = 8) -> list[str]:
-    """Readable validation errors (``$.path: message``), at most ``limit``; [] when valid."""
-    errors = sorted(validator_for(schema).iter_errors(value), key=lambda e: list(e.path))
-    out = []
-    for error in errors[:limit]:
-        path = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path)
-        out.append(f"{path}: {error.message}")
-    return out
+    """Readable validation errors (``$.path: message``), at most ``limit``; [] when valid.
+
+    Capped like the runtime's own check (size, depth, steps) and never raises for the
+    output: these lines go back to the model as a re-ask.
+    """
+    return output_errors(validator_for(schema), value, limit=limit)
