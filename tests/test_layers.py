@@ -31,6 +31,7 @@ LAYER_OF_PREFIX = (
     ("flowdsl._json_schema", "bottom"),
     ("flowdsl._regex_safety", "bottom"),
     ("flowdsl._terminal_text", "bottom"),
+    ("flowdsl._lazy", "bottom"),
     ("flowdsl", "faces"),  # the package itself: the public API
 )
 

@@ -21,8 +21,9 @@ needs. Layers above import from here; ``compat`` and the sandbox never import it
 
 from __future__ import annotations
 
-import importlib as _importlib
 import typing as _typing
+
+from .._lazy import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:
     from .._sandbox import ENTRY as ENTRY
@@ -62,15 +63,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """Import a public name on first use (a process that needs little loads little)."""
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(_importlib.import_module(module, __name__), attr)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_exports(__name__, _LAZY)
 
 
 __all__ = (

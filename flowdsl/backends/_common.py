@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import anyio
 
 from .._config import Config
-from .._json_schema import schema_key as schema_key
 from .._json_schema import output_errors, schema_validator
+from .._json_schema import schema_key as schema_key
 from .._types import AgentRequest, JSONValue, Usage
 from ..errors import BackendError
 from ._errors import is_retryable, retry_after

@@ -7,8 +7,9 @@ up before its script starts; ``_crash`` the one-line reasons of a child that die
 
 from __future__ import annotations
 
-import importlib as _importlib
 import typing as _typing
+
+from ..._lazy import lazy_exports as _lazy_exports
 
 if _typing.TYPE_CHECKING:
     from ._parent import GRACE as GRACE
@@ -20,15 +21,7 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 
-def __getattr__(name: str) -> _typing.Any:
-    """Import a public name on first use (a process that needs little loads little)."""
-    try:
-        module, attr = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(_importlib.import_module(module, __name__), attr)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_exports(__name__, _LAZY)
 
 
 __all__ = ("GRACE", "run_in_child")
