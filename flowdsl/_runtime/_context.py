@@ -13,6 +13,7 @@ from .._frontends import CompiledWorkflow
 from ..errors import UsageError, WorkflowNestingError
 from ._dispatch import AgentDispatch
 from ._fanout import FanOut
+from ._must_await import must_await
 from ._outcome import to_json
 
 if TYPE_CHECKING:
@@ -65,18 +66,19 @@ class ScriptContext:
     def globals(self) -> dict[str, object]:
         return {
             "agent": self.agents.agent,
-            "parallel": self.fanout.parallel,
-            "pipeline": self.fanout.pipeline,
+            "parallel": must_await(self.fanout.parallel, self.runner, "parallel()"),
+            "pipeline": must_await(self.fanout.pipeline, self.runner, "pipeline()"),
             "phase": self.phase,
             "log": self.log,
             "args": self.args,
             "budget": Budget(self.runner),
-            "workflow": self.workflow,
+            "workflow": must_await(self.workflow, self.runner, "workflow()"),
         }
 
     def phase(self, title: Any) -> None:
         """Start a progress group; later agents default to it."""
         text = str(title)
+        self.runner.check_text("phase title", text)
         self.agents.current_phase = text
         self.runner.port.enter_phase(text)
 

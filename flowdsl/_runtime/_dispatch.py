@@ -26,24 +26,26 @@ from ..errors import AgentLimitExceeded, RunError, SchemaError
 if TYPE_CHECKING:
     from ._script import ScriptRunner
 
-__all__ = ["AgentCall", "AgentDispatch"]
+__all__ = ["AgentCall", "AgentDispatch", "check_headroom", "never_awaited_error"]
 
 _HEADROOM = 150
 _NEW, _QUEUED, _STARTED, _CLOSED = 0, 1, 2, 3
 
 
-def _check_headroom() -> None:
-    """Refuse an agent call made near the recursion limit.
+def check_headroom(what: str) -> None:
+    """Refuse an ``agent()``, ``parallel()`` or ``pipeline()`` call made near the
+    recursion limit.
 
-    A RecursionError raised inside anyio's cancel-scope bookkeeping would corrupt the
-    run; raising it here, before any of that starts, keeps it the script's own error.
-    ``sys._getframe(n)`` walks at most n frames in C and fails fast on shallow stacks.
+    A RecursionError raised inside anyio's cancel-scope or task-group bookkeeping would
+    corrupt the run; raising it here, before any of that starts, keeps it the script's
+    own error. ``sys._getframe(n)`` walks at most n frames in C and fails fast on
+    shallow stacks.
     """
     try:
         sys._getframe(sys.getrecursionlimit() - _HEADROOM)
     except ValueError:
         return
-    raise RecursionError("maximum recursion depth exceeded before calling agent()")
+    raise RecursionError(f"maximum recursion depth exceeded before calling {what}")
 
 
 def freeze_schema(schema: Any, max_bytes: int) -> dict[str, Any] | None:
@@ -148,6 +150,18 @@ class AgentDispatch:
             raise TypeError(f"agent() prompt must be a string, not {type(prompt).__name__}")
         runner = self.runner
         options = runner.options
+        if len(prompt) > options.max_result_bytes:
+            raise RunError(f"agent() prompt of {len(prompt)} characters is over the limit of "
+                           f"{options.max_result_bytes} (max_result_bytes)")
+        for name, text in (("label", label), ("phase", phase), ("model", model),
+                           ("effort", effort), ("agent_type", agent_type),
+                           ("isolation", isolation)):
+            if text is not None:
+                runner.check_text(f"agent() {name}", text)
+        if timeout is not None and (isinstance(timeout, bool)
+                                    or not isinstance(timeout, int | float)
+                                    or not timeout > 0 or timeout == float("inf")):
+            raise TypeError("agent() timeout must be a number of seconds > 0")
         if runner.unclaimed >= options.max_agents:
             raise AgentLimitExceeded(options.max_agents)
         phase = phase if phase is not None else self.current_phase
@@ -169,7 +183,7 @@ class AgentDispatch:
 
     async def run(self, request: AgentRequest) -> Any:
         """Send one request to the run and wait for its answer (and its replay turn)."""
-        _check_headroom()
+        check_headroom("agent()")
         runner = self.runner
         runner.in_flight += 1
         try:
@@ -183,7 +197,8 @@ class AgentDispatch:
         return reply.output
 
 
-def never_awaited_error(path: str, line: int | None) -> RunError:
+def never_awaited_error(path: str, line: int | None, what: str = "agent()") -> RunError:
     where = f"{path}:{line}" if line is not None else path
-    return RunError(f"{where}: agent() was called but its result was never awaited "
-                    "(write `await agent(...)`, or pass the call to parallel())")
+    name = what.removesuffix("()")
+    return RunError(f"{where}: {what} was called but its result was never awaited "
+                    f"(write `await {name}(...)`, or pass the call to parallel())")

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..errors import ItemLimitExceeded
-from ._dispatch import AgentCall
+from ._dispatch import AgentCall, check_headroom
 from ._halt import raise_from_group
+from ._must_await import AwaitOnce
 
 if TYPE_CHECKING:
     from ._script import ScriptRunner
@@ -48,7 +49,7 @@ async def _resolve(value: Any) -> Any:
 def _close_unstarted(items: Iterable[Any]) -> None:
     """Close coroutines and agent calls never awaited (closing a finished one is a no-op)."""
     for item in items:
-        if inspect.iscoroutine(item) or isinstance(item, AgentCall):
+        if inspect.iscoroutine(item) or isinstance(item, AgentCall | AwaitOnce):
             item.close()
 
 
@@ -91,6 +92,7 @@ class FanOut:
 
     async def parallel(self, tasks: Iterable[Any]) -> list[Any]:
         """Run every task at once; results in input order; a failed task gives None."""
+        check_headroom("parallel()")
         items = self._take(iter(tasks) if not isinstance(tasks, list) else tasks, "parallel")
         results: list[Any] = [None] * len(items)
 
@@ -112,6 +114,7 @@ class FanOut:
 
     async def pipeline(self, items: Iterable[Any], *stages: Callable[..., Any]) -> list[Any]:
         """Pass each item through the stages independently; a raising item gives None."""
+        check_headroom("pipeline()")
         values = self._take(iter(items) if not isinstance(items, list) else items, "pipeline")
         results: list[Any] = [None] * len(values)
         arities = [_positional_arity(stage) for stage in stages]

@@ -9,7 +9,8 @@ port (``_process``) sends the same calls to the parent as messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .._types import AgentRequest
@@ -82,7 +83,10 @@ class InlinePort:
         return self._run.replay_count
 
     async def agent(self, request: AgentRequest) -> AgentReply:
-        return await self._run.agent(request)
+        reply = await self._run.agent(request)
+        if isinstance(reply.output, dict | list):  # the script gets its own copy
+            return replace(reply, output=json.loads(json.dumps(reply.output)))
+        return reply
 
     def log(self, line: str) -> None:
         self._run.log(line)

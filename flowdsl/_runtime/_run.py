@@ -151,7 +151,11 @@ class Run:
             await self.wait_unpaused()
             if budget is not None and self.spent >= budget:
                 raise BudgetExceeded(budget, self.spent)  # spent while we queued
-            record = await self._call(index, request, validator)
+            try:
+                record = await self._call(index, request, validator)
+            except anyio.get_cancelled_exc_class():
+                self._record_cut_short(index, key, request)
+                raise
             return AgentReply(self.record(index, key, record), self.spent)
         finally:
             limiter.release()
@@ -183,6 +187,16 @@ class Run:
             if problem is not None:
                 return ended("failed", usage=result.usage, error=problem)
         return ended("ok", result.output, result.usage)
+
+    def _record_cut_short(self, index: int, key: str, request: AgentRequest) -> None:
+        """An agent the run's end cancelled while its backend worked: still a record (its
+        cost is unknown: a cancelled call reports none)."""
+        record = AgentRecord(request=request, status="failed",
+                             error="cancelled: the run ended while the agent ran")
+        try:
+            self.record(index, key, record)
+        except (Exception, Halt):
+            pass  # the run is ending anyway; the cancellation goes on
 
     def emit(self, event: RunEvent) -> None:
         for observer in self.observers:

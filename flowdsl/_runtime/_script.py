@@ -70,6 +70,7 @@ class ScriptRunner:
         memory_capped: bool = False,
         beat: Callable[[], None] | None = None,
         width: int | None = None,
+        report: Callable[[ScriptOutcome], None] | None = None,
     ) -> None:
         """
         Args:
@@ -83,6 +84,9 @@ class ScriptRunner:
             width: how many agent calls the script keeps in flight at once (default:
                 the run's concurrency). Across the process boundary more are kept in
                 flight, so that the run's limiter, not the round trip, sets the pace.
+            report: told the outcome as soon as the script ends, before the work it
+                left behind is cancelled (the child reports first: whatever that
+                cleanup runs cannot delay or change the outcome).
         """
         self.compiled = compiled
         self.port = port
@@ -93,6 +97,7 @@ class ScriptRunner:
         """``agent()`` calls waiting for the run's answer."""
         self.width = width if width is not None else options.concurrency
         self._memory_capped = memory_capped
+        self._report = report
         self._beat = beat
         self.beat_interval = beat_interval(options.stall_timeout)
         self._last_beat = time.monotonic()
@@ -129,12 +134,26 @@ class ScriptRunner:
         if self._halt is None:
             self._halt = Halt(reason)
 
-    def never_awaited(self, line: int | None) -> None:
-        """An ``agent()`` call was dropped unawaited: the script fails at its next tick."""
+    def never_awaited(self, line: int | None, what: str = "agent()") -> None:
+        """A DSL call was dropped unawaited: the script fails at its next tick."""
         if self._halt is None:
             if line is not None:
                 line, _ = self.compiled.original_position(line)
-            self._halt = Halt(never_awaited_error(self.compiled.path, line))
+            self._halt = Halt(never_awaited_error(self.compiled.path, line, what))
+
+    def check_text(self, what: str, text: Any) -> None:
+        """A short text the script names (a label, a phase title) must be a string
+        within ``max_log_line`` characters.
+
+        Raises:
+            TypeError: not a string.
+            RunError: too long.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"{what} must be a string, not {type(text).__name__}")
+        if len(text) > self.options.max_log_line:
+            raise RunError(f"{what} of {len(text)} characters is over the limit of "
+                           f"{self.options.max_log_line} (max_log_line)")
 
     def log(self, line: str) -> None:
         """A narrator line, held to the run's log caps.
@@ -166,6 +185,11 @@ class ScriptRunner:
                         self.port.replay_count, lambda: self.in_flight, tg.start_soon)
                     context = ScriptContext(self, self.compiled, args)
                     outcome = await self._run_script(context.globals())
+                    if self._report is not None:
+                        self._report(outcome)
+                    # work the script left behind (an un-awaited JS async function) is
+                    # cancelled; its loops must not outlive the script
+                    self._halt = Halt(None)
                     tg.cancel_scope.cancel()
             if scope.cancelled_caught:
                 outcome = self._cancelled_outcome()
@@ -211,7 +235,7 @@ class ScriptRunner:
         try:
             value = to_json(raw)
             size = len(json.dumps(value))  # as it travels: ASCII JSON
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:  # ValueError: an int past the digit limit
             return ScriptOutcome("failed",
                                  error=f"{path}: the result is not JSON-compatible: {exc}")
         except RecursionError:

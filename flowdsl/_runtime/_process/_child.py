@@ -54,6 +54,7 @@ class ChildPort:
         self._spent = spent
         self._out: list[dict[str, Any]] = []
         self._pending_bytes = b""
+        self._done = False
         self._wake = anyio.Event()
         self._next_id = 0
         self._waiting: dict[int, tuple[anyio.Event, list[Any]]] = {}
@@ -143,11 +144,22 @@ class ChildPort:
         except BlockingIOError:
             pass
 
-    async def flush(self) -> None:
-        if self._out:
-            self._pending_bytes += encode(self._out)
-            self._out = []
-        await self._drain()
+    def report(self, outcome: ScriptOutcome) -> None:
+        """Send the outcome now, with everything before it (blocking: it is the last word;
+        the parent stops this process once it has it)."""
+        if self._done:
+            return
+        self._done = True
+        self._out.append({"t": "d", "status": outcome.status, "value": outcome.value,
+                          "error": outcome.error})
+        data = self._pending_bytes + encode(self._out)
+        self._out, self._pending_bytes = [], b""
+        os.set_blocking(_STDOUT, True)
+        try:
+            while data:
+                data = data[os.write(_STDOUT, data):]
+        finally:
+            os.set_blocking(_STDOUT, False)
 
 
 async def _read_answers(port: ChildPort) -> None:
@@ -173,7 +185,8 @@ async def _heartbeat(port: ChildPort, interval: float) -> None:
 
 async def _serve(runner: ScriptRunner, port: ChildPort, args: Any) -> None:
     outcome: ScriptOutcome
-    port.send({"t": "b"})  # started: the parent's stall clock runs from here
+    port.beat()  # started: the parent's stall clock runs from here (written at once: the
+    # script may block the loop before the writer ever runs)
     async with anyio.create_task_group() as tg:
         tg.start_soon(port.writer)
         tg.start_soon(_read_answers, port)
@@ -184,9 +197,7 @@ async def _serve(runner: ScriptRunner, port: ChildPort, args: Any) -> None:
             outcome = ScriptOutcome("failed", error=f"{runner.compiled.path}: internal error "
                                     f"of the script's process: {type(exc).__name__}: {exc}")
         tg.cancel_scope.cancel()
-    port.send({"t": "d", "status": outcome.status, "value": outcome.value,
-               "error": outcome.error})
-    await port.flush()
+    port.report(outcome)
 
 
 def _read_init() -> dict[str, Any]:
@@ -218,7 +229,7 @@ def main() -> None:
     import anyio._backends._asyncio
     port = ChildPort(init["replays"], init["spent"])
     runner = ScriptRunner(compiled, port, options, memory_capped=True, beat=port.beat,
-                          width=max(options.concurrency, _IN_FLIGHT))
+                          width=max(options.concurrency, _IN_FLIGHT), report=port.report)
     os.set_blocking(_STDIN, False)
     os.set_blocking(_STDOUT, False)
     missing = confine(options.memory_limit)
