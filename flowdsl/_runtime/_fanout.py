@@ -10,11 +10,12 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Awaitable, Callable, Iterable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ..errors import ItemLimitExceeded
+from ..errors import ItemLimitExceeded, RunError
 from ._dispatch import AgentCall, check_headroom
 from ._halt import raise_from_group
 from ._must_await import AwaitOnce
@@ -22,7 +23,16 @@ from ._must_await import AwaitOnce
 if TYPE_CHECKING:
     from ._script import ScriptRunner
 
-__all__ = ["FanOut"]
+__all__ = ["MAX_NESTING", "FanOut"]
+
+MAX_NESTING = 64
+"""How deep ``parallel``/``pipeline`` calls may nest inside each other's items. Each level
+is a task group inside a task: without a cap, ``async def f(): await parallel([f])``
+nests without end, and cancelling it recurses through every level."""
+
+_NESTING: ContextVar[int] = ContextVar("flowdsl_fanout_nesting", default=0)
+"""The fan-out depth of the running task (tasks inherit it from the item that started
+them; it is per task, so concurrent items do not see each other's)."""
 
 
 def _positional_arity(fn: Callable[..., Any]) -> int:
@@ -83,12 +93,18 @@ class FanOut:
             for index in indices:  # shared: each next() hands one item to one worker
                 await work(index)
 
+        depth = _NESTING.get()
+        if depth >= MAX_NESTING:
+            raise RunError(f"parallel()/pipeline() nested more than {MAX_NESTING} deep")
+        token = _NESTING.set(depth + 1)  # the workers started below inherit it
         try:
             async with anyio.create_task_group() as tg:
                 for _ in range(min(count, self.runner.width)):
                     tg.start_soon(worker)
         except BaseExceptionGroup as group:  # a Halt (deadline, stop) from inside an item
             raise_from_group(group)
+        finally:
+            _NESTING.reset(token)
 
     async def parallel(self, tasks: Iterable[Any]) -> list[Any]:
         """Run every task at once; results in input order; a failed task gives None."""

@@ -148,7 +148,7 @@ def test_stop_cancels_then_resume_completes_without_rerunning(
     assert json.loads(stopped.out)["status"] == "stopped"
     assert time.monotonic() - began < 5
     with Store.open(store_dir) as store:
-        finished = {e.record.request.prompt for e in store.journal(run_id)}
+        finished = {e.record.request.prompt for e in store.journal(run_id) if e.record.ok}
     assert cli("runs", "resume", run_id).code == 0
     done = cli("runs", "result", run_id, "--wait", "--json")
     assert json.loads(done.out)["result"] == expected(20)

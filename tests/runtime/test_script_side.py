@@ -136,3 +136,37 @@ def test_every_paid_call_is_accounted_even_when_its_check_blows_up(
     with flowdsl.Store.open(tmp_path / "store") as store:
         assert result.run_id is not None
         assert len(store.journal(result.run_id)) == 30
+
+
+@ISOLATIONS
+@pytest.mark.parametrize(("statement", "what"), [
+    ('parallel([lambda: agent("x")])', "parallel()"),
+    ('pipeline([1], lambda p: agent("x"))', "pipeline()"),
+])
+def test_a_fan_out_never_awaited_fails_the_run_at_its_line(
+    script: Callable[..., Path], isolation: str, statement: str, what: str
+) -> None:
+    path = script(f"{statement}\nreturn 1")
+    result = flowdsl.run(path, backend="simulate", isolation=isolation)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert result.error.startswith(f"{path}:2: {what} was called but its result was never "
+                                   "awaited")
+
+
+@ISOLATIONS
+@pytest.mark.parametrize(("call", "error"), [
+    ('agent("x", label=7)', "TypeError: agent() label must be a string, not int"),
+    ('agent("x", label="l" * 20)', "agent() label of 20 characters is over the limit of 10"),
+    ('agent("x", timeout=-1)', "TypeError: agent() timeout must be a number of seconds > 0"),
+    ('phase("p" * 20)', "phase title of 20 characters is over the limit of 10"),
+])
+def test_names_the_script_gives_are_checked_at_the_call(
+    script: Callable[..., Path], isolation: str, call: str, error: str
+) -> None:
+    path = script(f"await {call}\nreturn 1" if call.startswith("agent") else f"{call}\nreturn 1")
+    result = flowdsl.run(path, backend="simulate", isolation=isolation, max_log_line=10)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert error in result.error
+    assert result.error.startswith(f"{path}:2:")

@@ -281,6 +281,13 @@ CALLER_DATA = [
 
 # -- 3. process killers ------------------------------------------------------------------------
 
+def _nested_none(depth: int) -> object:
+    value: object = None
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 _DEEP_TUPLE = "t = ()\nfor i in range(10**6):\n    t = (t,)\n"
 _TWO_DEEP_TUPLES = "t = ()\nu = ()\nfor i in range(10**6):\n    t = (t,)\n    u = (u,)\n"
 _SWEEP = (
@@ -308,10 +315,13 @@ KILLERS = [
         "worker crashed (SIGSEGV) at @PATH@:5"),
     row("3-zip-chain-iterated", _chain("zip(it)"), "failed",
         "worker crashed (SIGSEGV) at @PATH@:5"),
+    # the 65th nested fan-out fails (its item becomes None): 64 nested lists come back
     row("3-parallel-nested-without-end",
         "async def f(n):\n    return await parallel([lambda: f(n + 1)])\nreturn await f(0)",
-        "failed", "RecursionError: maximum recursion depth exceeded", line=3,
-        knobs={"run_timeout": 1.0}),
+        "completed", _nested_none(64), knobs={"run_timeout": 1.0}),
+    row("3-parallel-nested-without-end-inline",
+        "async def f(n):\n    return await parallel([lambda: f(n + 1)])\nreturn await f(0)",
+        "completed", _nested_none(64), knobs={"run_timeout": 1.0, "isolation": "inline"}),
     row("3-recursion-limit-around-parallel", _SWEEP.format(call="parallel([lambda: 1])"),
         "completed", "survived"),
     row("3-recursion-limit-around-pipeline",
