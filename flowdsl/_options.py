@@ -30,7 +30,7 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
-          "max_log_line", "max_log_bytes", "max_result_bytes", "store", "cwd")
+          "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -75,6 +75,9 @@ class RunOptions:
     """UTF-8 bytes of log text one run may write."""
     max_result_bytes: int = 16 * 1024**2
     """UTF-8 bytes of the run's JSON result (and of one agent's schema)."""
+    hash_seed: int | None = None
+    """The script process's ``PYTHONHASHSEED`` (1..2**32-1), kept with a stored run so
+    every execution of it orders sets alike; None: one fixed by the run id."""
     store: str | None = None
     """The run store directory; None: ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
     cwd: str | None = None
@@ -103,6 +106,8 @@ class RunOptions:
             raise UsageError(f"memory limit must be at least 64 MiB (got {self.memory_limit})")
         if self.stall_timeout <= 0:
             raise UsageError(f"stall timeout must be > 0 seconds (got {self.stall_timeout})")
+        if self.hash_seed is not None and not 0 < self.hash_seed < 2**32:
+            raise UsageError(f"hash seed must be in 1..{2**32 - 1} (got {self.hash_seed})")
         for name in ("max_log_line", "max_log_bytes", "max_result_bytes"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1 (got {getattr(self, name)})")
@@ -158,7 +163,7 @@ class RunOptions:
 
 
 _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
-         "max_log_bytes", "max_result_bytes")
+         "max_log_bytes", "max_result_bytes", "hash_seed")
 _FLOATS = ("agent_timeout", "run_timeout", "stall_timeout")
 _STRS = ("backend", "model", "base_url", "isolation", "store", "cwd")
 

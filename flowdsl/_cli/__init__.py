@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .._terminal_text import printable
 from ..errors import BackendConfigError, FlowError, ScriptError, StoreError, UsageError
+
+if TYPE_CHECKING:
+    from .._runtime import ScriptProcess
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "main"]
 
@@ -53,10 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``flowdsl`` console script; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, prestarted: ScriptProcess | None = None) -> int:
+    """Run the ``flowdsl`` command ``argv``; returns the exit code.
+
+    ``prestarted``: a script process ``entry`` started for ``flowdsl run`` (the caller
+    stops it if the command did not use it).
+    """
     parser = build_parser()
     ns = parser.parse_args(argv)
+    ns.prestarted = prestarted
     try:
         code: int = ns.handler(ns)
     except (ScriptError, UsageError, StoreError, BackendConfigError) as exc:
@@ -74,4 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    """The console script. ``flowdsl run`` starts its script's process first of all, so
+    that process's imports overlap this one's (it is stopped if the run does not use it)."""
+    argv = sys.argv[1:]
+    prestarted = None
+    if argv[:1] == ["run"] and not {"--background", "--help", "-h"} & set(argv) \
+            and "inline" not in argv and "--isolation=inline" not in argv:
+        from .._runtime._process._spawn import prestart
+
+        prestarted = prestart()
+    try:
+        code = main(argv, prestarted=prestarted)
+    finally:
+        if prestarted is not None:
+            prestarted.discard()
+    sys.exit(code)

@@ -133,9 +133,16 @@ def cmd_run(ns: argparse.Namespace) -> int:
     view = make_view(sys.stderr) if not ns.json else None
     observers = [view] if view is not None else []
 
+    prestarted = ns.prestarted
+    if options.isolation == "process" and prestarted is not None:
+        options = options.with_(hash_seed=prestarted.seed)  # stored: resume uses it too
+    else:
+        prestarted = None
+
     async def go() -> RunResult:
         return await execute_compiled(compiled, args=args, backend=backend, options=options,
-                                      journal=not ns.no_journal, observers=observers)
+                                      journal=not ns.no_journal, observers=observers,
+                                      prestarted=prestarted)
 
     try:
         if view is not None:

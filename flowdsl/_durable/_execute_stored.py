@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .._frontends import CompiledWorkflow, compile_source
 from .._options import RunOptions
-from .._runtime import Observer, execute
+from .._runtime import Observer, ScriptProcess, execute
 from .._store import Store
 from .._types import JSONValue, RunResult
 from ..backends import AgentBackend
@@ -40,6 +40,7 @@ async def execute_stored(
     compiled: CompiledWorkflow | None = None,
     observers: Sequence[Observer] = (),
     handle_signals: bool = False,
+    prestarted: ScriptProcess | None = None,
 ) -> RunResult:
     """Execute (or continue) the stored run ``run_id`` in this process, journaled.
 
@@ -55,6 +56,7 @@ async def execute_stored(
             stored text).
         observers: told of every run event.
         handle_signals: stop the run on SIGTERM/SIGHUP (background workers).
+        prestarted: a script process started early for this run (see ``execute``).
 
     Raises:
         ScriptError / UsageError: the stored script or options are unusable (the run is
@@ -82,6 +84,7 @@ async def execute_stored(
             compiled, args=info.args, backend=live, options=options, journal=journal,
             observers=[StoreObserver(journal), *observers], supervisors=[supervisor],
             run_id=run_id, find_workflow=saved_workflow_finder(store.directory),
+            prestarted=prestarted,
         )
         _record_outcome(store, journal, run_id, result)
         finished = True
@@ -130,6 +133,7 @@ async def run_journaled(
     backend: AgentBackend | str | None,
     options: RunOptions,
     observers: Sequence[Observer] = (),
+    prestarted: ScriptProcess | None = None,
 ) -> RunResult:
     """A foreground run that is journaled like a background one (resumable by id).
 
@@ -141,7 +145,7 @@ async def run_journaled(
             name=compiled.name, script_path=script_path, script_text=compiled.source,
             args=args, options=options.to_json(), background=False)
         return await execute_stored(store, run_id, backend=backend, compiled=compiled,
-                                    observers=observers)
+                                    observers=observers, prestarted=prestarted)
 
 
 async def execute_compiled(
@@ -152,10 +156,15 @@ async def execute_compiled(
     options: RunOptions,
     journal: bool,
     observers: Sequence[Observer] = (),
+    prestarted: ScriptProcess | None = None,
 ) -> RunResult:
-    """A foreground run: journaled in ``options.store`` (resumable by id), or not stored."""
+    """A foreground run: journaled in ``options.store`` (resumable by id), or not stored.
+
+    ``prestarted``: a script process started early for this run (see ``execute``).
+    """
     if journal:
         return await run_journaled(compiled, args=args, backend=backend, options=options,
-                                   observers=observers)
+                                   observers=observers, prestarted=prestarted)
     return await execute(compiled, args=args, backend=backend, options=options,
-                         observers=observers, find_workflow=saved_workflow_finder(options.store))
+                         observers=observers, find_workflow=saved_workflow_finder(options.store),
+                         prestarted=prestarted)

@@ -30,6 +30,8 @@ if _typing.TYPE_CHECKING:
     from ._halt import Halt as Halt
     from ._journal import Journal as Journal
     from ._journal import KeyCounter as KeyCounter
+    from ._process import ScriptProcess as ScriptProcess
+    from ._process import prestart as prestart
     from ._run import Run as Run
     from ._run import Supervisor as Supervisor
     from ._run import WorkflowFinder as WorkflowFinder
@@ -49,6 +51,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Halt": ("._halt", "Halt"),
     "Journal": ("._journal", "Journal"),
     "KeyCounter": ("._journal", "KeyCounter"),
+    "ScriptProcess": ("._process", "ScriptProcess"),
+    "prestart": ("._process", "prestart"),
     "Run": ("._run", "Run"),
     "Supervisor": ("._run", "Supervisor"),
     "WorkflowFinder": ("._run", "WorkflowFinder"),
@@ -73,9 +77,11 @@ __all__ = (
     "Run",
     "RunEvent",
     "Scheduler",
+    "ScriptProcess",
     "StatusChanged",
     "Supervisor",
     "Task",
     "WorkflowFinder",
     "execute",
+    "prestart",
 )

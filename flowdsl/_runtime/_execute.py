@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._frontends import CompiledWorkflow
 from .._options import RunOptions
@@ -16,6 +16,9 @@ from ._journal import Journal
 from ._port import InlinePort
 from ._run import Run, Supervisor, WorkflowFinder
 from ._script import ScriptOutcome, ScriptRunner
+
+if TYPE_CHECKING:
+    from ._process import ScriptProcess
 
 __all__ = ["execute", "private_args"]
 
@@ -46,6 +49,7 @@ async def execute(
     supervisors: Sequence[Supervisor] = (),
     run_id: str | None = None,
     find_workflow: WorkflowFinder | None = None,
+    prestarted: ScriptProcess | None = None,
 ) -> RunResult:
     """Run ``compiled`` with ``args``; never raises for failures inside the run.
 
@@ -63,6 +67,8 @@ async def execute(
         supervisors: run beside the script for its lifetime (heartbeat, control).
         run_id: the stored run's id, reported in the result.
         find_workflow: finds saved workflows for ``workflow(name)``.
+        prestarted: a script process started early for this run (process isolation);
+            the caller stops it if it goes unused.
 
     Raises:
         UsageError: ``args`` is not JSON.
@@ -74,7 +80,7 @@ async def execute(
         from ._process import GRACE, run_in_child
 
         async def in_child(run: Run) -> ScriptOutcome:
-            return await run_in_child(run, args)
+            return await run_in_child(run, args, prestarted)
 
         return await run.execute(in_child, supervisors, grace=GRACE)
 

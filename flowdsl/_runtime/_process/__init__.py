@@ -14,14 +14,18 @@ from ..._lazy import lazy_exports as _lazy_exports
 if _typing.TYPE_CHECKING:
     from ._parent import GRACE as GRACE
     from ._parent import run_in_child as run_in_child
+    from ._spawn import ScriptProcess as ScriptProcess
+    from ._spawn import prestart as prestart
 
 _LAZY: dict[str, tuple[str, str]] = {
     "GRACE": ("._parent", "GRACE"),
     "run_in_child": ("._parent", "run_in_child"),
+    "ScriptProcess": ("._spawn", "ScriptProcess"),
+    "prestart": ("._spawn", "prestart"),
 }
 
 
 __getattr__ = _lazy_exports(__name__, _LAZY)
 
 
-__all__ = ("GRACE", "run_in_child")
+__all__ = ("GRACE", "ScriptProcess", "prestart", "run_in_child")

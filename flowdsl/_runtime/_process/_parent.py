@@ -1,11 +1,11 @@
 """The run's side of the process boundary: start the script's process and serve it.
 
 :func:`run_in_child` is the :data:`~flowdsl._runtime._run.ScriptMain` of a run with
-``isolation="process"``. It starts the child with an empty environment and a hash seed
-fixed by the run id, sends it the compiled script, and then answers its messages: each
-``agent()`` call runs through :meth:`Run.agent` in its own task (the run's limiter,
-budget, timeouts and journal apply as inline), answers go back batched per event-loop
-turn.
+``isolation="process"``. It starts the child (``_spawn``: an empty environment, a hash seed
+stored with the run or fixed by its id) or adopts one started earlier, sends it the
+compiled script, and then answers its messages: ``agent()`` calls run through
+:meth:`Run.agent` on a pool of ``concurrency`` tasks (the run's limiter, budget,
+timeouts and journal apply as inline); answers go back batched per event-loop turn.
 
 It also watches the child. Silence longer than ``stall_timeout`` (the child beats once a
 second, from its loop and from its script's loop ticks) means one call is running away
@@ -17,17 +17,14 @@ failure — kills the child; every agent already accounted stays accounted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
-import subprocess
-import sys
 from collections import deque
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import anyio
 import anyio.abc
+import anyio.to_thread
 
 from ..._frontends import CompiledWorkflow
 from ..._types import AgentRequest
@@ -43,6 +40,7 @@ from ._protocol import (
     error_to_wire,
     read_child_batch,
 )
+from ._spawn import ScriptProcess, hash_seed_for, start_script_process
 
 __all__ = ["GRACE", "run_in_child"]
 
@@ -55,26 +53,18 @@ _LATE = 0.1
 """A last look for a message before calling the child stalled."""
 _STARTUP = 60.0
 """Seconds a new child has to start (import, confine) and send its first message."""
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 
-def hash_seed(key: str) -> int:
-    """A ``PYTHONHASHSEED`` fixed by ``key`` (1..2**32-1: 0 would turn hashing off)."""
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") % (2**32 - 1) + 1
+async def run_in_child(run: Run, args: Any,
+                       prestarted: ScriptProcess | None = None) -> ScriptOutcome:
+    """Run ``run``'s script in a child process and serve it to its end.
 
-
-def child_command() -> list[str]:
-    return [sys.executable, "-s", "-B", "-P", "-m", "flowdsl._runtime._process._child"]
-
-
-def child_environment(seed: int) -> dict[str, str]:
-    """Nothing of the parent's environment (its API keys) reaches the child."""
-    return {"PYTHONHASHSEED": str(seed), "PYTHONPATH": _PACKAGE_ROOT,
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUTF8": "1", "PATH": os.defpath}
-
-
-async def run_in_child(run: Run, args: Any) -> ScriptOutcome:
-    """Run ``run``'s script in a child process and serve it to its end."""
+    Args:
+        run: the run (its options' ``hash_seed``, else one fixed by its id).
+        args: the script's args (JSON).
+        prestarted: a process started earlier for this run; used if its seed is the
+            run's, else stopped.
+    """
     compiled = run.compiled
     preload = sorted({compiled.language} | ({"javascript"} if "workflow" in compiled.source
                                             else set()))
@@ -83,30 +73,36 @@ async def run_in_child(run: Run, args: Any) -> ScriptOutcome:
         "options": run.options.to_json(), "replays": run.replay_count, "spent": run.spent,
         "preload": preload,
     }
-    try:
-        process = await anyio.open_process(
-            child_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, cwd="/", start_new_session=True,
-            env=child_environment(hash_seed(run.run_id or compiled.source_hash)))
-    except OSError as exc:
-        return ScriptOutcome("failed", error=f"cannot start the script's process: {exc}")
-    child = _Child(run, process)
+    seed = run.options.hash_seed or hash_seed_for(run.run_id or compiled.source_hash)
+    started = prestarted
+    if started is not None and started.seed != seed:
+        started.discard()
+        started = None
+    if started is None:
+        try:
+            started = start_script_process(seed)
+        except OSError as exc:
+            return ScriptOutcome("failed", error=f"cannot start the script's process: {exc}")
+    child = _Child(run, started)
     run.halt_listeners.append(child.halt)
     try:
         return await child.serve(init)
     finally:
         run.halt_listeners.remove(child.halt)
         with anyio.CancelScope(shield=True):
-            child.kill()
-            await process.wait()
+            await child.end()
 
 
 class _Child:
     """One running child and what the parent knows of it."""
 
-    def __init__(self, run: Run, process: anyio.abc.Process) -> None:
+    def __init__(self, run: Run, started: ScriptProcess) -> None:
         self.run = run
-        self.process = process
+        self.started = started
+        self.process = started.process
+        self._stdin, self._stdout, self._stderr = (
+            _nonblocking(stream) for stream in (self.process.stdin, self.process.stdout,
+                                                self.process.stderr))
         self.scripts: dict[str, CompiledWorkflow] = {run.compiled.path: run.compiled}
         self.stderr = bytearray()
         self.stderr_done = anyio.Event()
@@ -131,6 +127,20 @@ class _Child:
             except ProcessLookupError:
                 pass
 
+    async def wait(self) -> int:
+        """The child's exit status, once it has exited."""
+        returncode = self.process.poll()
+        if returncode is None:
+            returncode = await anyio.to_thread.run_sync(self.process.wait,
+                                                        abandon_on_cancel=True)
+        return returncode
+
+    async def end(self) -> None:
+        """Kill the child, reap it and close its pipes."""
+        self.kill()
+        await self.wait()
+        self.started.discard()
+
     def send(self, message: dict[str, Any]) -> None:
         self._out.append(message)
         self._wake.set()
@@ -148,23 +158,20 @@ class _Child:
     # -- reading the child ---------------------------------------------------------------
 
     async def _read(self, tg: anyio.abc.TaskGroup) -> ScriptOutcome:
-        stdout = self.process.stdout
-        assert stdout is not None
         stall = self.run.options.stall_timeout
         wait = max(stall, _STARTUP)  # the clock starts with the child's first message
         buffer = bytearray()
         while True:
-            chunk = b""
+            chunk = None
             for patience in (wait, _LATE):  # _LATE: this loop itself may have been busy
                 with anyio.move_on_after(patience):
-                    try:
-                        chunk = await stdout.receive(1 << 16)
-                    except (anyio.EndOfStream, anyio.BrokenResourceError):
-                        return await self._ended()
-                if chunk:
+                    chunk = await _receive(self._stdout)
+                if chunk is not None:
                     break
             else:
                 return await self._stalled(wait)
+            if not chunk:
+                return await self._ended()
             wait = stall
             start = len(buffer)
             buffer += chunk
@@ -250,7 +257,10 @@ class _Child:
         return ScriptOutcome("failed", error=f"the script's process sent {what}; it was stopped")
 
     async def _ended(self) -> ScriptOutcome:
-        returncode = await self.process.wait()
+        with anyio.move_on_after(_DUMP_WAIT):
+            await self.wait()
+        self.kill()  # it closed its output but did not exit: it has nothing more to say
+        returncode = await self.wait()
         with anyio.move_on_after(_DUMP_WAIT):
             await self.stderr_done.wait()
         text = self.stderr.decode("utf-8", "replace")
@@ -274,8 +284,6 @@ class _Child:
     # -- streams ---------------------------------------------------------------------------
 
     async def _writer(self) -> None:
-        stdin = self.process.stdin
-        assert stdin is not None
         while True:
             await self._wake.wait()
             self._wake = anyio.Event()
@@ -285,21 +293,42 @@ class _Child:
             data = encode(self._out)
             self._out = []
             try:
-                await stdin.send(data)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                await _send(self._stdin, data)
+            except (BrokenPipeError, ConnectionResetError):
                 return  # the child is gone; the reader reports why
 
     async def _drain_stderr(self) -> None:
-        stderr = self.process.stderr
-        assert stderr is not None
         try:
-            while True:
-                self.stderr += await stderr.receive(1 << 16)
+            while chunk := await _receive(self._stderr):
+                self.stderr += chunk
                 if len(self.stderr) > 2 * _STDERR_KEPT:
                     del self.stderr[:-_STDERR_KEPT]
                 self.stderr_grew.set()
                 self.stderr_grew = anyio.Event()
-        except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
         finally:
             self.stderr_done.set()
+
+
+def _nonblocking(stream: IO[bytes] | None) -> int:
+    assert stream is not None
+    fd = stream.fileno()
+    os.set_blocking(fd, False)
+    return fd
+
+
+async def _receive(fd: int) -> bytes:
+    """The next bytes from a pipe; b"" at its end."""
+    while True:
+        try:
+            return os.read(fd, 1 << 16)
+        except BlockingIOError:
+            await anyio.wait_readable(fd)
+
+
+async def _send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            await anyio.wait_writable(fd)
