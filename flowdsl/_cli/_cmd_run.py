@@ -134,10 +134,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
     observers = [view] if view is not None else []
 
     prestarted = ns.prestarted
-    if options.isolation == "process" and prestarted is not None:
-        options = options.with_(hash_seed=prestarted.seed)  # stored: resume uses it too
-    else:
+    if prestarted is not None and options.isolation != "process":
+        prestarted.discard()  # configured inline: not needed
         prestarted = None
+    if prestarted is not None:
+        options = options.with_(hash_seed=prestarted.seed)  # stored: resume uses it too
 
     async def go() -> RunResult:
         return await execute_compiled(compiled, args=args, backend=backend, options=options,
