@@ -27,19 +27,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-import attrs
 import jsonschema
 import referencing
 import referencing.exceptions
 import referencing.jsonschema
 
+from ._json_schema_safety import REGISTRY, TooCostly, metered, safe_class
 from ._regex_safety import BACKTRACKING_HINT, backtracks_catastrophically
 from .errors import SchemaError
 
@@ -67,11 +64,11 @@ MAX_OUTPUT_BYTES = 8 * 1024 * 1024
 MAX_OUTPUT_DEPTH = 100
 """Deepest nesting of objects and arrays in an output :func:`check_output` validates."""
 MAX_VALIDATION_STEPS = 100_000
-"""Most validation steps one :func:`check_output` call may spend: one per keyword evaluated,
-:data:`_REF_STEPS` per reference followed (about a second of jsonschema at worst)."""
+"""Most validation steps one :func:`check_output` call may spend: one per keyword
+evaluated, more per reference followed (``_json_schema_safety``): about a second of
+jsonschema at worst."""
 
 _REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
-_REF_STEPS = 4  # following a reference costs about four plain keywords
 _NODES_PER_STEP = 4  # walking an output's values before validating it
 _META_STEPS = 300_000  # checking a schema against its meta-schema (a 60 KiB one: ~100,000)
 _LEGACY_ID_DIALECTS = (jsonschema.Draft3Validator, jsonschema.Draft4Validator)
@@ -122,11 +119,11 @@ def schema_validator(schema: Any) -> jsonschema.protocols.Validator:
 @lru_cache(maxsize=512)
 def _validator(key: str) -> jsonschema.protocols.Validator:
     schema = json.loads(key)
-    cls = _safe_class(jsonschema.validators.validator_for(
+    cls = safe_class(jsonschema.validators.validator_for(
         schema, default=jsonschema.Draft202012Validator))
     _check_keywords(schema, legacy_id=issubclass(cls, _LEGACY_ID_DIALECTS))
     _check_against_meta_schema(cls, schema)
-    validator: jsonschema.protocols.Validator = cls(schema, registry=_REGISTRY)
+    validator: jsonschema.protocols.Validator = cls(schema, registry=REGISTRY)
     return validator
 
 
@@ -223,9 +220,9 @@ def _check_pattern(pattern: str, keyword: str) -> None:
 
 def _check_against_meta_schema(cls: Any, schema: dict[str, Any]) -> None:
     try:
-        with _metered(_META_STEPS):
+        with metered(_META_STEPS):
             error = next(iter(_meta_validator(cls).iter_errors(schema)), None)
-    except _TooCostly:
+    except TooCostly:
         raise SchemaError(f"agent schema is too complex to check (over {_META_STEPS:,} "
                           "validation steps against its meta-schema)") from None
     if error is None:
@@ -237,169 +234,11 @@ def _check_against_meta_schema(cls: Any, schema: dict[str, Any]) -> None:
 
 @lru_cache(maxsize=16)
 def _meta_validator(cls: Any) -> Any:
-    return cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER, registry=_REGISTRY)
+    return cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER, registry=REGISTRY)
 
 
 def _is_keyword(cls: Any, name: str) -> bool:
     return name in cls.VALIDATORS or name in ("$id", "$schema", "$defs", "definitions", "id")
-
-
-# -- references: never retrieved ----------------------------------------------------------
-def _refuse_retrieval(uri: str) -> referencing.Resource[Any]:
-    """The registry's retrieve function: nothing outside the schema is ever read."""
-    raise referencing.exceptions.NoSuchResource(ref=uri)  # type: ignore[call-arg]
-
-
-_REGISTRY: referencing.Registry[Any] = referencing.Registry(
-    retrieve=_refuse_retrieval,  # type: ignore[call-arg]
-)
-
-
-# -- validator classes: metered keywords, linear uniqueItems ------------------------------
-class _TooCostly(Exception):
-    """More validation steps than the current meter allows."""
-
-
-class _Meter:
-    __slots__ = ("left",)
-
-    def __init__(self, steps: int) -> None:
-        self.left = steps
-
-
-_METER: ContextVar[_Meter | None] = ContextVar("flowdsl_schema_meter", default=None)
-
-
-@contextmanager
-def _metered(steps: int) -> Iterator[None]:
-    token = _METER.set(_Meter(steps))
-    try:
-        yield
-    finally:
-        _METER.reset(token)
-
-
-def _spend(steps: int) -> None:
-    meter = _METER.get()
-    if meter is not None:
-        meter.left -= steps
-        if meter.left < 0:
-            raise _TooCostly
-
-
-# What a keyword costs beyond its one step: a step is about one keyword of jsonschema
-# (microseconds), so per-element work is scaled down by how much cheaper it is.
-_LOOPS_OVER_INSTANCE = frozenset({
-    "items", "prefixItems", "additionalItems", "contains", "unevaluatedItems",
-    "additionalProperties", "patternProperties", "propertyNames", "unevaluatedProperties",
-})
-_SEARCHES_KEYS = frozenset({"additionalProperties", "patternProperties"})
-_COMPARES_VALUE = frozenset({"enum", "const"})
-
-_Keyword = Callable[[Any, Any, Any, Any], Any]
-
-
-def _charged(name: str, keyword: _Keyword) -> _Keyword:
-    base = _REF_STEPS if name in _REF_KEYWORDS else 1
-    loops = name in _LOOPS_OVER_INSTANCE
-    searches = name in _SEARCHES_KEYS
-    compares = name in _COMPARES_VALUE
-
-    def run(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
-        if _METER.get() is not None:
-            steps = base
-            if isinstance(value, dict | list):
-                steps += len(value) // 8
-            if isinstance(instance, dict | list):
-                if loops:
-                    steps += len(instance) // 8
-                if searches:
-                    patterns = schema.get("patternProperties")
-                    searched = patterns if isinstance(patterns, dict) else ()
-                    steps += len(instance) * len(searched) // 4
-            elif isinstance(instance, str) and name == "pattern":
-                steps += len(instance) // 256
-            if compares:
-                steps += _nodes(value) // 16
-            _spend(steps)
-        return keyword(validator, value, instance, schema)
-
-    return run
-
-
-def _nodes(value: Any) -> int:
-    """How many values ``value`` holds, itself included (iteratively)."""
-    count = 0
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        count += 1
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend(node)
-    return count
-
-
-def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    """``uniqueItems`` in linear time (jsonschema's falls back to comparing every pair)."""
-    if not unique or not validator.is_type(instance, "array"):
-        return
-    seen: set[Any] = set()
-    for item in instance:
-        key = _canonical(item)
-        if key in seen:
-            yield jsonschema.ValidationError("array has non-unique elements")
-            return
-        seen.add(key)
-
-
-def _canonical(value: Any) -> Any:
-    """A hashable form equal exactly when jsonschema's ``equal`` says so (1 == 1.0 != True)."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, dict):
-        _spend(1 + len(value) // 4)
-        return ("object", frozenset((k, _canonical(v)) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        _spend(1 + len(value) // 4)
-        return ("array", tuple(_canonical(v) for v in value))
-    try:
-        hash(value)
-    except TypeError:
-        return ("unhashable", id(value))
-    return ("value", value)
-
-
-_SAFE_CLASSES: set[Any] = set()
-
-
-@lru_cache(maxsize=16)
-def _safe_class(cls: Any) -> Any:
-    """``cls`` with metered keywords and a linear ``uniqueItems``, staying safe on evolve."""
-    if cls in _SAFE_CLASSES:
-        return cls
-    keywords = {name: _charged(name, fn) for name, fn in cls.VALIDATORS.items()}
-    keywords["uniqueItems"] = _charged("uniqueItems", _unique_items)
-    safe = jsonschema.validators.extend(cls, keywords)
-    safe.evolve = _staying_safe(safe.evolve)
-    _SAFE_CLASSES.add(safe)
-    return safe
-
-
-def _staying_safe(evolve: Callable[..., Any]) -> Callable[..., Any]:
-    """jsonschema's ``evolve`` switches to the stock class of a subschema's ``$schema``
-    (the meta-schemas' own subschemas, or a script's): switch to its safe twin instead."""
-
-    def safe_evolve(self: Any, **changes: Any) -> Any:
-        evolved = evolve(self, **changes)
-        cls: Any = type(evolved)
-        if cls in _SAFE_CLASSES:
-            return evolved
-        fields = {f.alias: getattr(evolved, f.name) for f in attrs.fields(cls) if f.init}
-        return _safe_class(cls)(**fields)
-
-    return safe_evolve
 
 
 # -- outputs ------------------------------------------------------------------------------
@@ -421,7 +260,7 @@ def check_output(
         problem, nodes = _output_shape(output, max_bytes, max_depth, max_steps)
         if problem is not None:
             return problem
-        with _metered(max_steps - nodes // _NODES_PER_STEP):
+        with metered(max_steps - nodes // _NODES_PER_STEP):
             error = next(iter(validator.iter_errors(output)), None)
         if error is None:
             return None
@@ -446,7 +285,7 @@ def output_errors(
         if problem is not None:
             return [problem]
         out: list[str] = []
-        with _metered(steps - nodes // _NODES_PER_STEP):
+        with metered(steps - nodes // _NODES_PER_STEP):
             for error in validator.iter_errors(output):
                 text = f"{_path(error.absolute_path, safe=False)}: {error.message}"
                 out.append(text if len(text) <= _MESSAGE_CHARS else text[:_MESSAGE_CHARS] + "…")
@@ -462,7 +301,7 @@ def _too_costly(max_steps: int) -> str:
 
 
 def _unchecked(exc: Exception, max_steps: int) -> str:
-    if isinstance(exc, _TooCostly):
+    if isinstance(exc, TooCostly):
         return _too_costly(max_steps)
     if isinstance(exc, RecursionError):
         return f"{_UNCHECKED}: the schema refers to itself without end"
