@@ -225,8 +225,7 @@ def main() -> None:
     for codec in _CODECS:
         codecs.lookup(codec)
     importlib.import_module("_strptime")  # date parsing imports it lazily
-
-    import anyio._backends._asyncio
+    importlib.import_module("anyio._backends._asyncio")  # anyio.run imports it lazily
     port = ChildPort(init["replays"], init["spent"])
     runner = ScriptRunner(compiled, port, options, memory_capped=True, beat=port.beat,
                           width=max(options.concurrency, _IN_FLIGHT), report=port.report)
