@@ -132,20 +132,30 @@ def _cli_once(script: Path, isolation: Isolation, cwd: Path) -> tuple[float, flo
     return wall, kids_after - kids_before, proc.stdout.strip()
 
 
-def _cli_start(script: Path, cwd: Path, rounds: int) -> JSON:
-    for mode in MODES:  # warm-up: the OS page cache, the on-disk compile cache
-        _cli_once(script, mode, cwd)
+def _interleaved(
+    rounds: int, once: Callable[[Isolation], tuple[float, float]]
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[float]]:
+    """``once(mode) -> (wall, cpu)`` for both modes per round, the order alternating, after
+    one warm-up each (the OS page cache, the on-disk compile cache): wall and CPU samples
+    per mode, and each round's process / inline wall ratio."""
+    for mode in MODES:
+        once(mode)
     wall: dict[str, list[float]] = {m: [] for m in MODES}
     cpu: dict[str, list[float]] = {m: [] for m in MODES}
     paired: list[float] = []
     for r in range(rounds):
         this: dict[str, float] = {}
         for mode in _order(r):
-            w, c, _ = _cli_once(script, mode, cwd)
+            w, c = once(mode)
             wall[mode].append(w)
             cpu[mode].append(c)
             this[mode] = w
         paired.append(this["process"] / this["inline"])
+    return wall, cpu, paired
+
+
+def _cli_start(script: Path, cwd: Path, rounds: int) -> JSON:
+    wall, cpu, paired = _interleaved(rounds, lambda mode: _cli_once(script, mode, cwd)[:2])
     cpu_p, cpu_i = summarize(cpu["process"]), summarize(cpu["inline"])
     return {
         "command": "python -m flowdsl run trivial.flow.py --backend simulate --no-journal "
@@ -173,19 +183,7 @@ def api_start_case(script: str, rounds: int) -> JSON:
             raise RuntimeError(f"flowdsl.run isolation={mode}: {result.status}: {result.error}")
         return wall, (me1 - me0) + (kids1 - kids0)
 
-    for mode in MODES:
-        once(mode)
-    wall: dict[str, list[float]] = {m: [] for m in MODES}
-    cpu: dict[str, list[float]] = {m: [] for m in MODES}
-    paired: list[float] = []
-    for r in range(rounds):
-        this: dict[str, float] = {}
-        for mode in _order(r):
-            w, c = once(mode)
-            wall[mode].append(w)
-            cpu[mode].append(c)
-            this[mode] = w
-        paired.append(this["process"] / this["inline"])
+    wall, cpu, paired = _interleaved(rounds, once)
     return {"rounds": rounds, "wall": _compare(wall["process"], wall["inline"], paired),
             "cpu": {"process_ms": _stats_ms(cpu["process"]),
                     "inline_ms": _stats_ms(cpu["inline"])}}
