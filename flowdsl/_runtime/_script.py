@@ -177,8 +177,9 @@ class ScriptRunner:
         """Run the script with ``args`` to its end; never raises for it."""
         if self.options.run_timeout is not None:
             self._deadline = time.monotonic() + self.options.run_timeout
+        outcome: ScriptOutcome | None = None
         try:
-            with anyio.CancelScope(deadline=anyio.current_time() + self._remaining()) as scope:
+            with anyio.CancelScope(deadline=anyio.current_time() + self._remaining()):
                 async with anyio.create_task_group() as tg:
                     self._scheduler = Scheduler(tg, self.width)
                     self.replay_order = ReplayOrder(
@@ -191,7 +192,7 @@ class ScriptRunner:
                     # cancelled; its loops must not outlive the script
                     self._halt = Halt(None)
                     tg.cancel_scope.cancel()
-            if scope.cancelled_caught:
+            if outcome is None:  # cancelled before the script got to its end
                 outcome = self._cancelled_outcome()
         finally:
             if self._scheduler is not None:
