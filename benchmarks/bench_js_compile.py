@@ -1,6 +1,6 @@
 """JS layer — parse + transpile + compile time of a 1,500-line script (goal ≤ 0.5 s).
 
-The script is built from the shared JS corpus (``../shared/js-corpus/c*.js``): each corpus
+The script is built from the JS corpus (``tests/compat/js_corpus/c*.js``): each corpus
 script becomes the body of an ``async function`` (its ``export const meta`` turned into a
 local ``const``), repeated with fresh names until the file passes 1,500 lines, under one
 ``meta``. So the text is real workflow code - destructuring, template literals, closures,
@@ -33,7 +33,7 @@ _EXPORT_META = re.compile(r"^export\s+const\s+meta\s*=", re.MULTILINE)
 
 
 def corpus_dir() -> Path:
-    return REPO_ROOT.parent / "shared" / "js-corpus"
+    return REPO_ROOT / "tests" / "compat" / "js_corpus"
 
 
 def build_script(min_lines: int = TARGET_LINES) -> str:

@@ -44,9 +44,9 @@ WARMUP = 3
 
 
 def oracle_path() -> Path:
-    """``../shared/js-oracle/oracle.mjs`` beside the repository (or $FLOWDSL_JS_ORACLE)."""
+    """The JS reference runner the tests carry (or $FLOWDSL_JS_ORACLE)."""
     env = os.environ.get("FLOWDSL_JS_ORACLE")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "js-oracle" / "oracle.mjs"
+    return Path(env) if env else REPO_ROOT / "tests" / "compat" / "js_oracle" / "oracle.mjs"
 
 
 def _per_agent(full: list[float], empty: list[float], n: int) -> dict[str, Any]:

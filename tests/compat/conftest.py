@@ -44,10 +44,12 @@ def run_js(js: Callable[..., Path]) -> Callable[..., flowdsl.RunResult]:
 
     return run
 
-# resolve(): oracle.mjs only runs its main when argv[1] is its real path (no symlinks)
-SHARED = (Path(__file__).resolve().parents[3] / "shared").resolve()
-ORACLE = SHARED / "js-oracle" / "oracle.mjs"
-CORPUS = SHARED / "js-corpus"
+# Our own copies of the JS reference runner and corpus (they came from the team's shared
+# folder; the suite never needs it). resolve(): oracle.mjs only runs its main when
+# argv[1] is its real path (no symlinks).
+HERE = Path(__file__).resolve().parent
+ORACLE = HERE / "js_oracle" / "oracle.mjs"
+CORPUS = HERE / "js_corpus"
 NODE = shutil.which("node")
 
 _OPTS = (("label", "label"), ("phase", "phase"), ("schema", "schema"), ("model", "model"),

@@ -1,6 +1,6 @@
 """The authority on semantics: every corpus script gives the oracle's exact trace.
 
-For each ``../shared/js-corpus`` script (with its ``.args.json``) the reference runner
+For each ``tests/compat/js_corpus`` script (with its ``.args.json``) the reference runner
 (Node) and flowdsl, both with the same deterministic fake agent, must agree on the
 status, the result, the multiset of agent calls (prompt + options) and the logs.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "js-corpus"
+CORPUS = Path(__file__).resolve().parent / "js_corpus"
 SCRIPTS = sorted(CORPUS.glob("c*.js"))
 
 

@@ -14,7 +14,7 @@ from flowdsl._sandbox import compile_python
 from flowdsl.testing import OracleBackend
 
 META = "export const meta = { name: 't', description: 'test workflow' };\n"
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "js-corpus"
+CORPUS = Path(__file__).resolve().parent / "js_corpus"
 
 
 def test_output_shape_is_readable() -> None:
