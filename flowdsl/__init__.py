@@ -33,6 +33,7 @@ if _typing.TYPE_CHECKING:
     from ._types import AgentRequest as AgentRequest
     from ._types import AgentResult as AgentResult
     from ._types import RunResult as RunResult
+    from ._types import ToolCall as ToolCall
     from ._types import Usage as Usage
     from .backends import AgentBackend as AgentBackend
     from .errors import AgentLimitExceeded as AgentLimitExceeded
@@ -57,6 +58,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "AgentRequest": ("._types", "AgentRequest"),
     "AgentResult": ("._types", "AgentResult"),
     "RunResult": ("._types", "RunResult"),
+    "ToolCall": ("._types", "ToolCall"),
     "Usage": ("._types", "Usage"),
     "AgentBackend": (".backends", "AgentBackend"),
     "AgentLimitExceeded": (".errors", "AgentLimitExceeded"),
@@ -92,6 +94,7 @@ __all__ = (
     "SandboxViolation",
     "ScriptError",
     "Store",
+    "ToolCall",
     "Usage",
     "UsageError",
     "resume",

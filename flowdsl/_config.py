@@ -25,6 +25,14 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     store = ".flowdsl"            # the run store directory, relative to this file
     max_tokens = 4096             # output cap sent to the Anthropic Messages API
     stream = false                # openai text agents: stream (SSE, usage from the last chunk)
+    tools = ["read", "list", "glob", "grep"]   # tools of agents whose type lists none
+    bash_allow = ["pytest", "git diff"]         # command prefixes a plain Bash grant may run
+    bash_timeout = 120            # seconds one bash tool call may run
+    max_turns = 30                # model turns of one tool-using API agent (opts.max_turns wins)
+
+    [tool.flowdsl.mcp_servers]    # MCP servers for agents whose type grants mcp__NAME__*
+    github = { command = "github-mcp", args = ["stdio"], env = { TOKEN = "..." } }
+    docs = { type = "http", url = "http://127.0.0.1:9000/mcp" }
 
     [tool.flowdsl.aliases]        # model aliases, resolved after routing
     fast = "gpt-4.1-mini"
@@ -129,12 +137,15 @@ def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
 
 
 _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget",
-             "memory_limit", "max_log_line", "max_log_bytes", "max_result_bytes")
-_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_timeout")
+             "memory_limit", "max_log_line", "max_log_bytes", "max_result_bytes", "max_turns")
+_FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_timeout",
+               "bash_timeout")
 _STR_KEYS = ("backend", "model", "base_url", "store", "isolation")
-_TABLE_KEYS = ("aliases", "prices", "commands", "cli_args")
+_TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
 _BOOL_KEYS = ("stream",)
-_KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS)
+_LIST_KEYS = ("tools", "bash_allow")
+_KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS
+                        + _LIST_KEYS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +173,15 @@ class Config:
     store: str | None = None
     max_tokens: int = 4096
     stream: bool = False
+    tools: tuple[str, ...] = ("read", "list", "glob", "grep")
+    """Tool names of agents whose type lists none (see :mod:`flowdsl.backends._grants`)."""
+    bash_allow: tuple[str, ...] = ()
+    """Command prefixes a plain ``Bash`` grant runs; also granted to default agents."""
+    bash_timeout: float = 120.0
+    max_turns: int = 30
+    mcp_servers: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
     commands: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -306,6 +326,7 @@ def _parse(section: Mapping[str, Any], path: Path) -> Config:
             values[key] = MappingProxyType({
                 str(k): _typed(v, str, f"{key}.{k}", path) for k, v in table.items()
             })
+    values.update(_agent_keys(section, path))
     if "cli_args" in section:
         table = _typed(section["cli_args"], dict, "cli_args", path)
         values["cli_args"] = MappingProxyType({
@@ -316,6 +337,22 @@ def _parse(section: Mapping[str, Any], path: Path) -> Config:
     if "prices" in section:
         values["prices"] = _prices(_typed(section["prices"], dict, "prices", path), path)
     return Config(**values)
+
+
+def _agent_keys(section: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """The tool lists and the MCP servers (each server's entry is checked when used)."""
+    values: dict[str, Any] = {}
+    for key in _LIST_KEYS:
+        if key in section:
+            values[key] = tuple(_typed(v, str, f"{key}[]", path)
+                                for v in _typed(section[key], list, key, path))
+    if "mcp_servers" in section:
+        table = _typed(section["mcp_servers"], dict, "mcp_servers", path)
+        values["mcp_servers"] = MappingProxyType({
+            str(k): MappingProxyType(dict(_typed(v, dict, f"mcp_servers.{k}", path)))
+            for k, v in table.items()
+        })
+    return values
 
 
 def _prices(table: Mapping[str, Any], path: Path) -> Mapping[str, Price]:

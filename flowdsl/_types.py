@@ -21,6 +21,7 @@ __all__ = [
     "JSONValue",
     "RunResult",
     "RunStatus",
+    "ToolCall",
     "Usage",
 ]
 
@@ -70,10 +71,15 @@ class AgentRequest:
     agent_type: str | None = None
     isolation: str | None = None
     timeout: float | None = None
+    max_turns: int | None = None
+    """Model turns a tool-using agent may take (None: the configured default). A limit,
+    like ``timeout``: not part of the call's identity."""
     budget_gate: BudgetGate | None = field(default=None, compare=False, repr=False)
     """Set by the runtime when the run has a budget: given the usage this agent has spent
-    so far, may it spend more (one more schema re-ask, one more model turn)? Not part of
-    the call's identity and never stored."""
+    so far, may it spend more (one more schema re-ask, one more model turn)? Backends call
+    it after every response with the agent's cumulative usage; the run counts that usage
+    against its budget at once, so every other agent sees it. Not part of the call's
+    identity and never stored."""
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
@@ -92,7 +98,30 @@ class AgentRequest:
 
 _REQUEST_FIELDS = (
     "prompt", "label", "phase", "model", "schema", "effort", "agent_type", "isolation", "timeout",
+    "max_turns",
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCall:
+    """One tool call an agent made: what it asked for and how it went."""
+
+    name: str
+    arguments: JSONValue = None
+    result_chars: int = 0
+    """Length of the result the model read (0 when the call failed)."""
+    error: str | None = None
+    """The refusal or failure the model read instead of a result."""
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {"name": self.name, "arguments": self.arguments,
+                "result_chars": self.result_chars, "error": self.error}
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSONValue]) -> ToolCall:
+        return cls(name=str(data["name"]), arguments=data.get("arguments"),
+                   result_chars=int(data.get("result_chars") or 0),
+                   error=None if data.get("error") is None else str(data["error"]))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +130,8 @@ class AgentResult:
 
     output: JSONValue
     usage: Usage = field(default_factory=Usage)
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The tools the agent called, in order (API agents; empty for the CLI backends)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +144,7 @@ class AgentRecord:
     usage: Usage = field(default_factory=Usage)
     duration: float = 0.0
     error: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -15,10 +15,12 @@
     │   ├── AgentTimeout       one agent ran past its timeout (recorded, agent() returns None)
     │   ├── RunTimeout         the run passed its wall-clock limit
     │   ├── SchemaError        an agent schema that is not a usable JSON Schema
+    │   ├── AgentTypeError     agent_type names no definition, or a malformed one
     │   ├── WorkflowNestingError  workflow() called from a child workflow
     │   └── BackendError       a backend failed (foreign errors are translated into this)
     │       ├── BackendConfigError  the backend is not configured (missing key, URL, CLI)
     │       └── RateLimited         the provider refused for rate limits after retries
+    ├── ToolError              a tool call an agent made was refused or failed
     ├── StoreError             the run store cannot be used
     │   ├── RunNotFound        no run with that id
     │   ├── StoreVersionError  the store was written by a newer flowdsl
@@ -34,11 +36,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._types import Usage
+    from ._types import ToolCall, Usage
 
 __all__ = [
     "AgentLimitExceeded",
     "AgentTimeout",
+    "AgentTypeError",
     "BackendConfigError",
     "BackendError",
     "BudgetExceeded",
@@ -56,6 +59,7 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreVersionError",
+    "ToolError",
     "TranspileError",
     "UsageError",
     "WorkflowNestingError",
@@ -166,6 +170,12 @@ class SchemaError(RunError):
     """
 
 
+class AgentTypeError(RunError):
+    """Raised by ``agent()`` before dispatch when ``agent_type`` names no agent definition
+    (``.flowdsl/agents/``, ``.claude/agents/``, ``~/.claude/agents/``, the bundled ones) or
+    the definition cannot be used (bad front matter, an unknown tool)."""
+
+
 class WorkflowNestingError(RunError):
     """Raised when ``workflow()`` is called from a workflow that is itself a child."""
 
@@ -174,11 +184,14 @@ class BackendError(RunError):
     """Raised when a backend fails; foreign exceptions are translated into this.
 
     ``usage`` is what the failed agent still cost (tokens of re-asks or turns it made
-    before failing); the runtime counts it against the budget.
+    before failing); the runtime counts it against the budget. ``tool_calls`` are the
+    tools it called before failing; the runtime keeps them in the agent's record.
     """
 
-    def __init__(self, message: str = "", *, usage: Usage | None = None) -> None:
+    def __init__(self, message: str = "", *, usage: Usage | None = None,
+                 tool_calls: tuple[ToolCall, ...] = ()) -> None:
         self.usage = usage
+        self.tool_calls = tool_calls
         super().__init__(message)
 
 
@@ -188,6 +201,10 @@ class BackendConfigError(BackendError):
 
 class RateLimited(BackendError):
     """Raised when the provider kept refusing for rate limits after all retries."""
+
+
+class ToolError(FlowError):
+    """A tool call an agent made was refused or failed; its message goes back to the model."""
 
 
 class StoreError(FlowError):

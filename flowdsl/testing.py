@@ -4,6 +4,8 @@
 - :class:`OracleBackend` is the exact port of ``js-oracle``'s deterministic fake agent,
   so flowdsl's traces can be compared with real JavaScript's.
 - :class:`SleepBackend` injects latency (and optional jitter) for benchmarks and timeout tests.
+- :class:`TurnsBackend` plays a tool-using agent: several model turns, each reported to
+  the run's budget as it happens, with a recorded tool call per turn.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any
 
 import anyio
 
-from ._types import AgentRequest, AgentResult, Usage
+from ._types import AgentRequest, AgentResult, ToolCall, Usage
 from .backends._fake_values import fake_value
+from .errors import BackendError
 
-__all__ = ["FunctionBackend", "OracleBackend", "SleepBackend", "oracle_value"]
+__all__ = ["FunctionBackend", "OracleBackend", "SleepBackend", "TurnsBackend", "oracle_value"]
 
 
 class FunctionBackend:
@@ -101,3 +104,40 @@ class SleepBackend:
         finally:
             self.in_flight -= 1
         return AgentResult(output=f"done: {request.label or request.prompt[:40]}", usage=self.usage)
+
+
+class TurnsBackend:
+    """An agent of ``turns`` model turns, each costing ``per_turn`` and calling one tool.
+
+    After every turn it reports its usage so far to ``request.budget_gate`` (as the API
+    agents do) and stops - a failed agent carrying that usage - when the gate says no.
+    ``request.max_turns`` below ``turns`` stops it the same way. :attr:`turns_taken`
+    counts every turn of every agent.
+    """
+
+    def __init__(self, turns: int = 3, *, per_turn: Usage | None = None,
+                 delay: float = 0.0) -> None:
+        self.turns = turns
+        self.per_turn = per_turn or Usage(input_tokens=100, output_tokens=20)
+        self.delay = delay
+        self.turns_taken = 0
+
+    async def run(self, request: AgentRequest) -> AgentResult:
+        used = Usage()
+        calls: list[ToolCall] = []
+        for turn in range(1, self.turns + 1):
+            if request.max_turns is not None and turn > request.max_turns:
+                raise BackendError(f"stopped at max_turns={request.max_turns} without a "
+                                   "final answer", usage=used, tool_calls=tuple(calls))
+            await anyio.sleep(self.delay)
+            self.turns_taken += 1
+            used = used + self.per_turn
+            if turn < self.turns:
+                calls.append(ToolCall(name="read", arguments={"path": f"file{turn}.txt"},
+                                      result_chars=42))
+            may_go_on = request.budget_gate is None or request.budget_gate(used)
+            if not may_go_on and turn < self.turns:  # the last turn's answer is paid for
+                raise BackendError(f"stopped: the run's token budget was reached after "
+                                   f"{turn} model turn(s)", usage=used, tool_calls=tuple(calls))
+        return AgentResult(output=f"done in {self.turns} turns", usage=used,
+                           tool_calls=tuple(calls))

@@ -26,6 +26,8 @@ _OPTIONS = {
     "agent_type": "agent_type",
     "isolation": "isolation",
     "timeout": "timeout",
+    "maxTurns": "max_turns",
+    "max_turns": "max_turns",
 }
 
 
@@ -43,6 +45,10 @@ def _agent_options(opts: Any) -> dict[str, Any]:
             out[name] = to_result(value)
         elif name == "timeout":
             out[name] = value
+        elif name == "max_turns":
+            # a JS number: 30 arrives as 30 or 30.0; the core checks it is a whole number
+            is_whole = isinstance(value, float) and value.is_integer()
+            out[name] = int(value) if is_whole else value
         else:
             out[name] = to_string(value)
     return out

@@ -140,6 +140,7 @@ class AgentDispatch:
         agent_type: str | None = None,
         isolation: str | None = None,
         timeout: float | None = None,
+        max_turns: int | None = None,
     ) -> AgentCall:
         """Run one subagent: the text, the schema object, or None when it failed.
 
@@ -162,6 +163,9 @@ class AgentDispatch:
                                     or not isinstance(timeout, int | float)
                                     or not timeout > 0 or timeout == float("inf")):
             raise TypeError("agent() timeout must be a number of seconds > 0")
+        if max_turns is not None and (isinstance(max_turns, bool)
+                                      or not isinstance(max_turns, int) or max_turns < 1):
+            raise TypeError("agent() max_turns must be a whole number >= 1")
         if runner.unclaimed >= options.max_agents:
             raise AgentLimitExceeded(options.max_agents)
         phase = phase if phase is not None else self.current_phase
@@ -175,6 +179,7 @@ class AgentDispatch:
             agent_type=agent_type,
             isolation=isolation,
             timeout=timeout,
+            max_turns=max_turns,
         )
         caller = sys._getframe(1)
         line = caller.f_lineno if caller.f_code.co_filename == runner.compiled.path else None

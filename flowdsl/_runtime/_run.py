@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -24,8 +26,18 @@ import anyio.lowlevel
 from .._frontends import CompiledWorkflow, compile_file
 from .._json_schema import check_output, schema_validator
 from .._options import RunOptions
-from .._types import AgentRecord, AgentRequest, AgentStatus, BudgetGate, RunResult, Usage
+from .._types import (
+    AgentRecord,
+    AgentRequest,
+    AgentStatus,
+    BudgetGate,
+    RunResult,
+    ToolCall,
+    Usage,
+)
 from ..backends import AgentBackend
+from ..backends._agent_types import AgentTypes
+from ..backends._grants import grant_for
 from ..errors import (
     AgentLimitExceeded,
     AgentTimeout,
@@ -90,10 +102,14 @@ class Run:
         self._logs: list[str] = []
         self._phases: list[str] = []
         self._usage = Usage()
-        self.budget_gate: BudgetGate | None = None
-        if options.budget is not None:
-            total = options.budget
-            self.budget_gate = lambda used: self._usage.total_tokens + used.total_tokens < total
+        # What agents still running reported after each model turn, by agent index: the
+        # budget counts it at once, so a long agent overshoots by one turn at most.
+        self._running_usage: dict[int, Usage] = {}
+        self._running_tokens = 0
+        self.agent_types = (AgentTypes(Path(options.cwd), home=Path.home())
+                            if options.cwd is not None else None)
+        """Checks ``agent_type`` before dispatch (None: unchecked, for bare options)."""
+        self._checked_types: set[str] = set()
         self.agents_started = 0
         self._halt: Halt | None = None
         self._stopped = False
@@ -127,9 +143,11 @@ class Run:
             raise AgentLimitExceeded(self.options.max_agents)
         schema = request.schema
         validator = schema_validator(schema) if schema is not None else None
-        if self.budget_gate is not None:
-            request = replace(request, budget_gate=self.budget_gate)
+        if request.agent_type is not None:
+            self._check_agent_type(request.agent_type)
         index = self.start_agent()
+        if budget is not None:
+            request = replace(request, budget_gate=self._budget_gate(index, budget))
         journal = self.journal
         key = ""
         if journal is not None:
@@ -160,6 +178,25 @@ class Run:
         finally:
             limiter.release()
 
+    def _check_agent_type(self, name: str) -> None:
+        """An unknown or unusable agent type fails the call before it is dispatched."""
+        if self.agent_types is None or name in self._checked_types:
+            return
+        grant_for(self.agent_types.get(name), self.options.config)  # AgentTypeError
+        self._checked_types.add(name)
+
+    def _budget_gate(self, index: int, total: int) -> BudgetGate:
+        """Agent ``index``'s gate: told its usage so far after every model response, it
+        counts that usage against the run at once and says whether the agent may go on."""
+
+        def gate(used: Usage) -> bool:
+            before = self._running_usage.get(index)
+            self._running_tokens += used.total_tokens - (before.total_tokens if before else 0)
+            self._running_usage[index] = used
+            return self.spent < total
+
+        return gate
+
     async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
         timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
         if self.observers:
@@ -167,10 +204,12 @@ class Run:
         started = time.perf_counter()
 
         def ended(status: AgentStatus, output: Any = None, usage: Usage | None = None,
-                  error: str | None = None) -> AgentRecord:
+                  error: str | None = None, tools: tuple[ToolCall, ...] = ()) -> AgentRecord:
+            # an agent that reported no usage of its own costs what its turns reported
             return AgentRecord(request=request, status=status, output=output,
-                               usage=usage or Usage(), error=error,
-                               duration=time.perf_counter() - started)
+                               usage=usage or self._running_usage.get(index) or Usage(),
+                               error=error, duration=time.perf_counter() - started,
+                               tool_calls=tools)
 
         try:
             with anyio.CancelScope(deadline=anyio.current_time() + timeout) as scope:
@@ -179,19 +218,23 @@ class Run:
                 return ended("timeout", error=str(AgentTimeout(timeout, request.label)))
         except Exception as exc:
             # tokens a failed agent still cost (re-asks, turns) count against the budget
-            cost = exc.usage if isinstance(exc, BackendError) else None
-            return ended("failed", usage=cost, error=f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, BackendError):
+                return ended("failed", usage=exc.usage, tools=exc.tool_calls,
+                             error=f"{type(exc).__name__}: {exc}")
+            return ended("failed", error=f"{type(exc).__name__}: {exc}")
         # From here on nothing awaits and nothing raises: the call is paid for.
         if validator is not None:
             problem = check_output(validator, result.output)
             if problem is not None:
-                return ended("failed", usage=result.usage, error=problem)
-        return ended("ok", result.output, result.usage)
+                return ended("failed", usage=result.usage, error=problem,
+                             tools=result.tool_calls)
+        return ended("ok", result.output, result.usage, tools=result.tool_calls)
 
     def _record_cut_short(self, index: int, key: str, request: AgentRequest) -> None:
         """An agent the run's end cancelled while its backend worked: still a record (its
         cost is unknown: a cancelled call reports none)."""
         record = AgentRecord(request=request, status="failed",
+                             usage=self._running_usage.get(index) or Usage(),
                              error="cancelled: the run ended while the agent ran")
         try:
             self.record(index, key, record)
@@ -233,6 +276,9 @@ class Run:
         Returns what ``agent()`` gives the script: the output, or None when it failed.
         The journal row is durable before this returns (the script sees the result after).
         """
+        running = self._running_usage.pop(index, None)
+        if running is not None:
+            self._running_tokens -= running.total_tokens
         self._usage = self._usage + record.usage
         self._records.append(record)
         if journal and self.journal is not None:
@@ -269,7 +315,8 @@ class Run:
 
     @property
     def spent(self) -> int:
-        return self._usage.total_tokens
+        """Tokens of finished agents, and what running agents reported so far."""
+        return self._usage.total_tokens + self._running_tokens
 
     # -- control (call from inside the run's event loop) -------------------------------
 
@@ -333,13 +380,18 @@ class Run:
         outcome = ScriptOutcome("failed", error="run ended before the script started")
         with anyio.CancelScope(deadline=deadline) as scope:
             self._scope = scope
-            async with anyio.create_task_group() as tg:
-                for supervisor in supervisors:
-                    tg.start_soon(supervisor, self)
-                if supervisors:
-                    await anyio.lowlevel.checkpoint()  # let supervisors start first
-                outcome = await script(self)
-                tg.cancel_scope.cancel()
+            async with AsyncExitStack() as stack:
+                problem = await self._enter_backend(stack)
+                if problem is not None:
+                    outcome = ScriptOutcome("failed", error=problem)
+                else:
+                    async with anyio.create_task_group() as tg:
+                        for supervisor in supervisors:
+                            tg.start_soon(supervisor, self)
+                        if supervisors:
+                            await anyio.lowlevel.checkpoint()  # let supervisors start first
+                        outcome = await script(self)
+                        tg.cancel_scope.cancel()
         if scope.cancel_called or self._halt is not None:
             outcome = self._ended_outcome(outcome, scope.cancelled_caught)
         result = RunResult(
@@ -349,6 +401,18 @@ class Run:
         )
         self.emit(StatusChanged(status=result.status))
         return result
+
+    async def _enter_backend(self, stack: AsyncExitStack) -> str | None:
+        """Enter a backend that is an async context manager for the run's lifetime (its
+        MCP servers start with the run and stop after it); the error when it cannot."""
+        backend: Any = self.backend
+        if not hasattr(backend, "__aenter__") or not hasattr(backend, "__aexit__"):
+            return None
+        try:
+            await stack.enter_async_context(backend)
+        except Exception as exc:
+            return f"the backend could not start: {type(exc).__name__}: {exc}"
+        return None
 
     def broken(self, error: str) -> RunResult:
         """The result of a run whose runtime state broke: failed, with what it accounted."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._types import AgentRecord, AgentRequest, JSONValue, RunStatus, Usage
+from .._types import AgentRecord, AgentRequest, JSONValue, RunStatus, ToolCall, Usage
 
 __all__ = [
     "INSERT_EVENT",
@@ -45,11 +45,11 @@ StoredEventKind = Literal["phase", "log", "agent", "status"]
 INSERT_JOURNAL = (
     "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
     "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
-    "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "tool_calls, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
 RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
-                  "cost_usd, estimated, duration, error")
+                  "cost_usd, estimated, duration, error, tool_calls")
 RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
@@ -155,6 +155,7 @@ def encode_request(request: AgentRequest) -> str:
         "label": request.label, "phase": request.phase, "model": request.model,
         "schema": request.schema, "effort": request.effort, "agent_type": request.agent_type,
         "isolation": request.isolation, "timeout": request.timeout,
+        "max_turns": request.max_turns,
     }
     return encode_json({k: v for k, v in fields.items() if v is not None})
 
@@ -172,13 +173,16 @@ def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...
         run_id, key, record.status, record.request.prompt, encode_request(record.request),
         output if is_text else encode_json(output), 0 if is_text else 1,
         usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
-        record.duration, record.error, time.time(),
+        record.duration, record.error,
+        encode_json([c.to_json() for c in record.tool_calls]) if record.tool_calls else None,
+        time.time(),
     )
 
 
 def decode_record(row: Sequence[Any]) -> AgentRecord:
     """The agent record of a row selected as :data:`RECORD_COLUMNS`."""
-    status, prompt, request, output, output_json, tin, tout, cost, est, duration, error = row
+    (status, prompt, request, output, output_json, tin, tout, cost, est, duration, error,
+     tools) = row
     return AgentRecord(
         request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
         status=status,
@@ -186,6 +190,7 @@ def decode_record(row: Sequence[Any]) -> AgentRecord:
         usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)),
         duration=duration,
         error=error,
+        tool_calls=tuple(ToolCall.from_json(c) for c in json.loads(tools)) if tools else (),
     )
 
 

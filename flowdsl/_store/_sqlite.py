@@ -112,7 +112,13 @@ _V1 = (
     "CREATE INDEX events_run ON events (run_id, id)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2 = (
+    # The tools an agent called (a JSON array of {name, arguments, result_chars, error});
+    # NULL when it called none, so rows of agents without tools cost nothing more.
+    "ALTER TABLE journal ADD COLUMN tool_calls TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,6 +26,7 @@ from .._json_schema import output_errors, schema_validator
 from .._json_schema import schema_key as schema_key
 from .._types import AgentRequest, JSONValue, Usage
 from ..errors import BackendError
+from ._agent_setup import context_line
 from ._errors import is_retryable, retry_after
 from ._simulate import estimate_tokens
 
@@ -127,19 +128,6 @@ def agent_definition(name: str, root: Path | None = None) -> str:
     except OSError as exc:
         raise BackendError(f"agent_type {name!r}: cannot read {path} ({exc})") from exc
     return _FRONT_MATTER.sub("", text, count=1).strip()
-
-
-def context_line(request: AgentRequest) -> str:
-    """One sentence placing the agent in its workflow (label and phase)."""
-    parts = []
-    if request.phase:
-        parts.append(f"phase {request.phase!r}")
-    if request.label:
-        parts.append(f"task {request.label!r}")
-    where = " of a flowdsl workflow"
-    if parts:
-        where += f" ({', '.join(parts)})"
-    return f"You are one subagent{where}. Do the task below and reply with the final result only."
 
 
 def system_prompt(request: AgentRequest, root: Path | None = None) -> str:

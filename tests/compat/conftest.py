@@ -68,7 +68,8 @@ def oracle_trace(script: Path, args: Any) -> dict[str, Any]:
 
 def flowdsl_trace(script: Path, args: Any) -> dict[str, Any]:
     backend = OracleBackend()
-    result = flowdsl.run(script, args=args, backend=backend)
+    # the corpus folder is the project: its .claude/agents/ defines the types scripts name
+    result = flowdsl.run(script, args=args, backend=backend, cwd=str(script.parent))
     calls = []
     for request in backend.requests:
         opts = {js: getattr(request, py) for py, js in _OPTS if getattr(request, py) is not None}

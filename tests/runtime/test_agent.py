@@ -95,11 +95,11 @@ def test_non_string_prompt_fails_the_run_clearly(script):
 
 
 def test_agent_records_keep_request_status_and_duration(script):
-    result = flowdsl.run(script('await agent("p", label="L", effort="high", agent_type="rev")'),
+    result = flowdsl.run(script('await agent("p", label="L", effort="high", agent_type="Explore")'),
                          backend=FunctionBackend(lambda r: "out"))
     (record,) = result.agents
     assert record.request.label == "L"
     assert record.request.effort == "high"
-    assert record.request.agent_type == "rev"
+    assert record.request.agent_type == "Explore"
     assert record.status == "ok"
     assert record.duration >= 0

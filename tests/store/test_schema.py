@@ -104,6 +104,16 @@ def test_v1_store_fixture_opens_and_lists_its_run(tmp_path: Path) -> None:
         assert len(store.load_replay(run.id)) == 2
 
 
+def test_v1_store_is_migrated_and_its_rows_have_no_tool_calls(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "flowdsl.db")
+    conn.executescript((FIXTURES / "store_v1.sql").read_text())
+    conn.close()
+    with Store.open(tmp_path) as store:
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        entries = store.journal("0a1b2c3d")
+    assert [e.record.tool_calls for e in entries] == [(), ()]
+
+
 @pytest.mark.parametrize(("code", "expected"), [
     (sqlite3.SQLITE_CORRUPT, StoreCorrupt),
     (sqlite3.SQLITE_NOTADB, StoreCorrupt),

@@ -26,6 +26,7 @@ from ..._sandbox import LineMap
 from ..._types import AgentRequest
 from ...errors import (
     AgentLimitExceeded,
+    AgentTypeError,
     BudgetExceeded,
     FlowError,
     ItemLimitExceeded,
@@ -93,7 +94,7 @@ _OPTIONAL_TEXT = ("label", "phase", "model", "effort", "agent_type", "isolation"
 
 def request_to_wire(request: AgentRequest) -> dict[str, Any]:
     wire: dict[str, Any] = {"prompt": request.prompt}
-    for name in (*_OPTIONAL_TEXT, "schema", "timeout"):
+    for name in (*_OPTIONAL_TEXT, "schema", "timeout", "max_turns"):
         value = getattr(request, name)
         if value is not None:
             wire[name] = value
@@ -122,6 +123,9 @@ def request_from_wire(data: Any) -> AgentRequest:
             if isinstance(value, bool) or not isinstance(value, int | float) \
                     or not math.isfinite(value):
                 raise ProtocolError("agent call timeout is not a number")
+        elif name == "max_turns":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ProtocolError("agent call max_turns is not a positive integer")
         else:
             raise ProtocolError("agent call with an unknown field")
         fields[name] = value
@@ -131,7 +135,8 @@ def request_from_wire(data: Any) -> AgentRequest:
 # -- errors raised to the script (parent -> child) ---------------------------------------
 
 _ERRORS: dict[str, type[FlowError]] = {
-    cls.__name__: cls for cls in (RunError, SchemaError, UsageError, WorkflowNestingError)
+    cls.__name__: cls
+    for cls in (RunError, SchemaError, AgentTypeError, UsageError, WorkflowNestingError)
 }
 
 

@@ -28,6 +28,9 @@ BAD_LINES = [
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "schema": []}}', "not an object"),
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "timeout": "9"}}', "not a number"),
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "timeout": 1e999}}', "not a number"),
+    (b'{"t": "a", "i": 1, "r": {"prompt": "x", "max_turns": 0}}', "max_turns"),
+    (b'{"t": "a", "i": 1, "r": {"prompt": "x", "max_turns": 2.5}}', "max_turns"),
+    (b'{"t": "a", "i": 1, "r": {"prompt": "x", "max_turns": true}}', "max_turns"),
     (b'{"t": "a", "i": 1, "r": {"prompt": "x", "budget_gate": 1}}', "unknown field"),
     (b'{"t": "l", "s": 5}', "without text"),
     (b'{"t": "w", "i": 1}', "workflow"),
@@ -46,7 +49,8 @@ def test_a_bad_message_is_refused(line: bytes, why: str) -> None:
 
 
 def test_an_agent_call_round_trips() -> None:
-    request = AgentRequest(prompt="p", label="l", schema={"type": "object"}, timeout=3.0)
+    request = AgentRequest(prompt="p", label="l", schema={"type": "object"}, timeout=3.0,
+                           max_turns=5)
     line = encode([{"t": "a", "i": 4, "r": request_to_wire(request)}, {"t": "b"}])
     message, beat = read_child_batch(line.rstrip(b"\n"))
     assert message["r"] == request
