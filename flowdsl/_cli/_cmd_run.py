@@ -25,14 +25,18 @@ __all__ = ["load_args", "register", "resolve_script"]
 
 
 def register(sub: Any) -> None:
-    run = sub.add_parser("run", help="run a workflow (file path or saved name)")
-    run.add_argument("script", help="a .flow.py / .js file, or the name of a saved workflow")
+    run = sub.add_parser("run", help="run a workflow (file path, saved name, or @bundled)")
+    run.add_argument("script", help="a .flow.py / .js file, the name of a saved workflow, "
+                                    "or @NAME of a bundled one (see 'flowdsl workflows')")
     run.add_argument("--args", dest="args_json", metavar="JSON",
                      help="the script's args: JSON text, or @file.json")
     run.add_argument("--backend",
                      help="simulate, openai, anthropic, claude, codex, or module:factory")
     run.add_argument("--model", help="default model when neither the call nor its phase names one")
-    run.add_argument("--base-url", help="API base URL for the openai/anthropic backends")
+    run.add_argument("--base-url", metavar="URL",
+                     help="endpoint of the model API, for every backend: openai and "
+                          "anthropic call it; claude gets it as ANTHROPIC_BASE_URL, codex "
+                          "as a custom model provider (Responses API)")
     run.add_argument("--concurrency", type=positive_int,
                      help="agents running at once (default: config, else 16)")
     run.add_argument("--max-agents", type=non_negative_int,
@@ -64,7 +68,7 @@ def register(sub: Any) -> None:
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
-    check.add_argument("script")
+    check.add_argument("script", help="a file, a saved workflow's name, or @NAME")
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_check)
 
@@ -92,12 +96,18 @@ def load_args(text: str | None) -> Any:
 
 
 def resolve_script(ref: str, *, store: str | None = None) -> Path:
-    """A path as given, or a saved workflow's file when ``ref`` is a name."""
+    """A path as given, a saved workflow's file when ``ref`` is a name, or a bundled
+    workflow's file for ``@NAME`` (reserved for them: never read as a path).
+
+    Raises:
+        UsageError: nothing is found (for ``@NAME``, the message lists the bundled names).
+    """
     path = Path(ref)
-    if path.is_file():
-        return path
-    if path.suffix or "/" in ref:
-        raise UsageError(f"{ref}: no such file")
+    if not ref.startswith("@"):
+        if path.is_file():
+            return path
+        if path.suffix or "/" in ref:
+            raise UsageError(f"{ref}: no such file")
     found = find_workflow(ref, Path.cwd(), store_dir=store)
     if found is None:
         raise UsageError(f"{ref}: no such file or saved workflow")

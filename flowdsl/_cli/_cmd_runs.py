@@ -96,7 +96,8 @@ def register(subparsers: Any) -> None:
     _common(save)
     save.set_defaults(handler=cmd_save)
 
-    wf = subparsers.add_parser("workflows", help="list saved workflows")
+    wf = subparsers.add_parser("workflows",
+                               help="list saved workflows and the bundled ones (@NAME)")
     _common(wf)
     wf.set_defaults(handler=cmd_workflows)
 
@@ -390,14 +391,17 @@ def cmd_save(ns: argparse.Namespace) -> int:
 
 
 def cmd_workflows(ns: argparse.Namespace) -> int:
-    found = list_workflows(Path.cwd(), store_dir=store_dir(ns))
+    found = list_workflows(Path.cwd(), store_dir=store_dir(ns), bundled=True)
     if ns.json:
-        _print_json([{"name": w.name, "path": str(w.path), "source": w.source} for w in found])
+        _print_json([{"name": w.name, "ref": w.ref, "source": w.source, "path": str(w.path),
+                      "description": w.description} for w in found])
         return EXIT_OK
-    if not found:
+    if not any(w.source != "bundled" for w in found):
         print("no saved workflows (save one: flowdsl save RUN_ID NAME)", file=sys.stderr)
+    if not found:
         return EXIT_OK
-    width = max(len(w.name) for w in found)
+    width = max(len(w.ref) for w in found)
     for w in found:
-        print(printable(f"{w.name.ljust(width)}  {w.source.ljust(7)}  {w.path}"))
+        detail = w.description if w.source == "bundled" and w.description else w.path
+        print(printable(f"{w.ref.ljust(width)}  {w.source.ljust(7)}  {detail}"))
     return EXIT_OK

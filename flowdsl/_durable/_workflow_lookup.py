@@ -1,6 +1,10 @@
-"""Saved workflows: ``flowdsl save``, ``flowdsl workflows`` and name lookup.
+"""Saved and bundled workflows: ``flowdsl save``, ``flowdsl workflows`` and name lookup.
 
-A name is looked up, in order:
+``@NAME`` is a bundled workflow, one shipped with flowdsl in ``flowdsl/workflows/``
+(``flowdsl run @review``, ``workflow("@review", args)`` in a script): the ``@`` namespace is
+reserved for them, so a saved workflow never shadows one and a bundled one never shadows a
+saved ``review``. ``flowdsl/workflows/`` is package data, not a package: its scripts are
+workflows (top-level ``await``), never imported. Any other name is looked up, in order:
 
 1. as a path (absolute, relative to the current directory, or to ``start_dir``);
 2. ``workflows/NAME.*`` in the store (``--store``/``$FLOWDSL_STORE``/``./.flowdsl``), then in
@@ -18,13 +22,17 @@ from pathlib import Path
 from typing import Literal
 
 from .._config import project_folders
-from .._frontends import WORKFLOW_SUFFIXES, frontend_available, suffix_of
+from .._frontends import WORKFLOW_SUFFIXES, compile_file, frontend_available, suffix_of
 from .._runtime import WorkflowFinder
 from .._store import resolve_store_dir
 from ..errors import UsageError
 
 __all__ = [
+    "BUNDLED_DIR",
     "SavedWorkflow",
+    "bundled_names",
+    "bundled_workflows",
+    "find_bundled",
     "find_workflow",
     "list_workflows",
     "save_workflow",
@@ -33,6 +41,10 @@ __all__ = [
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "workflows"
+"""The workflows shipped with flowdsl (package data; their agent types are in ``agents/``)."""
+_BUNDLED_SUFFIX = ".flow.py"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SavedWorkflow:
@@ -40,7 +52,14 @@ class SavedWorkflow:
 
     name: str
     path: Path
-    source: Literal["flowdsl", "claude"]
+    source: Literal["flowdsl", "claude", "bundled"]
+    description: str | None = None
+    """The meta ``description`` (read for bundled workflows only: listing stays cheap)."""
+
+    @property
+    def ref(self) -> str:
+        """What ``flowdsl run`` takes to run it: ``@name`` for a bundled one, else ``name``."""
+        return f"@{self.name}" if self.source == "bundled" else self.name
 
 
 def _stem(name: str) -> str:
@@ -68,7 +87,13 @@ def find_workflow(
 
     ``as_path=False`` skips reading ``name`` as a path (``workflow()`` in a script resolves
     paths itself, inside the script's project).
+
+    Raises:
+        UsageError: ``name`` is ``@NAME`` and no bundled workflow has that name (the
+            message lists the bundled names).
     """
+    if name.startswith("@"):
+        return find_bundled(name[1:])
     for candidate in (Path(name), start_dir / name) if as_path else ():
         if candidate.is_file():
             return candidate
@@ -87,6 +112,42 @@ def find_workflow(
     return None
 
 
+def bundled_names() -> list[str]:
+    """The names of the bundled workflows, sorted (``review``, not ``@review``)."""
+    if not BUNDLED_DIR.is_dir():
+        return []
+    return sorted(path.name[: -len(_BUNDLED_SUFFIX)]
+                  for path in BUNDLED_DIR.glob(f"*{_BUNDLED_SUFFIX}") if path.is_file())
+
+
+def find_bundled(name: str) -> Path:
+    """The file of the bundled workflow ``name`` (given without its ``@``).
+
+    Raises:
+        UsageError: no bundled workflow has that name.
+    """
+    if _NAME_RE.match(name) and name in bundled_names():
+        return BUNDLED_DIR / f"{name}{_BUNDLED_SUFFIX}"
+    known = ", ".join(f"@{n}" for n in bundled_names()) or "none"
+    raise UsageError(f"no bundled workflow {'@' + name!r} (bundled: {known}; saved "
+                     "workflows run by their plain name)")
+
+
+def bundled_workflows() -> list[SavedWorkflow]:
+    """The bundled workflows with their meta descriptions, by name.
+
+    Raises:
+        ScriptError: a bundled script does not compile (a broken installation).
+    """
+    found = []
+    for name in bundled_names():
+        path = BUNDLED_DIR / f"{name}{_BUNDLED_SUFFIX}"
+        description = compile_file(path).meta.get("description")
+        found.append(SavedWorkflow(name=name, path=path, source="bundled",
+                                   description=str(description) if description else None))
+    return found
+
+
 def saved_workflow_finder(store_dir: str | os.PathLike[str] | None) -> WorkflowFinder:
     """What the runtime's ``workflow(name)`` calls to find a saved workflow of this store."""
 
@@ -98,10 +159,12 @@ def saved_workflow_finder(store_dir: str | os.PathLike[str] | None) -> WorkflowF
 
 def list_workflows(
     start_dir: Path | None = None, *, store_dir: str | os.PathLike[str] | None = None,
+    bundled: bool = False,
 ) -> list[SavedWorkflow]:
     """Saved workflows by name: the store's, then ``.claude/workflows/*.js`` (JS layer only).
 
     A name found in several places is listed once, where :func:`find_workflow` finds it.
+    ``bundled=True`` adds the bundled workflows after them (:func:`bundled_workflows`).
     """
     start = start_dir or Path.cwd()
     found: dict[str, SavedWorkflow] = {}
@@ -122,7 +185,8 @@ def list_workflows(
                     found.setdefault(path.stem, SavedWorkflow(name=path.stem, path=path,
                                                               source="claude"))
                 break
-    return sorted(found.values(), key=lambda w: w.name)
+    saved = sorted(found.values(), key=lambda w: w.name)
+    return saved + bundled_workflows() if bundled else saved
 
 
 def save_workflow(
