@@ -94,7 +94,7 @@ async def audit(prev, area, index):
         f"Audit the area '{area['name']}' ({', '.join(area['paths'])}) for {focus}. "
         f"Why it matters: {area['why']}",
         label=f"audit {area['name']}", phase="Audit",
-        agent_type="flowdsl-auditor", schema=FINDINGS,
+        agent_type="flowdsl-auditor", schema=FINDINGS, max_turns=40,
     )
 
 

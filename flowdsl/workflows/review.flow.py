@@ -87,7 +87,7 @@ async def review(prev, change, index):
         "Report only real problems the change introduces or exposes, each with its line "
         "and the code that proves it.",
         label=f"review {change['path']}", phase="Review",
-        agent_type="flowdsl-reviewer", schema=FINDINGS,
+        agent_type="flowdsl-reviewer", schema=FINDINGS, max_turns=25,
     )
 
 
@@ -98,7 +98,7 @@ async def verify(found, change, index):
         agent(f"Try to refute this code review finding. Read the code yourself.\n"
               f"{describe(finding)}",
               label=f"verify {finding['file']}:{finding['line']}", phase="Verify",
-              agent_type="flowdsl-verifier", schema=VERDICT)
+              agent_type="flowdsl-verifier", schema=VERDICT, max_turns=15)
         for finding in found["findings"]
     )
     return list(zip(found["findings"], verdicts))
