@@ -25,9 +25,11 @@ from .._store import DB_NAME, EventRow, RunInfo, Store, resolve_store_dir
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import JSONValue
 from ..errors import RunNotFound, StoreError, UsageError
+from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
 
 __all__ = [
+    "cmd_agents",
     "cmd_pause",
     "cmd_result",
     "cmd_resume",
@@ -69,6 +71,7 @@ def register(subparsers: Any) -> None:
     p = leaf("list", cmd_list, "runs, newest first", with_id=False)
     p.add_argument("--limit", type=int, default=None, help="show at most N runs")
     leaf("status", cmd_status, "a run's status, agents and usage")
+    leaf("agents", cmd_agents, "a run's finished agents: status, tokens, tools called, errors")
     p = leaf("logs", cmd_logs, "a run's phases, log lines, failed agents and status changes")
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
     p = leaf("result", cmd_result, "a finished run's result")
@@ -212,6 +215,16 @@ def cmd_status(ns: argparse.Namespace) -> int:
     if info.status in ("paused", "stopped", "failed", "interrupted"):
         lines.append(f"resume:   flowdsl runs resume {info.id}")
     print(printable("\n".join(lines)))
+    return EXIT_OK
+
+
+def cmd_agents(ns: argparse.Namespace) -> int:
+    with _open(ns, read_only=True) as store:
+        entries = store.journal(store.resolve_id(ns.run_id))
+    if ns.json:
+        _print_json(agents_json(entries))
+    else:
+        print(format_agents(entries))
     return EXIT_OK
 
 
