@@ -29,7 +29,7 @@ from anyio.abc import ByteReceiveStream, Process
 
 from ..errors import BackendConfigError, BackendError
 
-__all__ = ["CliOutput", "PrivateHome", "base_env", "find_command", "run_cli"]
+__all__ = ["CliOutput", "PrivateHome", "base_env", "find_command", "kill_group", "run_cli"]
 
 _GRACE = 2.0
 """Seconds between SIGTERM and SIGKILL for the process group."""
@@ -105,12 +105,13 @@ def _signal_group(pid: int, sig: int) -> bool:
     return True
 
 
-async def _kill_group(process: Process) -> None:
+async def kill_group(process: Process) -> None:
     """SIGTERM the group, give the leader a grace period, then SIGKILL the group. Never raises.
 
     The SIGKILL is unconditional: members that outlive the leader (a tool still running,
     or one that ignores SIGTERM) are orphans by definition. Polling the group until it is
-    empty does not work in containers whose init never reaps zombies.
+    empty does not work in containers whose init never reaps zombies. Shared with the
+    agents' bash tool (:mod:`._tools._bash`), whose commands run in a group the same way.
     """
     with anyio.CancelScope(shield=True):
         if not _signal_group(process.pid, signal.SIGTERM):
@@ -132,10 +133,13 @@ async def run_cli(
     """
     out: list[bytes] = []
     err: list[bytes] = []
-    process = await anyio.open_process(
-        list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        cwd=cwd, env=dict(env), start_new_session=True,
-    )
+    # Shielded: a cancellation while asyncio still connects the pipes would make it kill
+    # the leader alone, leaving the rest of the group running.
+    with anyio.CancelScope(shield=True):
+        process = await anyio.open_process(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, cwd=cwd, env=dict(env), start_new_session=True,
+        )
     try:
         with anyio.fail_after(time_limit):
             async with anyio.create_task_group() as tg:
@@ -144,11 +148,11 @@ async def run_cli(
                 await process.wait()
                 # a tool the agent left running may hold the pipes open: end the group
                 # now so the drains see EOF
-                await _kill_group(process)
+                await kill_group(process)
     except TimeoutError:
         raise BackendError(f"{Path(argv[0]).name} did not finish within {time_limit:g} s") from None
     finally:
-        await _kill_group(process)
+        await kill_group(process)
         await process.aclose()
     code = process.returncode if process.returncode is not None else -1
     return CliOutput(code, b"".join(out).decode("utf-8", "replace"),
