@@ -45,8 +45,8 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     claude = "/opt/claude/bin/claude"
     codex = "/opt/codex/bin/codex"
 
-    [tool.flowdsl.cli_args]       # extra arguments for each CLI run (replace the defaults)
-    claude = ["--permission-mode", "acceptEdits"]
+    [tool.flowdsl.cli_args]       # extra arguments for each CLI run, after the tool policy's
+    claude = ["--verbose"]        # (a repeated single-value flag overrides the policy's)
     codex = ["--sandbox", "workspace-write"]
 
 A ``flowdsl.toml`` holds the same keys at its top level (or under ``[tool.flowdsl]``).
