@@ -1,9 +1,10 @@
 """Which backend a run uses: an object, a name / ``module:factory``, or the configuration.
 
 The shipped backends that talk to a provider (``openai``, ``anthropic``, ``claude``,
-``codex``) are built with the run's ``model`` and ``base_url`` and the project
-configuration; ``simulate`` and ``module:factory`` backends take no options (the run's
-model reaches them on every request anyway).
+``codex``) are built with the run's ``model`` and ``base_url``, the project
+configuration and the project directory (``cwd``: where their agents work); ``simulate``
+and ``module:factory`` backends take no options (the run's model reaches them on every
+request anyway).
 """
 
 from __future__ import annotations
@@ -47,4 +48,5 @@ def choose_backend(backend: AgentBackend | str | None, options: RunOptions) -> A
 def _factory_options(name: str, options: RunOptions) -> dict[str, Any]:
     if name not in _CONFIGURED:
         return {}
-    return {"model": options.model, "base_url": options.base_url, "config": options.config}
+    return {"model": options.model, "base_url": options.base_url, "config": options.config,
+            "cwd": options.cwd}

@@ -8,7 +8,9 @@ summed across re-asks.
 
 Input tokens are ``input_tokens + cache_creation_input_tokens + cache_read_input_tokens``
 (all are input the budget should see); cost is priced at the base input rate, so prompt
-caching makes the figure an upper bound. ``stop_reason == "refusal"`` is an agent failure.
+caching makes the figure an upper bound. ``stop_reason == "refusal"`` is an agent failure,
+and so is a reply cut off (``max_tokens``, ``model_context_window_exceeded``) or without a
+stop reason: never a truncated success.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any, ClassVar
 
 from .._types import AgentRequest, Usage
 from ..errors import BackendError
-from ._common import make_usage, system_prompt
+from ._common import make_usage
 from ._http_base import APIBackend
 
 __all__ = ["AnthropicBackend", "create_backend"]
@@ -30,6 +32,8 @@ class AnthropicBackend(APIBackend):
     default_host: ClassVar[str] = "api.anthropic.com"
     instructor_provider: ClassVar[str] = "anthropic"
     instructor_mode: str = "TOOLS"
+    sdk: ClassVar[str] = "anthropic"
+    loop_modules: ClassVar[tuple[str, ...]] = ("pydantic_ai.models.anthropic",)
 
     def new_client(self) -> Any:
         from anthropic import AsyncAnthropic
@@ -40,17 +44,23 @@ class AnthropicBackend(APIBackend):
     async def call_api(self, client: Any, kwargs: dict[str, Any]) -> Any:
         return await client.messages.create(**kwargs)
 
-    async def text(self, request: AgentRequest, model: str) -> str:
+    def loop_model(self, client: Any, model_name: str) -> Any:
+        from ._loop_providers import anthropic_model
+
+        return anthropic_model(client, model_name, self.config.max_tokens)
+
+    async def text(self, request: AgentRequest, model: str, system: str) -> str:
         response = await self.send(
-            model=model, max_tokens=self.config.max_tokens, system=system_prompt(request),
+            model=model, max_tokens=self.config.max_tokens, system=system,
             messages=[{"role": "user", "content": request.prompt}],
         )
         return "".join(b.text for b in response.content if getattr(b, "type", None) == "text")
 
-    def structured_kwargs(self, request: AgentRequest, model: str) -> dict[str, Any]:
+    def structured_kwargs(self, request: AgentRequest, model: str,
+                          system: str) -> dict[str, Any]:
         return {
             "model": model, "max_tokens": self.config.max_tokens,
-            "messages": [{"role": "system", "content": system_prompt(request)},
+            "messages": [{"role": "system", "content": system},
                          {"role": "user", "content": request.prompt}],
         }
 
@@ -74,9 +84,21 @@ class AnthropicBackend(APIBackend):
         content = getattr(response, "content", None)
         if not isinstance(content, list):
             raise BackendError(f"malformed response: no content ({type(response).__name__})")
-        if getattr(response, "stop_reason", None) == "refusal":
+        stop = getattr(response, "stop_reason", None)
+        if stop == "refusal":
             said = "".join(getattr(b, "text", "") for b in content)
             raise BackendError(f"the model refused: {said or 'stop_reason=refusal'}")
+        if stop == "max_tokens":
+            raise BackendError(
+                "the model's reply was cut off at the output limit (stop_reason=max_tokens, "
+                f"max_tokens={self.config.max_tokens}): raise max_tokens in [tool.flowdsl], "
+                "or ask for less")
+        if stop == "model_context_window_exceeded":
+            raise BackendError("the model's reply was cut off: its context window is full "
+                               f"(stop_reason={stop}); shorten the prompt or ask for less")
+        if not stop:
+            raise BackendError("the response has no stop reason, so the reply may be "
+                               "incomplete")
 
 
 create_backend = AnthropicBackend.create

@@ -1,14 +1,16 @@
 """The base of the coding-agent CLI backends (``claude``, ``codex``): one agent, one process.
 
 :meth:`CLIAgentBackend.run` is the whole flow and the error boundary: check the schema
-before spawning anything, make a private home, run the CLI there with the configured time
-limit (:func:`._subprocess.run_cli`), parse its output, and translate whatever escapes.
+before spawning anything, settle the agent's setup (:mod:`._agent_setup`: type, tool grant,
+model, turns - an unknown type is an :class:`~flowdsl.errors.AgentTypeError`, raised as is),
+make a private home, run the CLI there with the configured time limit
+(:func:`._subprocess.run_cli`), parse its output, and translate whatever escapes.
 :meth:`CLIAgentBackend.parse` checks a schema agent's output with jsonschema, the only
 judge. :meth:`CLIAgentBackend.create` is both backends' ``create_backend``.
 
 A subclass says only what differs: its name and npm package, where its base URL and key
-come from, the private home's contents, the argv, the environment, and how to read the
-CLI's output (:meth:`CLIAgentBackend.outcome`).
+come from, the private home's contents, the argv (from the request and its setup), the
+environment, and how to read the CLI's output (:meth:`CLIAgentBackend.outcome`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import ClassVar, Self
 from .._config import Config, load_config
 from .._types import AgentRequest, AgentResult, JSONValue, Usage
 from ..errors import BackendError
+from ._agent_setup import AgentSetup, AgentSetups
 from ._common import schema_errors, validator_for
 from ._errors import translate
 from ._subprocess import PrivateHome, find_command, run_cli
@@ -47,13 +50,14 @@ class CLIAgentBackend:
         self.api_key = api_key
         self.config = config
         self.cwd = cwd
+        self._setups: AgentSetups | None = None
 
     # -- subclass hooks ------------------------------------------------------------------------
     def private_home(self) -> PrivateHome:
         """A fresh private home holding copies of the user's credentials for the CLI."""
         raise NotImplementedError
 
-    def argv(self, request: AgentRequest, home: Path) -> list[str]:
+    def argv(self, request: AgentRequest, setup: AgentSetup, home: Path) -> list[str]:
         """The command line for one agent (``home`` may hold files it names)."""
         raise NotImplementedError
 
@@ -74,10 +78,12 @@ class CLIAgentBackend:
     async def run(self, request: AgentRequest) -> AgentResult:
         if request.schema is not None:
             validator_for(request.schema)  # SchemaError before spawning anything
+        setup = self.setup(request)  # AgentTypeError, not translated into a BackendError
         try:
             with self.private_home() as home:
-                out = await run_cli(self.argv(request, home.path), env=self.env(home.path),
-                                    cwd=self.cwd or Path.cwd(), time_limit=self.config.timeout)
+                argv = self.argv(request, setup, home.path)
+                out = await run_cli(argv, env=self.env(home.path),
+                                    cwd=self.workspace, time_limit=self.config.timeout)
             return self.parse(out.stdout, out.stderr, out.returncode, request)
         except Exception as exc:
             raise translate(exc) from exc
@@ -96,9 +102,26 @@ class CLIAgentBackend:
                                    "schema: " + "; ".join(errors), usage=usage)
         return AgentResult(output=output, usage=usage)
 
+    @property
+    def workspace(self) -> Path:
+        """Where agents work: ``cwd``, else the current directory at run time."""
+        return (self.cwd or Path.cwd()).resolve()
+
+    def setup(self, request: AgentRequest) -> AgentSetup:
+        """The agent's type, grant, model and turn limit (definitions cached per workspace).
+
+        Raises:
+            AgentTypeError: the agent type is unknown or its tool list is unusable.
+        """
+        workspace = self.workspace
+        if self._setups is None or self._setups.workspace != workspace:
+            self._setups = AgentSetups(workspace, self.config, default_model=self.model,
+                                       home=Path.home())
+        return self._setups.setup(request)
+
     def resolved_model(self, request: AgentRequest) -> str | None:
-        """The agent's model (alias-resolved), else the backend's default."""
-        return self.config.resolve_alias(request.model) or self.model
+        """The agent's model: the call's, else its type's, else the backend's (resolved)."""
+        return self.setup(request).model
 
     @classmethod
     def create(
@@ -120,7 +143,8 @@ class CLIAgentBackend:
                 variable; when None the CLI's own settings are used.
             api_key: else the :attr:`api_key_var` environment variable; else the user's own
                 CLI login (its credentials are copied into the private home).
-            config: project configuration (``commands``, ``cli_args``, ``timeout``).
+            config: project configuration (``commands``, ``cli_args``, ``timeout``, and the
+                agents' ``tools``, ``bash_allow``, ``max_turns``, ``mcp_servers``).
             command: the executable; else ``[tool.flowdsl.commands]``, else PATH.
             cwd: where agents work; default the current directory at run time.
 

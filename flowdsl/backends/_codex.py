@@ -9,13 +9,26 @@ One agent = one ``codex exec --json`` run in the project directory with stdin cl
 - ``--output-schema FILE`` for schema agents (the final message is JSON, checked here by
   jsonschema; note that OpenAI's strict mode wants every property required and
   ``additionalProperties: false``);
-- ``-m`` (alias-resolved), ``-c model_reasoning_effort=...``; ``agent_type`` has no Codex
-  equivalent, so ``.claude/agents/NAME.md`` is prepended to the prompt instead;
+- ``-m`` (the call's model, else the agent type's, else the backend's; alias-resolved),
+  ``-c model_reasoning_effort=...``; ``agent_type`` has no Codex equivalent, so the
+  definition flowdsl finds (:mod:`._agent_types`; an unknown type raises
+  :class:`~flowdsl.errors.AgentTypeError` before anything is spawned) is prepended to the
+  prompt, after the context line;
+- the sandbox picked by the agent's tool grant (:mod:`._grants`): ``--sandbox read-only``
+  when it grants none of edit, write and bash (Codex still runs read-only commands), else
+  ``--sandbox workspace-write`` (writes confined to the workspace). Codex cannot narrow
+  further: its commands are not held to the ``bash_allow`` prefixes, and the grant's
+  ``mcp__`` patterns and ``max_turns`` have no ``codex exec`` flag, so they are not
+  applied;
 - usage summed over the ``turn.completed`` events; Codex reports no cost, so the price
-  table prices the tokens.
+  table prices the tokens. An ``error`` event fails the agent only when no
+  ``turn.completed`` follows it (Codex reports a dropped stream it then retries as an
+  ``error``, ``Reconnecting... 1/5``); ``turn.failed`` always fails it.
 
-The default extra arguments are ``--sandbox workspace-write``; replace them with
-``[tool.flowdsl.cli_args] codex = [...]``. ``create_backend`` takes the options of
+``[tool.flowdsl.cli_args] codex = [...]`` adds arguments after these; when they choose a
+sandbox themselves (``-s``/``--sandbox``, ``-c sandbox_mode=...``,
+``--dangerously-bypass-approvals-and-sandbox``) the grant's is not passed.
+``create_backend`` takes the options of
 :meth:`._cli_agent.CLIAgentBackend.create`; the base URL falls back to
 ``FLOWDSL_CODEX_BASE_URL``, the key to ``OPENAI_API_KEY``. Without a base URL the user's
 own Codex config and login are used.
@@ -25,23 +38,38 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from .._types import AgentRequest, JSONValue, Usage
 from ..errors import BackendError
+from ._agent_setup import AgentSetup
 from ._cli_agent import CLIAgentBackend
-from ._common import agent_definition, context_line, make_usage
+from ._common import make_usage
+from ._grants import ToolGrant
 from ._subprocess import PrivateHome, base_env
 
-__all__ = ["CodexBackend", "create_backend"]
+__all__ = ["CodexBackend", "create_backend", "sandbox_args"]
 
-DEFAULT_ARGS = ("--sandbox", "workspace-write")
 _KEY_VAR = "FLOWDSL_CODEX_API_KEY"
+_WRITING = frozenset({"edit", "write", "bash"})
+_SANDBOX_FLAGS = ("-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox")
 
 
 def _toml_str(value: str) -> str:
     return json.dumps(value)  # a JSON string literal is a valid TOML basic string
+
+
+def sandbox_args(grant: ToolGrant, cli_args: Sequence[str]) -> list[str]:
+    """``--sandbox`` for ``grant``; none when ``cli_args`` choose the sandbox themselves."""
+    for i, arg in enumerate(cli_args):
+        value = cli_args[i + 1] if i + 1 < len(cli_args) else ""
+        if arg in _SANDBOX_FLAGS or arg.startswith(("--sandbox=", "-s")) or (
+                arg in ("-c", "--config") and value.strip().startswith("sandbox_mode")):
+            return []
+    mode = "workspace-write" if grant.tools & _WRITING else "read-only"
+    return ["--sandbox", mode]
 
 
 class CodexBackend(CLIAgentBackend):
@@ -52,26 +80,19 @@ class CodexBackend(CLIAgentBackend):
     base_url_var: ClassVar[str] = "FLOWDSL_CODEX_BASE_URL"
     api_key_var: ClassVar[str] = "OPENAI_API_KEY"
 
-    def prompt(self, request: AgentRequest) -> str:
-        parts = [context_line(request)]
-        if request.agent_type:
-            parts.append(agent_definition(request.agent_type, self.cwd))
-        parts.append(request.prompt)
-        return "\n\n".join(parts)
-
-    def argv(self, request: AgentRequest, home: Path) -> list[str]:
+    def argv(self, request: AgentRequest, setup: AgentSetup, home: Path) -> list[str]:
         argv = [self.command, "exec", "--json", "--skip-git-repo-check", "--ephemeral"]
-        model = self.resolved_model(request)
-        if model:
-            argv += ["-m", model]
+        if setup.model:
+            argv += ["-m", setup.model]
         if request.effort:
             argv += ["-c", f"model_reasoning_effort={_toml_str(request.effort)}"]
         if request.schema is not None:
             schema_file = home / "output-schema.json"
             schema_file.write_text(json.dumps(request.schema), encoding="utf-8")
             argv += ["--output-schema", str(schema_file)]
-        argv += list(self.config.cli_args.get("codex", DEFAULT_ARGS))
-        argv += ["--", self.prompt(request)]
+        user_args = self.config.cli_args.get("codex", ())
+        argv += [*sandbox_args(setup.grant, user_args), *user_args]
+        argv += ["--", f"{setup.system_prompt}\n\n{request.prompt}"]
         return argv
 
     def private_home(self) -> PrivateHome:
@@ -139,13 +160,17 @@ def _events(stdout: str) -> list[dict[str, Any]]:
 
 
 def _failure(events: list[dict[str, Any]]) -> str | None:
+    """Why the run failed: a ``turn.failed``, or an ``error`` no ``turn.completed`` follows."""
+    unrecovered: str | None = None
     for event in events:
         kind = event.get("type")
         if kind == "turn.failed":
             return str((event.get("error") or {}).get("message") or "turn failed")
         if kind == "error":
-            return str(event.get("message") or "error")
-    return None
+            unrecovered = unrecovered or str(event.get("message") or "error")
+        elif kind == "turn.completed":
+            unrecovered = None  # a retried stream: the turn got through
+    return unrecovered
 
 
 create_backend = CodexBackend.create

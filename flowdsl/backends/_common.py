@@ -1,4 +1,4 @@
-"""What every real backend shares: retries, usage and cost, prompts, schema validation.
+"""What every real backend shares: retries, usage and cost, schema validation.
 
 - :class:`RetryPolicy` / :func:`with_retries`: bounded exponential backoff with jitter for
   429/5xx/connection errors, honouring ``retry-after``; the SDKs' own retries are switched
@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -24,19 +22,14 @@ import anyio
 from .._config import Config
 from .._json_schema import output_errors, schema_validator
 from .._json_schema import schema_key as schema_key
-from .._types import AgentRequest, JSONValue, Usage
-from ..errors import BackendError
-from ._agent_setup import context_line
+from .._types import JSONValue, Usage
 from ._errors import is_retryable, retry_after
 from ._simulate import estimate_tokens
 
 __all__ = [
     "RetryPolicy",
-    "agent_definition",
-    "context_line",
     "make_usage",
     "schema_errors",
-    "system_prompt",
     "validator_for",
     "with_retries",
 ]
@@ -107,35 +100,6 @@ def make_usage(
             logger.warning("no price for model %r: its cost is counted as $0; add it under "
                            "[tool.flowdsl.prices] (USD per million input/output tokens)", model)
     return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost, estimated=estimated)
-
-
-# -- prompts ----------------------------------------------------------------------------------
-_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n---\s*\n", re.DOTALL)
-_AGENT_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-
-
-def agent_definition(name: str, root: Path | None = None) -> str:
-    """The body of ``.claude/agents/<name>.md`` (front matter removed) for API backends.
-
-    Raises:
-        BackendError: the name is not a plain file name or no such definition exists.
-    """
-    if not _AGENT_NAME.match(name):
-        raise BackendError(f"agent_type {name!r} is not a valid agent name")
-    path = (root or Path.cwd()) / ".claude" / "agents" / f"{name}.md"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BackendError(f"agent_type {name!r}: cannot read {path} ({exc})") from exc
-    return _FRONT_MATTER.sub("", text, count=1).strip()
-
-
-def system_prompt(request: AgentRequest, root: Path | None = None) -> str:
-    """The system prompt for API backends: context line, then any agent definition."""
-    text = context_line(request)
-    if request.agent_type:
-        text += "\n\n" + agent_definition(request.agent_type, root)
-    return text
 
 
 # -- schemas ----------------------------------------------------------------------------------

@@ -5,8 +5,15 @@ calls :func:`translate` once and raises the result ``from`` the original. The re
 asks :func:`is_retryable` and :func:`retry_after` about the *foreign* error first, so the
 decision to retry sees status codes and headers that the translation drops.
 
-Every SDK is imported lazily: a user of the ``claude`` backend needs neither ``openai``
-nor ``anthropic`` installed.
+No SDK is imported here: an exception can only be an instance of a class whose module is
+already loaded, so only :data:`sys.modules` is consulted. A user of the ``claude`` backend
+needs neither ``openai`` nor ``anthropic`` installed, and translating its first failure
+does not spend seconds importing them on the event loop.
+
+A response body cut off mid-way (the peer closed the connection before the
+``content-length`` or the last chunk) is reported as such, not as an unreachable endpoint,
+and is retried like a connection reset: the request is sent again whole, and the cut-off
+reply - whose usage never arrived - is not counted.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import email.utils
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -27,12 +35,16 @@ _RETRY_STATUSES = frozenset({408, 409, 429})
 _CONFIG_STATUSES = frozenset({401, 402, 403, 404})
 
 
+def _loaded(name: str) -> Any:
+    """The module if something already imported it, else None (never imports it)."""
+    return sys.modules.get(name)
+
+
 def _sdk_modules() -> Iterator[Any]:
     for name in ("openai", "anthropic"):
-        try:
-            yield __import__(name)
-        except ImportError:
-            continue
+        module = _loaded(name)
+        if module is not None:
+            yield module
 
 
 def _status(exc: BaseException) -> int | None:
@@ -48,15 +60,42 @@ def _is_connection_error(exc: BaseException) -> bool:
     for sdk in _sdk_modules():
         if isinstance(exc, sdk.APIConnectionError):
             return True
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover - the SDKs depend on it
-        return False
-    return isinstance(exc, httpx2.TransportError)
+    httpx2 = _loaded("httpx2")
+    return httpx2 is not None and isinstance(exc, httpx2.TransportError)
+
+
+_CUT_OFF = ("without sending complete message body", "incomplete chunked read")
+"""What h11 says when the body stops short; it has no exception type of its own for it."""
+
+
+def _cut_off(exc: BaseException) -> BaseException | None:
+    """The transport error in ``exc``'s chain saying the body stopped short, if any."""
+    httpx2 = _loaded("httpx2")
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while httpx2 is not None and current is not None and id(current) not in seen:
+        seen.add(id(current))
+        protocol_error = isinstance(current, httpx2.RemoteProtocolError)
+        if protocol_error and any(words in str(current) for words in _CUT_OFF):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _transport_failure(exc: BaseException, otherwise: str) -> BackendError:
+    cut = _cut_off(exc)
+    if cut is not None:
+        return BackendError("the endpoint closed the connection before the response body "
+                            f"was complete ({_message(cut)})")
+    return BackendError(f"{otherwise} ({_message(exc)})")
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True for 408/409/429/5xx responses and connection failures (not malformed bodies)."""
+    """True for 408/409/429/5xx responses and connection failures (not malformed bodies).
+
+    A body cut off mid-way is a connection failure (the SDKs wrap it as one when the body is
+    read with the response, and a stream raises the transport error itself).
+    """
     status = _status(exc)
     if status is not None and not _is_validation_error(exc):
         return status in _RETRY_STATUSES or status >= 500
@@ -110,7 +149,7 @@ def _translate_sdk(exc: BaseException) -> BackendError | None:
         if isinstance(exc, sdk.APIStatusError):
             return BackendError(f"HTTP {status} ({_message(exc)})")
         if isinstance(exc, sdk.APIConnectionError):
-            return BackendError(f"cannot reach the endpoint ({_message(exc)})")
+            return _transport_failure(exc, "cannot reach the endpoint")
         if type(exc).__name__ == "CredentialsError":
             return BackendConfigError(_message(exc))
         return BackendError(_message(exc))
@@ -118,6 +157,8 @@ def _translate_sdk(exc: BaseException) -> BackendError | None:
 
 
 def _translate_instructor(exc: BaseException) -> BackendError | None:
+    if _loaded("instructor") is None:
+        return None
     try:
         from instructor.core.exceptions import InstructorError, InstructorRetryException
     except ImportError:  # pragma: no cover - optional dependency
@@ -141,12 +182,9 @@ def _translate_other(exc: BaseException) -> BackendError:
         return BackendError(f"malformed response: not JSON ({exc})")
     if isinstance(exc, TimeoutError):
         return BackendError(f"request timed out ({exc})")
-    try:
-        import httpx2
-    except ImportError:  # pragma: no cover
-        httpx2 = None  # type: ignore[assignment]
+    httpx2 = _loaded("httpx2")
     if httpx2 is not None and isinstance(exc, httpx2.HTTPError):
-        return BackendError(f"HTTP transport error ({_message(exc)})")
+        return _transport_failure(exc, "HTTP transport error")
     return BackendError(_message(exc))
 
 

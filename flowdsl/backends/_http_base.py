@@ -1,35 +1,52 @@
 """The skeleton shared by the HTTP-API backends (``openai``, ``anthropic``).
 
-:class:`APIBackend.run` is the error boundary: it resolves the model, starts the per-agent
+:class:`APIBackend.run` sets the agent up (:mod:`._agent_setup`: type, tool grant, model,
+system prompt, turn limit) and picks its path. An agent whose grant offers any tool runs
+the tool-using loop (:mod:`._agent_loop`, on pydantic-ai, in the backend's workspace ``cwd``);
+an agent offered none keeps the single-completion path below, where instructor does the
+bounded re-asks of a schema agent.
+
+On that path :class:`APIBackend.run` is the error boundary: it starts the per-agent
 bookkeeping (:class:`Call`), runs the text or structured path, and translates whatever
 escapes into a :class:`~flowdsl.errors.BackendError` carrying the usage spent so far.
-:meth:`APIBackend.send` is the single place a request leaves: the budget gate before a
-re-ask, the retry loop, the usage count and the refusal/malformed checks all live there,
-so the instructor re-ask loop and the text path are accounted identically.
+:meth:`APIBackend.send` is the single place a request leaves: the retry loop, the usage
+count, the budget gate after every response (a "no" refuses the next re-ask) and the
+response checks (refusal, a reply cut off or without a finish reason, malformed) all live
+there, so the instructor re-ask loop and the text path are accounted and checked identically.
 
 The budget gate travels with the call: the backend's own ``should_continue`` if it was
 built with one, else the runtime's ``request.budget_gate``, else no limit.
 
 Subclasses provide the SDK specifics: the client, the raw call, usage extraction, the
-response checks, and the instructor provider/mode. :meth:`APIBackend.create` is their
-``create_backend``; :func:`resolve_endpoint` finds its API key and base URL.
+response checks, the instructor provider/mode, and the loop's pydantic-ai model on the
+same client (:meth:`APIBackend.loop_model`, :meth:`APIBackend.loop_settings`).
+:meth:`APIBackend.create` is their ``create_backend``; :func:`resolve_endpoint` finds its
+API key and base URL. Building a backend imports its SDK, instructor (:mod:`._preload`) and
+pydantic-ai, so no agent call waits for them. The backend is an async context manager the
+runtime enters for a run's lifetime: leaving it (:meth:`APIBackend.aclose`) stops the MCP
+servers its agents started (:mod:`._mcp`) and closes the HTTP client.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import AsyncGenerator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from pathlib import Path
+from typing import Any, ClassVar, Self, cast
 
 import anyio.lowlevel
 
 from .._config import Config, load_config
 from .._types import AgentRequest, AgentResult, BudgetGate, Usage
 from ..errors import BackendConfigError, BackendError
+from ._agent_setup import AgentSetup, AgentSetups
 from ._common import RetryPolicy, with_retries
 from ._errors import translate
+from ._grants import WEB_TOOLS
+from ._preload import preload
 from ._structured import response_model_for, unwrap
 
 __all__ = ["APIBackend", "Call", "resolve_endpoint"]
@@ -44,12 +61,18 @@ class Call:
 
     model: str
     gate: BudgetGate | None = None
-    """May this agent spend more? Asked before every re-ask; None is no limit."""
+    """May this agent spend more? Told the usage after every response; None is no limit."""
     usage: Usage = field(default_factory=Usage)
     requests: int = 0
+    allowed: bool = True
+    """The gate's answer after the last response: False refuses the next re-ask."""
 
-    def may_reask(self) -> bool:
-        return self.gate is None or bool(self.gate(self.usage))
+    def count(self, usage: Usage) -> None:
+        """One more response: add its usage and tell the gate (which counts it at once)."""
+        self.requests += 1
+        self.usage = self.usage + usage
+        if self.gate is not None:
+            self.allowed = bool(self.gate(self.usage))
 
 
 # instructor calls :meth:`APIBackend.send` as its ``create``: this is how send finds the
@@ -108,6 +131,12 @@ class APIBackend:
     """The provider's own host (the SDK's default), named when nothing is configured."""
     instructor_provider: ClassVar[str] = "openai"
     instructor_mode: str = "TOOLS"
+    sdk: ClassVar[str] = "openai"
+    """The provider's SDK package, imported when the backend is built (see :mod:`._preload`)."""
+    sdk_warmups: ClassVar[tuple[str, ...]] = ()
+    """SDK modules first imported inside a call; imported when the backend is built too."""
+    loop_modules: ClassVar[tuple[str, ...]] = ()
+    """pydantic-ai's modules for the provider's loop model, imported when the backend is built."""
 
     def __init__(
         self,
@@ -117,6 +146,7 @@ class APIBackend:
         model: str | None,
         config: Config,
         should_continue: BudgetGate | None = None,
+        cwd: str | Path | None = None,
     ) -> None:
         self.api_key = api_key
         self.base_url = base_url
@@ -124,10 +154,26 @@ class APIBackend:
         self.config = config
         self.should_continue = should_continue
         self.policy = RetryPolicy.from_config(config)
+        self.workspace = Path(cwd if cwd is not None else Path.cwd()).resolve()
+        """Where agents work: their tools are confined to it; agent types and ``.mcp.json``
+        are found in it."""
+        self.setups = AgentSetups(self.workspace, config, default_model=model, home=Path.home())
         self._client: Any = None
         self._loop: object = None
         self._patched: Any = None
         self._closer: AsyncGenerator[None, None] | None = None
+        preload(self.name, self.sdk, self.instructor_provider, self.sdk_warmups)
+        _import_loop(self.name, self.loop_modules)
+        from ._loop_tools import WorkspaceTools, workspace
+        from ._mcp import McpServers, preload_client
+
+        store = Path(config.run_defaults()["store"] or ".flowdsl")
+        self.workspace_tools = WorkspaceTools(workspace(self.workspace, store),
+                                              bash_timeout=config.bash_timeout)
+        """The agents' workspace tools (the run store, if inside, may not be written)."""
+        self.mcp = McpServers(self.workspace, config)
+        if self.mcp.configured():
+            preload_client()
 
     @classmethod
     def create(
@@ -138,6 +184,7 @@ class APIBackend:
         api_key: str | None = None,
         config: Config | None = None,
         should_continue: BudgetGate | None = None,
+        cwd: str | Path | None = None,
         **options: Any,
     ) -> Self:
         """Build the backend from arguments, then config, then the environment.
@@ -148,21 +195,23 @@ class APIBackend:
                 ``<NAME>_BASE_URL``; else the provider's own host.
             api_key: else ``<NAME>_API_KEY``; optional when a base URL is set.
             config: the project configuration (default: :func:`load_config` from the cwd).
-            should_continue: budget hook; called with this agent's usage so far before each
-                re-ask, False stops the re-asks. It takes the place of the runtime's
-                ``request.budget_gate``; without either, re-asks are limited only by
-                ``reasks``.
+            should_continue: budget hook; called with this agent's usage so far after every
+                response, False stops the agent (no more re-asks or model turns). It takes
+                the place of the runtime's ``request.budget_gate``; without either, an agent
+                is limited only by ``reasks`` and ``max_turns``.
+            cwd: the workspace agents work in (default: the current directory now);
+                ``config`` is loaded from there when not given.
             **options: the backend's own keywords (openai: ``mode``).
 
         Raises:
-            BackendConfigError: neither an API key nor a base URL is available, or an
-                option is invalid.
+            BackendConfigError: neither an API key nor a base URL is available, an option
+                is invalid, or the SDK is not installed.
         """
-        config = config if config is not None else load_config()
+        config = config if config is not None else load_config(cwd)
         key, url = resolve_endpoint(cls.name, api_key=api_key, base_url=base_url,
                                     config=config, default_host=cls.default_host)
         return cls(api_key=key, base_url=url, model=config.resolve_alias(model or config.model),
-                   config=config, should_continue=should_continue, **options)
+                   config=config, should_continue=should_continue, cwd=cwd, **options)
 
     # -- subclass hooks ------------------------------------------------------------------------
     def new_client(self) -> Any:
@@ -175,13 +224,23 @@ class APIBackend:
         raise NotImplementedError
 
     def check(self, response: Any) -> None:
-        """Raise :class:`~flowdsl.errors.BackendError` for refusals and malformed responses."""
+        """Raise :class:`~flowdsl.errors.BackendError` for refusals, malformed responses and
+        replies cut off at the output limit or ended without a finish reason."""
 
-    async def text(self, request: AgentRequest, model: str) -> str:
+    async def text(self, request: AgentRequest, model: str, system: str) -> str:
         raise NotImplementedError
 
-    def structured_kwargs(self, request: AgentRequest, model: str) -> dict[str, Any]:
+    def structured_kwargs(self, request: AgentRequest, model: str,
+                          system: str) -> dict[str, Any]:
         raise NotImplementedError
+
+    def loop_model(self, client: Any, model_name: str) -> Any:
+        """The pydantic-ai model of the tool-using loop, built on ``client`` (ours)."""
+        raise NotImplementedError
+
+    def loop_settings(self, request: AgentRequest) -> dict[str, Any]:
+        """pydantic-ai model settings for one agent's loop (effort and the like)."""
+        return {}
 
     # -- client lifecycle ----------------------------------------------------------------------
     async def client(self) -> Any:
@@ -202,7 +261,9 @@ class APIBackend:
         return self._client
 
     async def aclose(self) -> None:
-        """Close the HTTP client now; the backend stays usable (a later call opens a new one)."""
+        """Stop the MCP servers and close the HTTP client now; the backend stays usable (a
+        later call opens a new client and starts the servers it needs again)."""
+        await self.mcp.aclose()
         closer, self._closer = self._closer, None
         self._client = self._patched = None
         if closer is not None:
@@ -216,7 +277,8 @@ class APIBackend:
 
     # -- the protocol --------------------------------------------------------------------------
     async def run(self, request: AgentRequest) -> AgentResult:
-        model = self.config.resolve_alias(request.model) or self.model
+        setup = self.setups.setup(request)  # AgentTypeError propagates untranslated
+        model = setup.model
         if not model:
             raise BackendConfigError(
                 f"no model for the {self.name} backend: pass --model, set model in "
@@ -224,26 +286,61 @@ class APIBackend:
             )
         if request.schema is not None:
             response_model_for(request.schema)  # SchemaError propagates untranslated
-        call = Call(model=model, gate=self.should_continue or request.budget_gate)
+        gate = self.should_continue or request.budget_gate
+        system = setup.system_prompt
+        grant = setup.grant
+        if grant.workspace_tools or grant.mcp or grant.tools & frozenset(WEB_TOOLS):
+            result = await self._with_tools(request, setup, model, gate)
+            if isinstance(result, AgentResult):
+                return result
+            system = result  # nothing could be offered after all: say so, answer without
+        return await self._single(request, model, system, gate)
+
+    async def _with_tools(self, request: AgentRequest, setup: AgentSetup, model: str,
+                          gate: BudgetGate | None) -> AgentResult | str:
+        """The loop's result; or, when no tool can be offered, the system prompt to answer
+        without one."""
+        from ._agent_loop import LoopRun, Tally, offered_tools, run_loop
+        from ._loop_model import LoopModel
+
+        try:
+            loop_model = LoopModel(self.loop_model(await self.client(), model),
+                                   policy=self.policy, config=self.config, model_name=model,
+                                   tally=Tally())
+            tools = await offered_tools(setup, model=loop_model, workspace=self.workspace_tools,
+                                        mcp=self.mcp)
+        except Exception as exc:
+            raise translate(exc) from exc
+        if tools.empty:
+            return tools.system_prompt
+        run = LoopRun(prompt=request.prompt, schema=request.schema, max_turns=setup.max_turns,
+                      reasks=self.config.reasks, gate=gate,
+                      settings=cast(Any, self.loop_settings(request)) or None)
+        return await run_loop(loop_model, run, tools)
+
+    async def _single(self, request: AgentRequest, model: str, system: str,
+                      gate: BudgetGate | None) -> AgentResult:
+        """One completion (a text agent), or instructor's bounded re-asks (a schema agent)."""
+        call = Call(model=model, gate=gate)
         token = _CALL.set(call)
         try:
             if request.schema is None:
-                output: Any = await self.text(request, model)
+                output: Any = await self.text(request, model, system)
             else:
-                output = await self._structured(request, model)
+                output = await self._structured(request, model, system)
         except Exception as exc:
             raise translate(exc, call.usage) from exc
         finally:
             _CALL.reset(token)
         return AgentResult(output=output, usage=call.usage)
 
-    async def _structured(self, request: AgentRequest, model: str) -> Any:
+    async def _structured(self, request: AgentRequest, model: str, system: str) -> Any:
         assert request.schema is not None
         patched = await self._instructor()
         parsed = await patched(
             response_model=response_model_for(request.schema),
             max_retries=self.config.reasks,
-            **self.structured_kwargs(request, model),
+            **self.structured_kwargs(request, model, system),
         )
         return unwrap(parsed)
 
@@ -260,14 +357,26 @@ class APIBackend:
         return self._patched
 
     async def send(self, **kwargs: Any) -> Any:
-        """One logical request (retried on transient errors); every response is counted."""
+        """One logical request (retried on transient errors); every response is counted and
+        told to the budget gate, whose "no" refuses the next re-ask."""
         call = _CALL.get()
-        if call.requests and not call.may_reask():
-            raise BackendError(f"re-ask stopped by the budget after {call.requests} request(s) "
-                               "with invalid structured output")
+        if call.requests and not call.allowed:
+            raise BackendError("stopped: the run's token budget was reached after "
+                               f"{call.requests} request(s) with invalid structured output")
         client = await self.client()
         response = await with_retries(lambda: self.call_api(client, kwargs), self.policy)
-        call.requests += 1
-        call.usage = call.usage + self.usage_of(response, kwargs, call.model)
+        call.count(self.usage_of(response, kwargs, call.model))
         self.check(response)
         return response
+
+
+def _import_loop(backend: str, modules: tuple[str, ...]) -> None:
+    """Import the agent loop and pydantic-ai now (seconds), not in the first agent."""
+    try:
+        for module in ("flowdsl.backends._agent_loop", *modules):
+            importlib.import_module(module)
+    except ImportError as exc:
+        raise BackendConfigError(
+            f"the {backend} backend needs the {exc.name or 'pydantic_ai'!r} package: "
+            f"pip install 'flowdsl[{backend}]'"
+        ) from exc

@@ -7,10 +7,12 @@ It speaks the three wire protocols the real backends use:
 - OpenAI Responses, ``POST .../responses`` (SSE, what the Codex CLI uses);
 - Anthropic Messages, ``POST .../messages`` (JSON or SSE), plus ``.../count_tokens``.
 
-A test scripts it with :class:`Step` values - replies, tool calls, usage, latency, HTTP
-errors, malformed bodies, refusals, hangs - consumed in order (then ``default``), or with a
-``responder`` function. It records every request, the peak number of requests in flight
-and the tokens it reported, so tests assert on the server side what the client did.
+A test scripts it with :class:`Step` values - replies, tool calls (several named ones in
+one response with :meth:`Step.use`, for agent loops), usage, latency, HTTP
+errors, malformed bodies, refusals, hangs, bodies cut off mid-way, finish reasons -
+consumed in order (then ``default``), or with a ``responder`` function. It records every
+request, the peak number of requests in flight and the tokens it reported, so tests
+assert on the server side what the client did.
 
 Threads, not asyncio: the server runs beside the event loop under test without sharing it.
 """
@@ -31,7 +33,7 @@ from typing import Any, Literal
 
 __all__ = ["FakeLLMServer", "Recorded", "Step"]
 
-StepKind = Literal["text", "tool", "status", "malformed", "hang", "refusal"]
+StepKind = Literal["text", "tool", "status", "malformed", "hang", "refusal", "truncated"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,10 +53,22 @@ class Step:
     status: int = 200
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    finish_reason: str | None = None
+    """Replaces the ``finish_reason`` / ``stop_reason`` the kind implies; "" sends null."""
+    calls: tuple[tuple[str, Any], ...] = ()
+    """For ``tool``: several named tool calls in one response, ``(name, arguments)`` each,
+    with ids unique across the server's life (see :meth:`use`)."""
+    cache: tuple[int, int] = (0, 0)
+    """Anthropic ``(cache_creation_input_tokens, cache_read_input_tokens)``."""
 
     @classmethod
     def reply(cls, text: str, **kw: Any) -> Step:
         return cls(kind="text", text=text, **kw)
+
+    @classmethod
+    def use(cls, *calls: tuple[str, Any], **kw: Any) -> Step:
+        """One response calling the named tools: ``Step.use(("read", {"path": "a"}))``."""
+        return cls(kind="tool", calls=calls, **kw)
 
     @classmethod
     def tool(cls, arguments: Any, **kw: Any) -> Step:
@@ -77,6 +91,12 @@ class Step:
     @classmethod
     def refusal(cls, text: str = "I can't help with that.") -> Step:
         return cls(kind="refusal", text=text)
+
+    @classmethod
+    def truncated(cls, text: str = "a reply cut off halfway", **kw: Any) -> Step:
+        """A reply whose body stops halfway, then the connection closes: JSON under a longer
+        ``content-length``, SSE as chunked encoding without its last chunk."""
+        return cls(kind="truncated", text=text, **kw)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,6 +260,8 @@ def _auto_usage(step: Step, body: dict[str, Any]) -> tuple[int, int] | None:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeLLMServer
+    cut: bool = False
+    """This response is a ``truncated`` step's: its body stops halfway."""
 
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
@@ -292,7 +314,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw(200, step.body, "application/json", step.headers)
             return
         usage = _auto_usage(step, rec.body)
-        self.fake._count(usage)
+        self.cut = step.kind == "truncated"
+        if not self.cut:  # a cut-off reply never delivers its usage
+            self.fake._count(usage)
         render = _RENDERERS[(rec.api, rec.stream or rec.api == "responses")]
         render(self, rec, step, usage)
 
@@ -319,6 +343,9 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers:
             self.send_header(key, value)
         self.end_headers()
+        if self.cut:  # shorter than the content-length sent, then the connection closes
+            body = body[:len(body) // 2]
+            self.close_connection = True
         self.wfile.write(body)
 
     def _send_json(self, status: int, obj: Any) -> None:
@@ -329,12 +356,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
         self.send_header("connection", "close")
+        if self.cut:  # chunked, so that stopping halfway is detectably incomplete
+            self.send_header("transfer-encoding", "chunked")
+            listed = list(events)
+            events = iter(listed[:len(listed) // 2])
         self.end_headers()
         self.close_connection = True
         for event, data in events:
             chunk = "" if event is None else f"event: {event}\n"
             payload = data if isinstance(data, str) else json.dumps(data)
-            self.wfile.write(f"{chunk}data: {payload}\n\n".encode())
+            frame = f"{chunk}data: {payload}\n\n".encode()
+            if self.cut:
+                frame = b"%x\r\n%s\r\n" % (len(frame), frame)
+            self.wfile.write(frame)
             self.wfile.flush()
 
 
@@ -354,13 +388,32 @@ def _chat_usage(usage: tuple[int, int] | None, cost: float | None) -> dict[str, 
     return out
 
 
+def _finish(step: Step, implied: str) -> str | None:
+    """The finish reason sent: the step's own if it has one ("" is null), else the implied."""
+    return implied if step.finish_reason is None else step.finish_reason or None
+
+
 def _tool_args(step: Step) -> str:
     return step.arguments if isinstance(step.arguments, str) else json.dumps(step.arguments)
+
+
+_CALL_IDS = itertools.count(1)
+"""Ids of :meth:`Step.use` calls: unique, as real providers make them."""
+
+
+def _named_calls(step: Step) -> list[tuple[str, str, Any]]:
+    """(id, name, arguments) of a :meth:`Step.use` step's calls."""
+    return [(f"call_{next(_CALL_IDS)}", name, args) for name, args in step.calls]
 
 
 def _chat_message(rec: Recorded, step: Step) -> tuple[dict[str, Any], str]:
     if step.kind == "refusal":
         return {"role": "assistant", "content": None, "refusal": step.text}, "stop"
+    if step.kind == "tool" and step.calls:
+        calls = [{"id": cid, "type": "function", "function": {
+            "name": name, "arguments": args if isinstance(args, str) else json.dumps(args)}}
+            for cid, name, args in _named_calls(step)]
+        return {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls"
     if step.kind == "tool":
         tools = rec.body.get("tools") or [{"function": {"name": "tool"}}]
         name = step.tool_name or tools[0]["function"]["name"]
@@ -371,7 +424,8 @@ def _chat_message(rec: Recorded, step: Step) -> tuple[dict[str, Any], str]:
 
 
 def _chat_json(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None) -> None:
-    message, finish = _chat_message(rec, step)
+    message, implied = _chat_message(rec, step)
+    finish = _finish(step, implied)
     body = {"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
             "model": rec.body.get("model", "fake"),
             "choices": [{"index": 0, "message": message, "finish_reason": finish}]}
@@ -382,15 +436,16 @@ def _chat_json(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None)
 
 
 def _chat_sse(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None) -> None:
-    message, finish = _chat_message(rec, step)
+    message, implied = _chat_message(rec, step)
+    finish = _finish(step, implied)
     base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0,
             "model": rec.body.get("model", "fake")}
 
     def events() -> Iterator[tuple[str | None, Any]]:
         delta: dict[str, Any] = {"role": "assistant"}
         if "tool_calls" in message:
-            call = message["tool_calls"][0]
-            delta["tool_calls"] = [{"index": 0, **call}]
+            delta["tool_calls"] = [{"index": i, **call}
+                                   for i, call in enumerate(message["tool_calls"])]
         elif message.get("refusal"):
             delta["refusal"] = message["refusal"]
         yield None, {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
@@ -411,6 +466,10 @@ def _chat_sse(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None) 
 def _anthropic_content(rec: Recorded, step: Step) -> tuple[list[dict[str, Any]], str]:
     if step.kind == "refusal":
         return [{"type": "text", "text": step.text}], "refusal"
+    if step.kind == "tool" and step.calls:
+        return [{"type": "tool_use", "id": cid.replace("call_", "toolu_"), "name": name,
+                 "input": json.loads(args) if isinstance(args, str) else args}
+                for cid, name, args in _named_calls(step)], "tool_use"
     if step.kind == "tool":
         tools = rec.body.get("tools") or [{"name": "tool"}]
         name = step.tool_name or tools[0]["name"]
@@ -419,26 +478,29 @@ def _anthropic_content(rec: Recorded, step: Step) -> tuple[list[dict[str, Any]],
     return [{"type": "text", "text": step.text}], "end_turn"
 
 
-def _anthropic_usage(usage: tuple[int, int] | None) -> dict[str, Any]:
+def _anthropic_usage(usage: tuple[int, int] | None,
+                     cache: tuple[int, int] = (0, 0)) -> dict[str, Any]:
     inp, out = usage if usage is not None else (0, 0)
     return {"input_tokens": inp, "output_tokens": out,
-            "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+            "cache_creation_input_tokens": cache[0], "cache_read_input_tokens": cache[1]}
 
 
 def _messages_json(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None) -> None:
-    content, stop = _anthropic_content(rec, step)
+    content, implied = _anthropic_content(rec, step)
+    stop = _finish(step, implied)
     h._send_json(200, {"id": "msg_1", "type": "message", "role": "assistant",
                        "model": rec.body.get("model", "fake"), "content": content,
                        "stop_reason": stop, "stop_sequence": None,
-                       "usage": _anthropic_usage(usage)})
+                       "usage": _anthropic_usage(usage, step.cache)})
 
 
 def _messages_sse(h: Any, rec: Recorded, step: Step, usage: tuple[int, int] | None) -> None:
-    content, stop = _anthropic_content(rec, step)
+    content, implied = _anthropic_content(rec, step)
+    stop = _finish(step, implied)
     inp, out = usage if usage is not None else (0, 0)
 
     def events() -> Iterator[tuple[str | None, Any]]:
-        start_usage = {**_anthropic_usage((inp, 1))}
+        start_usage = {**_anthropic_usage((inp, 1), step.cache)}
         yield "message_start", {"type": "message_start", "message": {
             "id": "msg_1", "type": "message", "role": "assistant",
             "model": rec.body.get("model", "fake"), "content": [], "stop_reason": None,

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.anyio
 
 FINDING = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
 MODEL = "claude-haiku-4-5"
-FAST = Config(backoff=0.001, reasks=2)
+FAST = Config(backoff=0.001, reasks=2, tools=())
+"""No tool: these agents take the single-completion path (the loop: test_agent_loop_anthropic)."""
 
 
 @pytest.fixture
@@ -101,10 +102,44 @@ async def test_overloaded_529_and_429_are_retried(server: FakeLLMServer,
 async def test_persistent_429_is_rate_limited(server: FakeLLMServer) -> None:
     server.default = Step.error(429, retry_after="0")
     async with create_backend(base_url=server.url, model=MODEL,
-                              config=Config(backoff=0.001, retries=1)) as b:
+                              config=Config(backoff=0.001, retries=1, tools=())) as b:
         with pytest.raises(RateLimited):
             await b.run(AgentRequest(prompt="p"))
     assert len(server.calls("messages")) == 2
+
+
+async def test_a_reply_cut_off_at_max_tokens_is_a_failure_with_its_usage(
+        server: FakeLLMServer, backend: AnthropicBackend) -> None:
+    server.script(Step.reply("half an ans", finish_reason="max_tokens", usage=(30, 8)))
+    with pytest.raises(BackendError, match=r"cut off at the output limit "
+                                           r"\(stop_reason=max_tokens, max_tokens=4096\)") as info:
+        await backend.run(AgentRequest(prompt="p"))
+    assert info.value.usage is not None
+    assert (info.value.usage.input_tokens, info.value.usage.output_tokens) == (30, 8)
+
+
+async def test_a_reply_without_a_stop_reason_is_a_failure(server: FakeLLMServer,
+                                                          backend: AnthropicBackend) -> None:
+    server.script(Step.reply("maybe the whole answer", finish_reason=""))
+    with pytest.raises(BackendError, match="no stop reason"):
+        await backend.run(AgentRequest(prompt="p"))
+
+
+async def test_a_structured_reply_cut_off_at_max_tokens_is_not_reasked(
+        server: FakeLLMServer, backend: AnthropicBackend) -> None:
+    server.script(Step.tool({"ok": True}, finish_reason="max_tokens"))
+    with pytest.raises(BackendError, match="cut off at the output limit"):
+        await backend.run(AgentRequest(prompt="p", schema=FINDING))
+    assert len(server.calls("messages")) == 1
+
+
+async def test_a_body_cut_off_midway_is_reported_as_such(server: FakeLLMServer) -> None:
+    server.default = Step.truncated()
+    async with create_backend(base_url=server.url, model=MODEL,
+                              config=Config(retries=0, tools=())) as b:
+        with pytest.raises(BackendError, match="closed the connection before the response "
+                                               "body was complete"):
+            await b.run(AgentRequest(prompt="p"))
 
 
 async def test_malformed_body_is_a_failure(server: FakeLLMServer,

@@ -2,15 +2,15 @@
 
 The subprocess tests need only ``sh``. The CLI tier runs the real ``@anthropic-ai/claude-code``
 and ``@openai/codex`` npm packages, installed by ``.ci/run`` with ``npm install --prefix
-$FLOWDSL_TEST_NPM_PREFIX``, against the fake server (``ANTHROPIC_BASE_URL``; a private
-``CODEX_HOME`` with a custom Responses-API provider).
+$FLOWDSL_TEST_NPM_PREFIX`` (:mod:`npmcli`), against the fake server (``ANTHROPIC_BASE_URL``;
+a private ``CODEX_HOME`` with a custom Responses-API provider). The tool policy under which
+they run is tested in ``test_cli_policy.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import pytest
 from fakeserver import FakeLLMServer, Recorded, Step
+from npmcli import npm_bin
 
 from flowdsl._config import Config
 from flowdsl._types import AgentRequest
@@ -28,20 +29,6 @@ from flowdsl.errors import BackendConfigError, BackendError, RateLimited
 
 FINDING = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"],
            "additionalProperties": False}
-
-
-def npm_bin(name: str) -> str:
-    """The CLI installed under FLOWDSL_TEST_NPM_PREFIX, or skip saying why."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: the Claude Code / Codex CLI tier cannot run")
-    prefix = os.environ.get("FLOWDSL_TEST_NPM_PREFIX")
-    if not prefix:
-        pytest.skip("FLOWDSL_TEST_NPM_PREFIX is not set (.ci/run installs the pinned CLIs "
-                    "there with npm install --prefix)")
-    path = Path(prefix) / "node_modules" / ".bin" / name
-    if not path.exists():
-        pytest.fail(f"{path} is missing: npm install --prefix {prefix} did not install {name}")
-    return str(path)
 
 
 def agent_homes() -> list[int]:
@@ -152,6 +139,32 @@ def test_codex_turn_failed_is_a_failure() -> None:
               {"type": "turn.failed", "error": {"message": "stream disconnected"}}]
     with pytest.raises(BackendError, match="stream disconnected"):
         backend.parse("\n".join(map(json.dumps, events)), "", 1, AgentRequest(prompt="p"))
+
+
+def codex_events(*events: dict[str, Any]) -> str:
+    return "\n".join(map(json.dumps, events))
+
+
+def test_codex_error_followed_by_a_completed_turn_is_recovered() -> None:
+    backend = _codex.CodexBackend(command="codex", model="gpt-4.1", base_url=None,
+                                  api_key=None, config=Config())
+    stdout = codex_events(
+        {"type": "turn.started"},
+        {"type": "error", "message": "Reconnecting... 1/5 (stream disconnected)"},
+        {"type": "item.completed", "item": {"type": "agent_message", "text": "hi"}},
+        {"type": "turn.completed", "usage": {"input_tokens": 10, "output_tokens": 1}})
+    assert backend.parse(stdout, "", 0, AgentRequest(prompt="p")).output == "hi"
+
+
+def test_codex_error_without_a_later_completed_turn_is_a_failure() -> None:
+    backend = _codex.CodexBackend(command="codex", model="gpt-4.1", base_url=None,
+                                  api_key=None, config=Config())
+    stdout = codex_events(
+        {"type": "turn.completed", "usage": {"input_tokens": 10, "output_tokens": 1}},
+        {"type": "item.completed", "item": {"type": "agent_message", "text": "hi"}},
+        {"type": "error", "message": "stream disconnected: retries exhausted"})
+    with pytest.raises(BackendError, match="retries exhausted"):
+        backend.parse(stdout, "", 1, AgentRequest(prompt="p"))
 
 
 def test_codex_usage_sums_turns_and_is_priced() -> None:
@@ -269,6 +282,17 @@ async def test_codex_invalid_structured_output_is_a_failure(server: FakeLLMServe
     server.default = Step.reply('{"ok": "maybe"}')
     with pytest.raises(BackendError, match="does not match the schema"):
         await backend.run(AgentRequest(prompt="judge", schema=FINDING))
+
+
+@pytest.mark.anyio
+async def test_codex_recovers_from_a_dropped_stream(server: FakeLLMServer,
+                                                    tmp_path: Path) -> None:
+    backend = codex(server, tmp_path)
+    server.script(Step.truncated("cut off"))  # the CLI reports an error event, then retries
+    server.default = Step.reply("after the retry")
+    result = await backend.run(AgentRequest(prompt="p"))
+    assert result.output == "after the retry"
+    assert len(server.calls("responses")) == 2
 
 
 @pytest.mark.anyio

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from typing import Any
 
 import anthropic
@@ -17,6 +18,7 @@ from flowdsl.backends._errors import foreign_types, is_retryable, retry_after, t
 from flowdsl.errors import BackendConfigError, BackendError, RateLimited
 
 REQUEST = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+CUT_OFF = "peer closed connection without sending complete message body (incomplete chunked read)"
 
 
 def response(status: int, headers: dict[str, str] | None = None) -> httpx2.Response:
@@ -50,6 +52,7 @@ def samples() -> list[tuple[Exception, type[BackendError]]]:
         (json.JSONDecodeError("bad", "{", 1), BackendError),
         (TimeoutError("slow"), BackendError),
         (httpx2.ReadError("reset"), BackendError),
+        (httpx2.RemoteProtocolError(CUT_OFF), BackendError),
         (httpx2.HTTPError("generic"), BackendError),
         (ie.InstructorError("bad mode"), BackendError),
         (ie.InstructorRetryException("invalid", n_attempts=3, total_usage=0), BackendError),
@@ -93,6 +96,43 @@ def test_our_own_backend_error_passes_through_a_wrapper() -> None:
                               (400, False), (401, False), (404, False), (422, False)])
 def test_retryable_statuses(status: int, retryable: bool) -> None:
     assert is_retryable(status_error(openai, "APIStatusError", status)) is retryable
+
+
+def cut_off_under(sdk: Any) -> Exception:
+    """What the SDK raises when the body it read with the response stopped short."""
+    error: Exception = sdk.APIConnectionError(request=REQUEST)
+    error.__cause__ = httpx2.RemoteProtocolError(CUT_OFF)
+    return error
+
+
+@pytest.mark.parametrize("error", [cut_off_under(openai), cut_off_under(anthropic),
+                                   httpx2.RemoteProtocolError(CUT_OFF)],
+                         ids=["openai", "anthropic", "stream"])
+def test_a_body_cut_off_midway_is_reported_as_such(error: Exception) -> None:
+    message = str(translate(error))
+    assert message.startswith("the endpoint closed the connection before the response body "
+                              "was complete (httpx2.RemoteProtocolError: peer closed")
+
+
+def test_a_connection_error_without_a_cut_off_body_still_cannot_reach() -> None:
+    error = openai.APIConnectionError(request=REQUEST)
+    error.__cause__ = httpx2.ConnectError("refused")
+    assert str(translate(error)).startswith("cannot reach the endpoint")
+
+
+def test_a_body_cut_off_midway_is_retryable_like_a_reset() -> None:
+    assert is_retryable(cut_off_under(openai))
+    assert is_retryable(httpx2.RemoteProtocolError(CUT_OFF))
+
+
+def test_translating_an_error_imports_no_sdk() -> None:
+    code = ("import sys\n"
+            "from flowdsl.backends._errors import translate\n"
+            "translate(FileNotFoundError(2, 'missing', 'claude'))\n"
+            "print(sorted({'openai', 'anthropic', 'instructor', 'httpx2'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "[]"
 
 
 def test_connection_errors_are_retryable_but_malformed_bodies_are_not() -> None:

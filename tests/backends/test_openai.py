@@ -1,4 +1,8 @@
-"""The openai backend through the real ``openai`` SDK and instructor against the fake server."""
+"""The openai backend through the real ``openai`` SDK and instructor against the fake server.
+
+These agents are offered no tool (``tools = []``), so they take the single-completion path;
+the tool-using loop is tested in ``test_agent_loop_openai.py``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import gc
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +22,22 @@ from flowdsl._config import Config, Price
 from flowdsl._types import AgentRequest, Usage
 from flowdsl.backends import load_backend
 from flowdsl.backends._openai import OpenAIBackend, create_backend
-from flowdsl.errors import BackendConfigError, BackendError, RateLimited, SchemaError
+from flowdsl.errors import (
+    AgentTypeError,
+    BackendConfigError,
+    BackendError,
+    RateLimited,
+    SchemaError,
+)
 
 pytestmark = pytest.mark.anyio
 
 FINDING = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
-FAST = Config(backoff=0.001, reasks=2, aliases={"fast": "gpt-4o-mini"})
+FAST = Config(backoff=0.001, reasks=2, aliases={"fast": "gpt-4o-mini"}, tools=())
 
 
 def make(server: FakeLLMServer, **kw: Any) -> OpenAIBackend:
-    kw.setdefault("config", FAST)
+    kw["config"] = replace(kw.get("config", FAST), tools=())  # no tool: one completion
     kw.setdefault("model", "fast")
     return create_backend(base_url=server.url + "/v1", **kw)
 
@@ -281,6 +292,54 @@ async def test_refusal_is_a_failure_with_the_reason(server: FakeLLMServer, backe
     assert len(server.calls()) == 1
 
 
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_reply_cut_off_at_the_output_limit_is_a_failure_with_its_usage(
+        server: FakeLLMServer, stream: bool) -> None:
+    server.script(Step.reply("half an ans", finish_reason="length", usage=(30, 8)))
+    async with make(server, config=Config(stream=stream, backoff=0.001)) as b:
+        with pytest.raises(BackendError, match=r"cut off at the output limit "
+                                               r"\(finish_reason=length\)") as info:
+            await b.run(AgentRequest(prompt="p"))
+    assert info.value.usage is not None
+    assert ours(info.value.usage) == (30, 8) == server_usage(server)
+    assert len(server.calls()) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_reply_without_a_finish_reason_is_a_failure(server: FakeLLMServer,
+                                                            stream: bool) -> None:
+    server.script(Step.reply("maybe the whole answer", finish_reason=""))
+    async with make(server, config=Config(stream=stream, backoff=0.001)) as b:
+        with pytest.raises(BackendError, match="no finish reason"):
+            await b.run(AgentRequest(prompt="p"))
+
+
+async def test_a_structured_reply_cut_off_at_the_output_limit_is_not_reasked(
+        server: FakeLLMServer, backend: OpenAIBackend) -> None:
+    server.script(Step.tool({"ok": True}, finish_reason="length"))
+    with pytest.raises(BackendError, match=r"cut off at the output limit"):
+        await backend.run(AgentRequest(prompt="p", schema=FINDING))
+    assert len(server.calls()) == 1
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["content-length", "chunked-sse"])
+async def test_a_body_cut_off_midway_is_reported_as_such(server: FakeLLMServer,
+                                                          stream: bool) -> None:
+    server.default = Step.truncated()
+    async with make(server, config=Config(stream=stream, retries=0)) as b:
+        with pytest.raises(BackendError, match="closed the connection before the response "
+                                               "body was complete") as info:
+            await b.run(AgentRequest(prompt="p"))
+    assert "cannot reach" not in str(info.value)
+
+
+async def test_a_body_cut_off_midway_is_retried(server: FakeLLMServer,
+                                                backend: OpenAIBackend) -> None:
+    server.script(Step.truncated(), Step.reply("whole"))
+    assert (await backend.run(AgentRequest(prompt="p"))).output == "whole"
+    assert len(server.calls()) == 2
+
+
 async def test_a_hang_ends_at_the_timeout_and_the_request_is_cancelled(
         server: FakeLLMServer, backend: OpenAIBackend) -> None:
     server.script(Step.hang())
@@ -321,22 +380,22 @@ def test_one_backend_serves_successive_event_loops_and_closes_its_clients(
     gc.collect()  # an unclosed socket would raise ResourceWarning here (filterwarnings=error)
 
 
-async def test_agent_type_loads_the_agent_definition(server: FakeLLMServer, backend: OpenAIBackend,
-                                                     tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_agent_type_loads_the_agent_definition(server: FakeLLMServer,
+                                                     tmp_path: Path) -> None:
     agents = tmp_path / ".claude" / "agents"
     agents.mkdir(parents=True)
     (agents / "critic.md").write_text("---\nname: critic\n---\nYou are a harsh critic.\n")
-    monkeypatch.chdir(tmp_path)
-    await backend.run(AgentRequest(prompt="p", agent_type="critic"))
+    async with make(server, cwd=tmp_path) as backend:
+        await backend.run(AgentRequest(prompt="p", agent_type="critic"))
     assert "You are a harsh critic." in server.calls()[0].body["messages"][0]["content"]
 
 
-async def test_unknown_agent_type_fails(server: FakeLLMServer, backend: OpenAIBackend,
-                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(BackendError, match="agent_type 'nope'"):
-        await backend.run(AgentRequest(prompt="p", agent_type="nope"))
+async def test_unknown_agent_type_fails_before_any_request(server: FakeLLMServer,
+                                                           tmp_path: Path) -> None:
+    async with make(server, cwd=tmp_path) as backend:
+        with pytest.raises(AgentTypeError, match="agent_type 'nope'"):
+            await backend.run(AgentRequest(prompt="p", agent_type="nope"))
+    assert server.requests == []
 
 
 async def test_effort_is_sent_as_reasoning_effort(server: FakeLLMServer,

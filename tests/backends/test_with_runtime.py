@@ -1,4 +1,7 @@
-"""The openai backend under the real runtime: limiter, routing and token totals, end to end."""
+"""The openai backend under the real runtime: limiter, routing and token totals, end to end.
+
+Agents without tools (single completions); the loop under the runtime: test_agent_budget.py.
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ def test_a_workflow_runs_against_the_fake_with_exact_totals(
         server: FakeLLMServer, script: Callable[..., Path]) -> None:
     server.latency = 0.02
     server.responder = reply
-    config = Config(backoff=0.001, model="default-model",
+    config = Config(backoff=0.001, model="default-model", tools=(),
                     aliases={"fast": "gpt-4o-mini", "smart": "gpt-4.1"})
     backend = create_backend(base_url=server.url, config=config)
     result = flowdsl.run(script(WORKFLOW, meta=META), backend=backend, concurrency=5)
@@ -54,7 +57,7 @@ def test_a_workflow_runs_against_the_fake_with_exact_totals(
 def test_a_hung_agent_times_out_to_none(server: FakeLLMServer,
                                         script: Callable[..., Path]) -> None:
     server.script(Step.hang())
-    backend = create_backend(base_url=server.url, model="m", config=Config())
+    backend = create_backend(base_url=server.url, model="m", config=Config(tools=()))
     result = flowdsl.run(script('return [await agent("a"), await agent("b")]\n'),
                          backend=backend, agent_timeout=0.5)
     assert result.value == [None, "ok"]
@@ -67,7 +70,7 @@ def test_a_failing_agent_is_recorded_with_the_reason(server: FakeLLMServer,
                                                      script: Callable[..., Path],
                                                      status: int) -> None:
     server.script(Step.error(status))
-    backend = create_backend(base_url=server.url, model="m", config=Config())
+    backend = create_backend(base_url=server.url, model="m", config=Config(tools=()))
     result = flowdsl.run(script('return await agent("a")\n'), backend=backend)
     assert result.value is None
     (record,) = result.agents

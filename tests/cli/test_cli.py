@@ -95,6 +95,15 @@ def test_unknown_option_exits_2_in_one_line(capsys, script):
     assert err.count("\n") == 1
 
 
+def test_base_url_help_names_every_backend_it_applies_to(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    base_url_help = text.rsplit("--base-url URL", 1)[1].split(" --", 1)[0]  # not the usage
+    for backend in ("openai", "anthropic", "claude", "codex"):
+        assert backend in base_url_help
+
+
 def test_script_error_exits_2_with_location(capsys, script):
     path = script("x = (\n", name="bad.flow.py")
     code, _, err = run_cli(capsys, "check", str(path))
