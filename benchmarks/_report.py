@@ -168,8 +168,12 @@ TARGETS: tuple[Target, ...] = (
            source="issue"),
     Target(label="100 hung agents (timeout 0.5 s): run ended at", scenario="timeouts",
            path=("headline", "run_end_s"), unit="s", goal=1.5, source="issue"),
-    Target(label="HTTP (openai, loopback): cost per agent, zero latency", scenario="http",
+    Target(label="HTTP (openai, loopback): cost per agent, zero latency, tool loop "
+           "(default read-only tools, one turn)", scenario="http",
            path=("runs", "zero_latency", "per_agent_us"), unit="ms", scale=1e-3, digits=2),
+    Target(label="… same, single completion (tools = [])", scenario="http",
+           path=("runs", "zero_latency_no_tools", "per_agent_us"), unit="ms", scale=1e-3,
+           digits=2),
     Target(label="HTTP: efficiency, 20 ms server latency, C=16", scenario="http",
            path=("runs", "latency_20ms", "efficiency"), digits=3),
     Target(label="HTTP: hung requests (timeout 0.5 s): run ended at", scenario="http",

@@ -4,7 +4,11 @@ The fake server (``tests/backends/fakeserver.py``) runs in its own process, so i
 threads do not share the benchmark's GIL (they do share the two cores). Three runs:
 
 - ``zero_latency``: N agents at concurrency 16, the server answering at once: per-agent
-  cost of the whole HTTP path (SDK, JSON, sockets, both processes' CPU);
+  cost of the whole HTTP path (SDK, JSON, sockets, both processes' CPU) for a default
+  agent — the tool-using loop (pydantic-ai) with the read-only tools, answering in one
+  turn;
+- ``zero_latency_no_tools``: the same with ``tools = []``: the single-completion path
+  (no loop), measured in the same run so the loop's own cost is the difference;
 - ``latency_20ms``: the server waits 20 ms per request: makespan efficiency against
   ``ceil(N/16) x 20 ms`` and against the same fan-out on the in-process SleepBackend;
 - ``hang``: every request hangs, agent timeout 0.5 s: when the run ends, and how many
@@ -85,12 +89,13 @@ def _prerequisites() -> None:
         raise Skipped(f"the openai backend is not available: {exc}") from None
 
 
-def _backend(url: str) -> AgentBackend:
+def _backend(url: str, *, tools: bool) -> AgentBackend:
     from flowdsl._config import Config
     from flowdsl.backends._openai import create_backend
 
+    config = Config() if tools else Config(tools=())
     return create_backend(base_url=url + "/v1", model="bench-model", api_key="bench",
-                          config=Config())
+                          config=config, cwd=str(REPO_ROOT))
 
 
 async def _fanout(compiled: CompiledWorkflow, backend: AgentBackend, n: int,
@@ -104,7 +109,7 @@ async def _fanout(compiled: CompiledWorkflow, backend: AgentBackend, n: int,
 
 async def _measure(mode: str, url: str, n: int, repeats: int) -> dict[str, Any]:
     compiled = compile_workload(FANOUT_PY, "bench_http", best_python_frontend())
-    backend = _backend(url)
+    backend = _backend(url, tools=mode != "zero_latency_no_tools")
     try:
         if mode == "hang":
             elapsed = await _fanout(compiled, backend, n, agent_timeout=0.5)
@@ -128,8 +133,8 @@ async def _measure(mode: str, url: str, n: int, repeats: int) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     _prerequisites()
-    plan = {"zero_latency": 48 if quick else 320, "latency_20ms": 48 if quick else 320,
-            "hang": 16}
+    plan = {"zero_latency": 48 if quick else 320, "zero_latency_no_tools": 48 if quick else 320,
+            "latency_20ms": 48 if quick else 320, "hang": 16}
     runs: dict[str, Any] = {}
     for mode, n in plan.items():
         server = _Server(mode)

@@ -7,7 +7,6 @@ backend's lifetime are the runtime's own.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from fakeserver import FakeLLMServer, Step
 from loopcase import make_project, python_on_path
+from processes import wait_gone
 
 import flowdsl
 from flowdsl._config import Config
@@ -60,15 +60,6 @@ def test_max_turns_of_a_call_stops_its_agent(
     assert len(server.calls()) == 2
 
 
-def _gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_the_agent_timeout_cancels_a_running_command(
@@ -89,5 +80,5 @@ def test_the_agent_timeout_cancels_a_running_command(
     (record,) = result.agents
     assert record.status == "timeout"
     assert elapsed < 60  # the command would sleep 120 s
-    assert _gone(int((project / "sleeper.pid").read_text()))
+    assert wait_gone(int((project / "sleeper.pid").read_text()))
     assert len(server.calls()) == 1

@@ -20,6 +20,7 @@ import anyio
 import pytest
 from fakeserver import FakeLLMServer, Recorded, Step
 from npmcli import npm_bin
+from processes import wait_gone
 
 from flowdsl._config import Config
 from flowdsl._types import AgentRequest
@@ -55,21 +56,9 @@ async def test_cancellation_kills_the_whole_process_group(tmp_path: Path) -> Non
         await run_cli(["sh", "-c", script], env={"PATH": os.environ["PATH"]}, cwd=tmp_path,
                       time_limit=60)
     child = int(pidfile.read_text())
-    assert await anyio.to_thread.run_sync(_wait_dead, child)
+    assert await anyio.to_thread.run_sync(wait_gone, child)
 
 
-def _wait_dead(pid: int, timeout: float = 3.0) -> bool:
-    """True once ``pid`` is gone or a zombie (killed, not reaped by this container's init)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_bytes().split(b") ", 1)[1][:1]
-        except OSError:
-            return True
-        if state == b"Z":
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.anyio

@@ -4,9 +4,7 @@ tool called by the model through the loop, stopped after the run."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
@@ -15,6 +13,7 @@ from typing import Any
 import pytest
 from fakeserver import FakeLLMServer, Step
 from loopcase import tool_results
+from processes import wait_gone
 
 import flowdsl
 from flowdsl._config import Config
@@ -42,15 +41,6 @@ def starts(tmp_path: Path) -> list[int]:
     return [int(line) for line in path.read_text().split()] if path.exists() else []
 
 
-def gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def run(server: FakeLLMServer, script: Callable[..., Path], root: Path, body: str,
@@ -73,7 +63,7 @@ def test_the_run_starts_the_server_the_model_calls_its_tool_and_the_server_stops
     assert record.tool_calls == (ToolCall(name="mcp__shout__shout", arguments={"text": "hi"},
                                           result_chars=3),)
     (pid,) = starts(tmp_path)
-    assert gone(pid)
+    assert wait_gone(pid)
 
 
 def test_one_server_serves_every_agent_of_the_run(
@@ -140,5 +130,5 @@ async def test_a_backend_used_outside_a_run_stops_its_servers_when_closed(
         result = await backend.run(AgentRequest(prompt="p", agent_type="caller"))
         assert result.output == "done"
         (pid,) = starts(tmp_path)
-        assert not gone(pid, within=0.2)
-    assert gone(pid)
+        assert not wait_gone(pid, timeout=0.2)
+    assert wait_gone(pid)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from processes import wait_gone
 
 from flowdsl.backends._tools import Workspace, bash_allowed, run_bash
 from flowdsl.errors import ToolError
@@ -182,7 +183,7 @@ async def test_a_timeout_is_a_tool_error_and_ends_the_command(ws: Workspace,
     with pytest.raises(ToolError, match=r"timed out after 0\.5 s"):
         await run_bash(ws, "echo $$ > pid; exec sleep 30", allow=("*",), timeout=0.5)
     assert time.monotonic() - start < 15
-    assert await anyio.to_thread.run_sync(_wait_dead, int((root / "pid").read_text()))
+    assert await anyio.to_thread.run_sync(wait_gone, int((root / "pid").read_text()))
 
 
 @pytest.mark.anyio
@@ -220,7 +221,7 @@ async def _cancel_once_started(ws: Workspace, root: Path, command: str,
         assert await anyio.to_thread.run_sync(_wait_written, pidfile)
         tg.cancel_scope.cancel()
     assert time.monotonic() - start < 20
-    assert await anyio.to_thread.run_sync(_wait_dead, int(pidfile.read_text()))
+    assert await anyio.to_thread.run_sync(wait_gone, int(pidfile.read_text()))
 
 
 async def _run_quietly(ws: Workspace, command: str, allow: tuple[str, ...]) -> None:
@@ -238,15 +239,3 @@ def _wait_written(path: Path, timeout: float = 20.0) -> bool:
     return False
 
 
-def _wait_dead(pid: int, timeout: float = 10.0) -> bool:
-    """True once ``pid`` is gone or a zombie (this container's init may never reap it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_bytes().split(b") ", 1)[1][:1]
-        except OSError:
-            return True
-        if state == b"Z":
-            return True
-        time.sleep(0.02)
-    return False
