@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 from .._types import AgentRequest, AgentResult
-from ..errors import UsageError
+from ..errors import BackendConfigError, UsageError
 
 __all__ = ["BACKENDS", "AgentBackend", "load_backend"]
 
@@ -41,6 +41,9 @@ BACKENDS: Mapping[str, str] = {
     "codex": "flowdsl.backends._codex:create_backend",
 }
 """Shipped backends by name -> ``module:factory`` (a zero-or-keyword-argument callable)."""
+
+_EXTRAS = {"openai": "openai", "anthropic": "anthropic"}
+"""Shipped backends that need an optional extra's packages, and that extra's name."""
 
 
 def _import_from(module_name: str, directory: str) -> ModuleType:
@@ -102,6 +105,13 @@ def load_backend(
     if ":" not in spec:
         known = ", ".join(sorted(BACKENDS))
         raise UsageError(f"unknown backend {name!r} (known: {known}, or module:factory)")
+    if name in _EXTRAS:
+        try:
+            importlib.import_module(spec.partition(":")[0])
+        except ModuleNotFoundError as exc:
+            raise BackendConfigError(
+                f"the {name} backend needs the {exc.name!r} package, which is not installed: "
+                f"pip install 'flowdsl[{_EXTRAS[name]}]'") from None
     factory = _import_target(spec, os.fspath(search_dir) if search_dir else os.getcwd())
     backend = factory(**options) if options else factory()
     if not isinstance(backend, AgentBackend):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +85,20 @@ def test_shipped_names_and_unknown_names() -> None:
     assert isinstance(load_backend("simulate"), SimulateBackend)
     with pytest.raises(UsageError, match="unknown backend 'nope'"):
         load_backend("nope")
+
+
+@pytest.mark.parametrize(("backend", "missing"), [("openai", "pydantic"),
+                                                  ("anthropic", "pydantic")])
+def test_a_shipped_backend_without_its_extra_says_what_to_install(backend: str,
+                                                                  missing: str) -> None:
+    code = (f"import sys; sys.modules[{missing!r}] = None\n"
+            "from flowdsl.backends import load_backend\n"
+            "from flowdsl.errors import BackendConfigError\n"
+            "try:\n"
+            f"    load_backend({backend!r})\n"
+            "except BackendConfigError as exc:\n"
+            "    print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == (f"the {backend} backend needs the {missing!r} package, which is "
+                           f"not installed: pip install 'flowdsl[{backend}]'")
