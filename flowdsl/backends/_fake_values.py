@@ -5,27 +5,35 @@ Both fakes that answer schema agents without a model use it: the ``simulate`` ba
 ``sha256(f"{seed_text}|{where}")``, where ``where`` is the value's JSON path (``$.a[0]``),
 so the same schema and seed always give the same value.
 
-With ``oracle=True`` the generator is ``fakeValue`` of ``js-oracle/oracle.mjs`` exactly
-(flowdsl's traces are compared with real JavaScript's). Without it, two refinements make
-more schemas come out valid, which a dry run wants: ``anyOf``/``oneOf``/``allOf`` follow
-their first option, strings are padded to ``minLength``, and a schema without ``type``
-holding a ``properties`` or ``items`` key is an object or array even when that key is
-empty (the oracle, like JavaScript truthiness, needs it non-empty).
+Two modes, two code paths that share only the caps (:mod:`._fake_limits`):
+
+- ``oracle=True`` is ``fakeValue`` of ``js-oracle/oracle.mjs`` exactly (flowdsl's traces
+  are compared with real JavaScript's), and lives in this module. Do not refine it.
+- the default is the simulate mode (:mod:`._fake_schema`): values that the runtime's own
+  validator accepts for common schemas (``$ref``, ``pattern``, ``format``, combinators,
+  ``if``/``then``/``else``, ``uniqueItems``, bounds...), best effort for the rest.
 
 Schemas come from scripts, so what a schema asks for is capped rather than allocated
 (``minItems: 10**9`` is a :class:`~flowdsl.errors.BackendError`, not a billion items):
-see the ``MAX_FAKE_*`` constants. ``minProperties`` is not honoured (only ``properties``
-are made), so it allocates nothing.
+see the ``MAX_FAKE_*`` constants.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass
 from typing import Any
 
-from ..errors import BackendError
+from ._fake_limits import MAX_FAKE_DEPTH as MAX_FAKE_DEPTH
+from ._fake_limits import MAX_FAKE_ITEMS as MAX_FAKE_ITEMS
+from ._fake_limits import MAX_FAKE_MAGNITUDE as MAX_FAKE_MAGNITUDE
+from ._fake_limits import MAX_FAKE_STRING as MAX_FAKE_STRING
+from ._fake_limits import MAX_FAKE_TOTAL_CHARS as MAX_FAKE_TOTAL_CHARS
+from ._fake_limits import MAX_FAKE_VALUES as MAX_FAKE_VALUES
+from ._fake_limits import Budget as _Budget
+from ._fake_limits import is_number as _is_number
+from ._fake_limits import refuse as _refuse
+from ._fake_schema import simulated_value
 
 __all__ = [
     "MAX_FAKE_DEPTH",
@@ -36,44 +44,6 @@ __all__ = [
     "MAX_FAKE_VALUES",
     "fake_value",
 ]
-
-MAX_FAKE_ITEMS = 1000
-"""Longest array made for one ``minItems``."""
-MAX_FAKE_STRING = 100_000
-"""Longest string made for one ``minLength``."""
-MAX_FAKE_VALUES = 100_000
-"""Most values (scalars and containers) in one fake value."""
-MAX_FAKE_TOTAL_CHARS = 4_000_000
-"""Most string characters in one fake value."""
-MAX_FAKE_DEPTH = 64
-"""Deepest schema nesting followed (properties, items and combinators each count one)."""
-MAX_FAKE_MAGNITUDE = 10**308
-"""Largest ``minimum``/``maximum`` (in absolute value) a fake number is drawn between."""
-
-
-def _refuse(why: str) -> BackendError:
-    return BackendError(f"cannot make a fake value for this schema: {why}")
-
-
-@dataclass
-class _Budget:
-    """What one :func:`fake_value` call may still make (mutable, private to that call)."""
-
-    values: int = MAX_FAKE_VALUES
-    chars: int = MAX_FAKE_TOTAL_CHARS
-
-    def reserve(self, values: int) -> None:
-        """Refuse now what would exceed the budget later (before making anything)."""
-        if values > self.values:
-            raise _refuse(f"it would hold more than {MAX_FAKE_VALUES:,} values")
-
-    def take(self, values: int = 1, chars: int = 0) -> None:
-        self.values -= values
-        self.chars -= chars
-        if self.values < 0:
-            raise _refuse(f"it would hold more than {MAX_FAKE_VALUES:,} values")
-        if self.chars < 0:
-            raise _refuse(f"its strings would hold more than {MAX_FAKE_TOTAL_CHARS:,} characters")
 
 
 def fake_value(schema: Any, seed_text: str, where: str = "$", *, oracle: bool = False) -> Any:
@@ -90,13 +60,17 @@ def fake_value(schema: Any, seed_text: str, where: str = "$", *, oracle: bool = 
             :data:`MAX_FAKE_ITEMS`, ``minLength`` over :data:`MAX_FAKE_STRING`, more than
             :data:`MAX_FAKE_VALUES` values or :data:`MAX_FAKE_TOTAL_CHARS` characters in
             all, nesting deeper than :data:`MAX_FAKE_DEPTH`, or number bounds that are not
-            finite, over :data:`MAX_FAKE_MAGNITUDE`, or with ``minimum > maximum``.
+            finite or over :data:`MAX_FAKE_MAGNITUDE`. The oracle also refuses number
+            bounds with no whole number between them; the simulate mode never refuses an
+            unsatisfiable schema (it returns its best effort).
     """
-    return _fake(schema, seed_text, where, oracle, _Budget(), 0)
+    if not oracle:
+        return simulated_value(schema, seed_text, where)
+    return _fake(schema, seed_text, where, _Budget(), 0)
 
 
-def _fake(schema: Any, seed_text: str, where: str, oracle: bool, budget: _Budget,
-          depth: int) -> Any:
+# -- the oracle: js-oracle's fakeValue, exactly -------------------------------------------
+def _fake(schema: Any, seed_text: str, where: str, budget: _Budget, depth: int) -> Any:
     if depth > MAX_FAKE_DEPTH:
         raise _refuse(f"it is nested more than {MAX_FAKE_DEPTH} levels deep")
     budget.take()
@@ -106,19 +80,14 @@ def _fake(schema: Any, seed_text: str, where: str, oracle: bool, budget: _Budget
         return schema["const"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][int(seed[0:4], 16) % len(schema["enum"])]
-    if not oracle:
-        for combinator in ("anyOf", "oneOf", "allOf"):
-            options = schema.get(combinator)
-            if isinstance(options, list) and options:
-                return _fake(options[0], seed_text, where, oracle, budget, depth + 1)
-    kind = _kind(schema, oracle)
+    kind = _kind(schema)
     if kind == "object":
         props = schema.get("properties") or {}
         props = props if isinstance(props, dict) else {}
-        return {k: _fake(v, seed_text, f"{where}.{k}", oracle, budget, depth + 1)
+        return {k: _fake(v, seed_text, f"{where}.{k}", budget, depth + 1)
                 for k, v in props.items()}
     if kind == "array":
-        return _array(schema, seed_text, where, oracle, budget, depth)
+        return _array(schema, seed_text, where, budget, depth)
     if kind in ("integer", "number"):
         lo, hi = _bounds(schema)
         return lo + int(seed[0:8], 16) % (hi - lo + 1)
@@ -126,25 +95,22 @@ def _fake(schema: Any, seed_text: str, where: str, oracle: bool, budget: _Budget
         return int(seed[0:1], 16) % 2 == 0
     if kind == "null":
         return None
-    text = _string(schema, seed, where, oracle)
+    parts = [p for p in where.replace("[", ".").split(".") if p]
+    text = f"{parts[-1].removesuffix(']')}-{seed[:6]}"
     budget.take(values=0, chars=len(text))
     return text
 
 
-def _kind(schema: dict[str, Any], oracle: bool) -> Any:
+def _kind(schema: dict[str, Any]) -> Any:
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((t for t in kind if t != "null"), "null")
     if kind:
         return kind
-    if _has(schema, "properties", oracle):
+    # JavaScript truthiness: an empty ``properties`` or ``items`` does not count
+    if schema.get("properties"):
         return "object"
-    return "array" if _has(schema, "items", oracle) else "string"
-
-
-def _has(schema: dict[str, Any], key: str, oracle: bool) -> bool:
-    # the oracle follows JavaScript truthiness: an empty ``properties`` does not count
-    return bool(schema.get(key)) if oracle else key in schema
+    return "array" if schema.get("items") else "string"
 
 
 def _bounds(schema: dict[str, Any]) -> tuple[int, int]:
@@ -159,7 +125,7 @@ def _bounds(schema: dict[str, Any]) -> tuple[int, int]:
     return lo, hi
 
 
-def _array(schema: dict[str, Any], seed_text: str, where: str, oracle: bool, budget: _Budget,
+def _array(schema: dict[str, Any], seed_text: str, where: str, budget: _Budget,
            depth: int) -> list[Any]:
     count: float = 2
     if _is_number(schema.get("minItems")):
@@ -171,20 +137,4 @@ def _array(schema: dict[str, Any], seed_text: str, where: str, oracle: bool, bud
     count = int(count)
     budget.reserve(count)
     items = schema.get("items") or {}
-    return [_fake(items, seed_text, f"{where}[{i}]", oracle, budget, depth + 1)
-            for i in range(count)]
-
-
-def _string(schema: dict[str, Any], seed: str, where: str, oracle: bool) -> str:
-    parts = [p for p in where.replace("[", ".").split(".") if p]
-    text = f"{parts[-1].removesuffix(']')}-{seed[:6]}"
-    min_len = schema.get("minLength")
-    if not oracle and isinstance(min_len, int) and len(text) < min_len:
-        if min_len > MAX_FAKE_STRING:
-            raise _refuse(f"minLength asks for more than {MAX_FAKE_STRING:,} characters")
-        text = text.ljust(min_len, "x")
-    return text
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return [_fake(items, seed_text, f"{where}[{i}]", budget, depth + 1) for i in range(count)]

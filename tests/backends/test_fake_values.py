@@ -45,6 +45,11 @@ def test_strings_are_named_after_their_path() -> None:
     assert value["tags"][0] != value["tags"][1]
 
 
+def test_the_simulator_answers_unsatisfiable_bounds_with_a_best_effort() -> None:
+    assert fake_value({"type": "integer", "minimum": 5, "maximum": 4}, SEED) == 5
+    assert fake_value({"type": "number", "minimum": 0.2, "maximum": 0.8}, SEED) == 0.5
+
+
 def test_only_the_simulator_follows_combinators_and_min_length() -> None:
     any_of = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
     assert isinstance(fake_value(any_of, SEED), int)
@@ -116,6 +121,8 @@ def test_what_cannot_be_made_cheaply_is_refused_quickly(
 ) -> None:
     if oracle and "characters" in why:
         pytest.skip("the oracle does not pad strings to minLength")
+    if not oracle and "no whole number" in why:
+        pytest.skip("the simulate mode answers unsatisfiable bounds with a best effort")
     started = time.perf_counter()
     with pytest.raises(BackendError) as caught:
         fake_value(schema, SEED, oracle=oracle)
