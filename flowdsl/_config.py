@@ -29,6 +29,8 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     bash_allow = ["pytest", "git diff"]         # command prefixes a plain Bash grant may run
     bash_timeout = 120            # seconds one bash tool call may run
     max_turns = 30                # model turns of one tool-using API agent (opts.max_turns wins)
+    max_failures = "10%"          # failure policy: N agents or P% of those finished (see
+                                  # flowdsl/_failure_limit.py); past it no agent is dispatched
 
     [tool.flowdsl.mcp_servers]    # MCP servers for agents whose type grants mcp__NAME__*
     github = { command = "github-mcp", args = ["stdio"], env = { TOKEN = "..." } }
@@ -38,7 +40,7 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     fast = "gpt-4.1-mini"
     smart = "gpt-4.1"
 
-    [tool.flowdsl.prices]         # USD per million tokens, merged over PRICES below
+    [tool.flowdsl.prices]         # USD per million tokens; the exact name wins over genai-prices
     "my-local-model" = { input = 0.0, output = 0.0 }
 
     [tool.flowdsl.commands]       # coding-agent CLIs, when not on PATH
@@ -69,12 +71,9 @@ from typing import Any, ClassVar
 from .errors import UsageError
 
 __all__ = [
-    "PRICES",
-    "PRICES_DATE",
     "Config",
     "Price",
     "load_config",
-    "price_for",
     "project_folders",
     "project_root",
     "resolve_model",
@@ -83,57 +82,16 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Price:
-    """USD per million input and output tokens."""
+    """USD per million input and output tokens: a ``[tool.flowdsl.prices]`` entry.
+
+    Every other price comes from genai-prices (:mod:`flowdsl.backends._prices`).
+    """
 
     input: float
     output: float
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
-
-
-PRICES_DATE = "2025-11-01"
-"""When the built-in table was copied from the providers' public price pages."""
-
-PRICES: Mapping[str, Price] = MappingProxyType({
-    # OpenAI, standard tier, https://openai.com/api/pricing
-    "gpt-5": Price(1.25, 10.0),
-    "gpt-5-mini": Price(0.25, 2.0),
-    "gpt-5-nano": Price(0.05, 0.40),
-    "gpt-4.1": Price(2.0, 8.0),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4.1-nano": Price(0.10, 0.40),
-    "gpt-4o": Price(2.50, 10.0),
-    "gpt-4o-mini": Price(0.15, 0.60),
-    "o3": Price(2.0, 8.0),
-    "o4-mini": Price(1.10, 4.40),
-    # Anthropic, https://www.anthropic.com/pricing (base input, no caching)
-    "claude-opus-4-5": Price(5.0, 25.0),
-    "claude-opus-4-1": Price(15.0, 75.0),
-    "claude-opus-4": Price(15.0, 75.0),
-    "claude-sonnet-4-5": Price(3.0, 15.0),
-    "claude-sonnet-4": Price(3.0, 15.0),
-    "claude-3-7-sonnet": Price(3.0, 15.0),
-    "claude-haiku-4-5": Price(1.0, 5.0),
-    "claude-3-5-haiku": Price(0.80, 4.0),
-})
-"""Built-in prices (USD per 1M tokens) as of :data:`PRICES_DATE`; extend in config."""
-
-
-def price_for(model: str | None, prices: Mapping[str, Price]) -> Price | None:
-    """The price of ``model``: an exact entry, else the longest entry it starts with.
-
-    The prefix rule lets dated snapshots (``claude-sonnet-4-5-20250929``,
-    ``gpt-4o-2024-08-06``) use their family's price; provider prefixes such as
-    ``openai/`` are ignored. Unknown models (local servers) have no price.
-    """
-    if not model:
-        return None
-    name = model.rsplit("/", 1)[-1]
-    if name in prices:
-        return prices[name]
-    best = max((k for k in prices if name.startswith(k + "-")), key=len, default=None)
-    return prices[best] if best is not None else None
 
 
 _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget",
@@ -145,7 +103,7 @@ _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
 _BOOL_KEYS = ("stream",)
 _LIST_KEYS = ("tools", "bash_allow")
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS
-                        + _LIST_KEYS)
+                        + _LIST_KEYS + ("max_failures",))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,11 +137,14 @@ class Config:
     """Command prefixes a plain ``Bash`` grant runs; also granted to default agents."""
     bash_timeout: float = 120.0
     max_turns: int = 30
+    max_failures: str | None = None
+    """The failure policy (``"10"`` agents or ``"5%"``); a run knob."""
     mcp_servers: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
     """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
     aliases: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    prices: Mapping[str, Price] = field(default_factory=lambda: PRICES)
+    prices: Mapping[str, Price] = field(default_factory=lambda: MappingProxyType({}))
+    """The user's prices by exact model name, checked before genai-prices."""
     commands: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     cli_args: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     source: Path | None = None
@@ -196,7 +157,7 @@ class Config:
         return replace(self, **{k: v for k, v in values.items() if v is not None})
 
     def with_prices(self, prices: Mapping[str, Price]) -> Config:
-        """A copy whose price table is this one's with ``prices`` added or replaced."""
+        """A copy whose price overrides are this one's with ``prices`` added or replaced."""
         return replace(self, prices=MappingProxyType({**self.prices, **prices}))
 
     def run_defaults(self) -> dict[str, Any]:
@@ -215,10 +176,13 @@ class Config:
             "memory_limit": self.memory_limit, "stall_timeout": self.stall_timeout,
             "max_log_line": self.max_log_line, "max_log_bytes": self.max_log_bytes,
             "max_result_bytes": self.max_result_bytes, "store": store,
+            "max_failures": self.max_failures,
         }
 
     def price(self, model: str | None) -> Price | None:
-        return price_for(self.resolve_alias(model), self.prices)
+        """The user's price for ``model`` (exact name, after aliases); None: not overridden."""
+        model = self.resolve_alias(model)
+        return self.prices.get(model) if model else None
 
     def resolve_alias(self, model: str | None) -> str | None:
         """Follow alias chains (``fast`` -> ``mini`` -> a real name); cycles are an error."""
@@ -327,6 +291,9 @@ def _parse(section: Mapping[str, Any], path: Path) -> Config:
                 str(k): _typed(v, str, f"{key}.{k}", path) for k, v in table.items()
             })
     values.update(_agent_keys(section, path))
+    if "max_failures" in section:
+        values["max_failures"] = str(_typed(section["max_failures"], (int, str),
+                                            "max_failures", path))
     if "cli_args" in section:
         table = _typed(section["cli_args"], dict, "cli_args", path)
         values["cli_args"] = MappingProxyType({
@@ -356,7 +323,7 @@ def _agent_keys(section: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 
 def _prices(table: Mapping[str, Any], path: Path) -> Mapping[str, Price]:
-    merged = dict(PRICES)
+    merged: dict[str, Price] = {}
     for model, entry in table.items():
         entry = _typed(entry, dict, f"prices.{model}", path)
         try:

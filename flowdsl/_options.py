@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ._config import Config, load_config
+from ._failure_limit import FailureLimit
 from ._types import JSONValue
 from .errors import UsageError
 
@@ -30,7 +31,8 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
-          "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd")
+          "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd",
+          "max_failures")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -82,6 +84,10 @@ class RunOptions:
     """The run store directory; None: ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
     cwd: str | None = None
     """The project directory the run belongs to (the worker's working directory)."""
+    max_failures: str | None = None
+    """The failure policy: ``"N"`` agents or ``"P%"`` of those finished (see
+    :mod:`flowdsl._failure_limit`); past it no new agent is dispatched and the run fails.
+    None: no limit."""
     config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
     """The project configuration the options were resolved against (backend settings:
     retries, aliases, prices, CLI commands); never stored."""
@@ -108,6 +114,8 @@ class RunOptions:
             raise UsageError(f"stall timeout must be > 0 seconds (got {self.stall_timeout})")
         if self.hash_seed is not None and not 0 < self.hash_seed < 2**32:
             raise UsageError(f"hash seed must be in 1..{2**32 - 1} (got {self.hash_seed})")
+        if self.max_failures is not None:
+            FailureLimit.parse(self.max_failures)  # UsageError now, not mid-run
         for name in ("max_log_line", "max_log_bytes", "max_result_bytes"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1 (got {getattr(self, name)})")
@@ -165,7 +173,7 @@ class RunOptions:
 _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
          "max_log_bytes", "max_result_bytes", "hash_seed")
 _FLOATS = ("agent_timeout", "run_timeout", "stall_timeout")
-_STRS = ("backend", "model", "base_url", "isolation", "store", "cwd")
+_STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures")
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +188,9 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
                 raise UsageError(f"run option {key!r} must be a number, got {value!r}")
             out[key] = float(value)
         elif key in _STRS:
-            if isinstance(value, os.PathLike):
+            if key == "max_failures" and isinstance(value, int) and not isinstance(value, bool):
+                out[key] = str(value)
+            elif isinstance(value, os.PathLike):
                 out[key] = os.fspath(value)
             elif not isinstance(value, str):
                 raise UsageError(f"run option {key!r} must be a string, got {value!r}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "OUTCOMES",
     "AgentRecord",
     "AgentRequest",
     "AgentResult",
@@ -23,6 +24,7 @@ __all__ = [
     "RunStatus",
     "ToolCall",
     "Usage",
+    "outcome_of",
 ]
 
 JSONValue = Any
@@ -32,7 +34,19 @@ BudgetGate = Callable[["Usage"], bool]
 """Given the usage one agent has spent so far, may it spend more?"""
 
 RunStatus = Literal["completed", "failed", "stopped", "paused", "running", "interrupted"]
-AgentStatus = Literal["ok", "failed", "timeout", "replayed"]
+AgentStatus = Literal["ok", "failed", "timeout", "replayed", "refused", "cancelled"]
+"""How one ``agent()`` call ended: ``ok``; ``failed`` (``timeout`` is a failure by its
+per-agent timeout); ``refused`` (never sent: the budget, the agent cap, the failure
+policy, the run stopping first); ``cancelled`` (in flight when the run stopped, failed or
+timed out); ``replayed`` (from the journal)."""
+
+OUTCOMES = ("ok", "failed", "refused", "cancelled", "replayed")
+"""The outcome counts a run reports (``timeout`` counts as ``failed``)."""
+
+
+def outcome_of(status: str) -> str:
+    """The outcome an agent status counts as."""
+    return "failed" if status == "timeout" else status
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,12 +56,33 @@ class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    """The cost of the priced tokens; the whole cost only when :attr:`cost_complete`."""
     estimated: bool = False
     """True when the backend did not report usage and the figures are an estimate."""
+    unpriced_tokens: int = 0
+    """Tokens of responses whose model has no known price (and no reported cost): their
+    cost is unknown, never $0."""
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+    @property
+    def cost_complete(self) -> bool:
+        """True when every token was priced, so ``cost_usd`` is the whole cost."""
+        return self.unpriced_tokens == 0
+
+    def known_cost(self) -> float | None:
+        """``cost_usd``, or None when nothing was priced and some tokens were not."""
+        if self.unpriced_tokens and self.unpriced_tokens >= self.total_tokens:
+            return None
+        return self.cost_usd
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The ``usage`` object of every ``--json`` output."""
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cost_usd": self.known_cost(), "cost_complete": self.cost_complete,
+                "unpriced_tokens": self.unpriced_tokens}
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -55,6 +90,7 @@ class Usage:
             output_tokens=self.output_tokens + other.output_tokens,
             cost_usd=self.cost_usd + other.cost_usd,
             estimated=self.estimated or other.estimated,
+            unpriced_tokens=self.unpriced_tokens + other.unpriced_tokens,
         )
 
 
@@ -164,10 +200,21 @@ class RunResult:
     usage: Usage = field(default_factory=Usage)
     duration: float = 0.0
     run_id: str | None = None
+    error_type: str | None = None
+    """The class of the error that ended the run (``BackendConfigError``,
+    ``FailurePolicyExceeded``, ...); None when it completed or was stopped."""
 
     @property
     def agents_failed(self) -> int:
+        """Agents that did not end ok or replayed (failed, refused or cancelled)."""
         return sum(1 for a in self.agents if not a.ok)
+
+    def outcomes(self) -> dict[str, int]:
+        """``{total, ok, failed, refused, cancelled, replayed}``."""
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for record in self.agents:
+            counts[outcome_of(record.status)] += 1
+        return {"total": len(self.agents), **counts}
 
     def __repr__(self) -> str:
         # Compact: asyncio formats task results with repr, and runs hold 1000s of records.
@@ -182,10 +229,7 @@ class RunResult:
             "status": self.status,
             "result": self.value,
             "error": self.error,
-            "usage": {
-                "input_tokens": self.usage.input_tokens,
-                "output_tokens": self.usage.output_tokens,
-                "cost_usd": self.usage.cost_usd,
-            },
-            "agents": {"total": len(self.agents), "failed": self.agents_failed},
+            "error_type": self.error_type,
+            "usage": self.usage.to_json(),
+            "agents": self.outcomes(),
         }

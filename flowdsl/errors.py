@@ -12,6 +12,7 @@
     │   ├── AgentLimitExceeded the call past the agent cap
     │   ├── ItemLimitExceeded  more than 4096 items for parallel()/pipeline()
     │   ├── BudgetExceeded     agent() called when spent >= budget total
+    │   ├── FailurePolicyExceeded  agent() called after more agents failed than allowed
     │   ├── AgentTimeout       one agent ran past its timeout (recorded, agent() returns None)
     │   ├── RunTimeout         the run passed its wall-clock limit
     │   ├── SchemaError        an agent schema that is not a usable JSON Schema
@@ -45,6 +46,7 @@ __all__ = [
     "BackendConfigError",
     "BackendError",
     "BudgetExceeded",
+    "FailurePolicyExceeded",
     "FlowError",
     "ItemLimitExceeded",
     "MetaError",
@@ -141,6 +143,17 @@ class BudgetExceeded(RunError):
         self.total = total
         self.spent = spent
         super().__init__(f"budget of {total:,} tokens exhausted (spent {spent:,})")
+
+
+class FailurePolicyExceeded(RunError):
+    """Raised by ``agent()`` once more agents have failed than ``max_failures`` allows;
+    the run dispatches no new agent and ends failed with this reason (resumable)."""
+
+    def __init__(self, limit: str, failed: int) -> None:
+        self.limit = limit
+        self.failed = failed
+        super().__init__(f"{failed} agents failed, more than max_failures={limit}: no new "
+                         "agent is dispatched")
 
 
 class AgentTimeout(RunError):

@@ -165,7 +165,7 @@ def test_run_async_honours_the_project_configuration(project):
 
 
 def test_the_cli_honours_the_project_configuration(project, capsys):
-    assert main(["run", "probe.flow.py", "--json"]) == 0
+    assert main(["run", "probe.flow.py", "--json"]) == 3  # a failed and a refused agent
     assert json.loads(capsys.readouterr().out)["result"] == EXPECTED
 
 
@@ -186,7 +186,7 @@ def test_resume_honours_the_project_configuration(project, capsys):
 
 
 def test_the_stored_run_keeps_the_options_it_started_with(project, capsys):
-    assert main(["run", "probe.flow.py", "--json", "--concurrency", "1"]) == 0
+    assert main(["run", "probe.flow.py", "--json", "--concurrency", "1"]) == 3
     run_id = json.loads(capsys.readouterr().out)["run_id"]
     with flowdsl.Store.open(project / ".flowdsl") as store:
         stored = RunOptions.from_json(store.get_run(run_id).options)

@@ -62,9 +62,7 @@ def agents_json(entries: Sequence[JournalEntry]) -> list[JSONValue]:
             "key": entry.key, "status": record.status, "label": request.label,
             "phase": request.phase, "model": request.model, "agent_type": request.agent_type,
             "prompt": request.prompt,
-            "usage": {"input_tokens": record.usage.input_tokens,
-                      "output_tokens": record.usage.output_tokens,
-                      "cost_usd": record.usage.cost_usd},
+            "usage": record.usage.to_json(),
             "duration": record.duration, "error": record.error,
             "tool_calls": [call.to_json() for call in record.tool_calls],
         })

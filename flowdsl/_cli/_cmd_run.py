@@ -11,14 +11,16 @@ from typing import Any
 import anyio
 
 from .._durable import choose_backend, execute_compiled, find_workflow, start_background
+from .._failure_limit import FailureLimit
 from .._frontends import CompiledWorkflow, compile_file, is_javascript, read_workflow, transpile
 from .._options import RunOptions
 from .._store import Store
 from .._terminal_text import printable, printable_json
 from .._types import JSONValue, RunResult
 from ..errors import UsageError
-from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from . import EXIT_INTERRUPTED, EXIT_OK
 from ._argtypes import byte_size, non_negative_int, positive_int, seconds
+from ._exit import exit_code, exit_meaning
 from ._view import format_summary, format_value, make_view
 
 __all__ = ["load_args", "register", "resolve_script"]
@@ -65,6 +67,13 @@ def register(sub: Any) -> None:
                         "else $FLOWDSL_STORE, else ./.flowdsl)")
     run.add_argument("--no-journal", action="store_true",
                      help="do not record this run in the store (it cannot be resumed)")
+    run.add_argument("--max-failures", metavar="N|P%",
+                     help="failure policy: once more agents failed, dispatch no new agent "
+                          "and end the run failed (a percentage is of the agents finished, "
+                          "judged from 10 on)")
+    run.add_argument("--allow-failures", metavar="N|P%", type=_failure_limit,
+                     help="exit 0 instead of 3 when at most this many agents failed, were "
+                          "refused or cancelled")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
@@ -129,7 +138,15 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         memory_limit=ns.memory_limit,
         stall_timeout=ns.stall_timeout,
         store=ns.store,
+        max_failures=ns.max_failures,
     )
+
+
+def _failure_limit(text: str) -> FailureLimit:
+    try:
+        return FailureLimit.parse(text, "--allow-failures")
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
@@ -164,13 +181,15 @@ def cmd_run(ns: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("flowdsl: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    code = exit_code(result, ns.allow_failures)
     if ns.json:
-        print(printable_json(result.to_json()))
+        print(printable_json({**result.to_json(), "exit_code": code}))
     else:
-        print(format_summary(result, dry_run=ns.dry_run), file=sys.stderr)
+        print(format_summary(result, dry_run=ns.dry_run) + "\n" + exit_meaning(code),
+              file=sys.stderr)
         if result.status == "completed":
             print(format_value(result.value))
-    return EXIT_OK if result.status == "completed" else EXIT_FAILED
+    return code
 
 
 def _background_run(ns: argparse.Namespace, script: Path, args: JSONValue,

@@ -27,6 +27,7 @@ from .._types import JSONValue
 from ..errors import RunNotFound, StoreError, UsageError
 from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
+from ._cost import format_cost
 
 __all__ = [
     "cmd_agents",
@@ -194,17 +195,20 @@ def cmd_status(ns: argparse.Namespace) -> int:
     with _open(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         log_path = store.log_path(info.id)
+        outcomes = store.outcomes(info.id)
     if ns.json:
-        _print_json({**info.to_json(), "log_path": str(log_path) if log_path.exists() else None})
+        _print_json({**info.to_json(), "outcomes": outcomes,
+                     "log_path": str(log_path) if log_path.exists() else None})
         return EXIT_OK
     usage = info.usage
     lines = [
         f"run:      {info.id} ({one_line(info.name)})",
         f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else ""),
         f"script:   {info.script_path}",
-        f"agents:   {info.agents_done} done, {info.agents_failed} failed",
+        "agents:   " + ", ".join(f"{n} {k}" for k, n in outcomes.items()
+                                     if n or k in ("ok", "failed")),
         f"tokens:   {usage.input_tokens:,} in / {usage.output_tokens:,} out"
-        + (f" (${usage.cost_usd:.4f})" if usage.cost_usd else ""),
+        + (f" ({format_cost(usage)})" if usage.cost_usd or not usage.cost_complete else ""),
         f"started:  {_age(time.time() - info.created_at)} ago"
         + (" in the background" if info.background else " in the foreground"),
     ]

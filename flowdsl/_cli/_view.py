@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -16,6 +17,7 @@ from rich.text import Text
 from .._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, RunEvent
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import RunResult, Usage
+from ._cost import format_cost, unpriced_models
 
 __all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
 
@@ -142,27 +144,26 @@ def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
 
 def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
     """The end-of-run summary; says loudly when agents failed. Safe on a terminal."""
-    total = len(result.agents)
-    failed = result.agents_failed
-    replayed = sum(1 for a in result.agents if a.status == "replayed")
+    counts = result.outcomes()
+    total, failed = counts["total"], result.agents_failed
     usage = result.usage
     lines = [f"status: {result.status}" + (f" (run {result.run_id})" if result.run_id else "")]
-    agents = f"agents: {total - failed} ok, {failed} failed"
-    if replayed:
-        agents += f" ({replayed} replayed from the journal)"
+    shown = [f"{counts[k]} {k}" for k in ("ok", "failed", "refused", "cancelled")
+             if counts[k] or k in ("ok", "failed")]
+    agents = "agents: " + ", ".join(shown)
+    if counts["replayed"]:
+        agents += f" ({counts['replayed']} replayed from the journal)"
     lines.append(agents)
     if failed:
         share = failed / total if total else 0
-        lines.append(f"WARNING: {failed} of {total} agents FAILED ({share:.0%})"
-                     + (" — most of the run's agents failed" if share > 0.5 else ""))
-        reasons = {a.error for a in result.agents if not a.ok and a.error}
-        for reason in sorted(reasons)[:3]:
-            lines.append(f"  - {indented(reason, '    ')}")
+        lines.append(f"WARNING: {failed} of {total} agents did not succeed ({share:.0%})"
+                     + (" — most of the run's agents" if share > 0.5 else ""))
+        lines += [f"  {n} × {indented(reason, '    ')}" for reason, n in failure_reasons(result)]
     tokens = f"tokens: {usage.input_tokens:,} in / {usage.output_tokens:,} out"
     if usage.estimated:
         tokens += " (estimated)"
     lines.append(tokens)
-    lines.append(f"cost: ${usage.cost_usd:.4f}")
+    lines.append(f"cost: {format_cost(usage, unpriced_models(result.agents))}")
     lines.append(f"duration: {result.duration:.2f} s")
     if dry_run:
         lines.append(f"dry run: {total} agents would run, ~{usage.total_tokens:,} tokens projected "
@@ -170,6 +171,28 @@ def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
     if result.error:
         lines.append(f"error: {printable(result.error)}")
     return "\n".join(lines)
+
+
+def failure_reasons(result: RunResult, limit: int = 8) -> list[tuple[str, int]]:
+    """The reasons agents did not succeed, grouped, most frequent first:
+    ``[("refused: BudgetExceeded", 65), ("BackendError: HTTP 500 ...", 43), ...]``."""
+    groups: Counter[str] = Counter()
+    for record in result.agents:
+        if record.ok:
+            continue
+        reason = one_line(record.error or record.status, 100)
+        if record.status == "timeout":
+            reason = "timeout"
+        elif record.status == "refused":
+            reason = "refused: " + reason.split(":", 1)[0]
+        elif record.status == "cancelled":
+            reason = "cancelled"
+        groups[reason] += 1
+    ranked = groups.most_common()
+    if len(ranked) > limit:
+        rest = sum(n for _, n in ranked[limit - 1:])
+        ranked = [*ranked[:limit - 1], ("other reasons", rest)]
+    return ranked
 
 
 def format_value(value: Any) -> str:

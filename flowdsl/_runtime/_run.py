@@ -30,7 +30,6 @@ from .._types import (
     AgentRecord,
     AgentRequest,
     AgentStatus,
-    BudgetGate,
     RunResult,
     ToolCall,
     Usage,
@@ -41,6 +40,7 @@ from ..backends._grants import grant_for
 from ..errors import (
     AgentLimitExceeded,
     AgentTimeout,
+    BackendConfigError,
     BackendError,
     BudgetExceeded,
     FlowError,
@@ -58,6 +58,7 @@ from ._events import (
 )
 from ._halt import Halt
 from ._journal import Journal, KeyCounter
+from ._ledger import Ledger
 from ._port import AgentReply
 from ._script import ScriptOutcome
 from ._workflow_call import WorkflowFinder, find_child_workflow
@@ -98,14 +99,9 @@ class Run:
         self.limiter = anyio.CapacityLimiter(options.concurrency)
         self.keys = KeyCounter()
         # What the result reports; changed only through record(), log(), enter_phase().
-        self._records: list[AgentRecord] = []
+        self.ledger = Ledger(options.max_failures)
         self._logs: list[str] = []
         self._phases: list[str] = []
-        self._usage = Usage()
-        # What agents still running reported after each model turn, by agent index: the
-        # budget counts it at once, so a long agent overshoots by one turn at most.
-        self._running_usage: dict[int, Usage] = {}
-        self._running_tokens = 0
         self.agent_types = (AgentTypes(Path(options.cwd), home=Path.home())
                             if options.cwd is not None else None)
         """Checks ``agent_type`` before dispatch (None: unchecked, for bare options)."""
@@ -137,17 +133,18 @@ class Run:
         5. :meth:`record` accounts for it — whatever happened after the backend answered.
         """
         budget = self.options.budget
-        if budget is not None and self.spent >= budget:
-            raise BudgetExceeded(budget, self.spent)
-        if self.agents_started >= self.options.max_agents:
-            raise AgentLimitExceeded(self.options.max_agents)
+        refusal = self._refusal()
+        if refusal is None and self.agents_started >= self.options.max_agents:
+            refusal = AgentLimitExceeded(self.options.max_agents)
+        if refusal is not None:
+            raise self._refuse(self.agents_started, request, refusal)
         schema = request.schema
         validator = schema_validator(schema) if schema is not None else None
         if request.agent_type is not None:
             self._check_agent_type(request.agent_type)
         index = self.start_agent()
         if budget is not None:
-            request = replace(request, budget_gate=self._budget_gate(index, budget))
+            request = replace(request, budget_gate=self.ledger.gate(index, budget))
         journal = self.journal
         key = ""
         if journal is not None:
@@ -159,24 +156,55 @@ class Run:
                                      output=done.output, usage=done.usage)
                 return AgentReply(self.record(index, key, record, journal=False),
                                   self.spent, seq)
-        await self.wait_unpaused()
         limiter = self.limiter
-        try:
-            limiter.acquire_nowait()  # the common case needs no extra trip through the loop
-        except anyio.WouldBlock:
-            await limiter.acquire()
+        acquired = sent = False
         try:
             await self.wait_unpaused()
-            if budget is not None and self.spent >= budget:
-                raise BudgetExceeded(budget, self.spent)  # spent while we queued
             try:
-                record = await self._call(index, request, validator)
-            except anyio.get_cancelled_exc_class():
-                self._record_cut_short(index, key, request)
-                raise
+                limiter.acquire_nowait()  # the common case needs no extra trip through the loop
+            except anyio.WouldBlock:
+                await limiter.acquire()
+            acquired = True
+            await self.wait_unpaused()
+            refusal = self._refusal()  # the budget spent, or the policy tripped, meanwhile
+            if refusal is not None:
+                raise self._refuse(index, request, refusal, key)
+            sent = True
+            record = await self._call(index, request, validator)
             return AgentReply(self.record(index, key, record), self.spent)
+        except anyio.get_cancelled_exc_class():
+            self._record_cut_short(index, key, request, sent=sent)
+            raise
         finally:
-            limiter.release()
+            if acquired:
+                limiter.release()
+
+    def refuse_unsent(self, request: AgentRequest) -> None:
+        """Record a call the script made that was never sent because the run ended."""
+        record = AgentRecord(request=request, status="refused",
+                             error="not sent: the run ended while the agent waited")
+        try:
+            self.record(self.agents_started, "", record, journal=False)
+        except (Exception, Halt):
+            pass  # the run is ending anyway
+
+    def _refusal(self) -> RunError | None:
+        """Why a new agent may not be sent now (the run ending, the budget, the failure
+        policy), or None."""
+        if self._halt is not None:
+            return RunError("not sent: the run is ending")
+        budget = self.options.budget
+        if budget is not None and self.spent >= budget:
+            return BudgetExceeded(budget, self.spent)
+        return self.ledger.policy_error
+
+    def _refuse(self, index: int, request: AgentRequest, error: RunError,
+                key: str = "") -> RunError:
+        """Record a call that is never sent (status ``refused``); the error to raise."""
+        record = AgentRecord(request=request, status="refused",
+                             error=f"{type(error).__name__}: {error}")
+        self.record(index, key, record, journal=bool(key))
+        return error
 
     def _check_agent_type(self, name: str) -> None:
         """An unknown or unusable agent type fails the call before it is dispatched."""
@@ -184,18 +212,6 @@ class Run:
             return
         grant_for(self.agent_types.get(name), self.options.config)  # AgentTypeError
         self._checked_types.add(name)
-
-    def _budget_gate(self, index: int, total: int) -> BudgetGate:
-        """Agent ``index``'s gate: told its usage so far after every model response, it
-        counts that usage against the run at once and says whether the agent may go on."""
-
-        def gate(used: Usage) -> bool:
-            before = self._running_usage.get(index)
-            self._running_tokens += used.total_tokens - (before.total_tokens if before else 0)
-            self._running_usage[index] = used
-            return self.spent < total
-
-        return gate
 
     async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
         timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
@@ -207,7 +223,7 @@ class Run:
                   error: str | None = None, tools: tuple[ToolCall, ...] = ()) -> AgentRecord:
             # an agent that reported no usage of its own costs what its turns reported
             return AgentRecord(request=request, status=status, output=output,
-                               usage=usage or self._running_usage.get(index) or Usage(),
+                               usage=usage or self.ledger.running_usage(index),
                                error=error, duration=time.perf_counter() - started,
                                tool_calls=tools)
 
@@ -218,6 +234,8 @@ class Run:
                 return ended("timeout", error=str(AgentTimeout(timeout, request.label)))
         except Exception as exc:
             # tokens a failed agent still cost (re-asks, turns) count against the budget
+            if isinstance(exc, BackendConfigError):
+                self.fail(exc)  # no other agent can do better: end the run now
             if isinstance(exc, BackendError):
                 return ended("failed", usage=exc.usage, tools=exc.tool_calls,
                              error=f"{type(exc).__name__}: {exc}")
@@ -230,12 +248,17 @@ class Run:
                              tools=result.tool_calls)
         return ended("ok", result.output, result.usage, tools=result.tool_calls)
 
-    def _record_cut_short(self, index: int, key: str, request: AgentRequest) -> None:
-        """An agent the run's end cancelled while its backend worked: still a record (its
-        cost is unknown: a cancelled call reports none)."""
-        record = AgentRecord(request=request, status="failed",
-                             usage=self._running_usage.get(index) or Usage(),
-                             error="cancelled: the run ended while the agent ran")
+    def _record_cut_short(self, index: int, key: str, request: AgentRequest, *,
+                          sent: bool) -> None:
+        """An agent the run's end cancelled: ``cancelled`` if its backend was working (with
+        what its turns reported), ``refused`` if it was still waiting to be sent."""
+        if sent:
+            record = AgentRecord(request=request, status="cancelled",
+                                 usage=self.ledger.running_usage(index),
+                                 error="cancelled: the run ended while the agent ran")
+        else:
+            record = AgentRecord(request=request, status="refused",
+                                 error="not sent: the run ended while the agent waited")
         try:
             self.record(index, key, record)
         except (Exception, Halt):
@@ -276,11 +299,8 @@ class Run:
         Returns what ``agent()`` gives the script: the output, or None when it failed.
         The journal row is durable before this returns (the script sees the result after).
         """
-        running = self._running_usage.pop(index, None)
-        if running is not None:
-            self._running_tokens -= running.total_tokens
-        self._usage = self._usage + record.usage
-        self._records.append(record)
+        if self.ledger.add(index, record):
+            self.note(f"failure policy: {self.ledger.policy_error}")
         if journal and self.journal is not None:
             try:
                 self.journal.record(key, record)
@@ -316,7 +336,7 @@ class Run:
     @property
     def spent(self) -> int:
         """Tokens of finished agents, and what running agents reported so far."""
-        return self._usage.total_tokens + self._running_tokens
+        return self.ledger.spent
 
     # -- control (call from inside the run's event loop) -------------------------------
 
@@ -392,12 +412,21 @@ class Run:
                             await anyio.lowlevel.checkpoint()  # let supervisors start first
                         outcome = await script(self)
                         tg.cancel_scope.cancel()
+        error_type: str | None = None
         if scope.cancel_called or self._halt is not None:
-            outcome = self._ended_outcome(outcome, scope.cancelled_caught)
+            outcome, error_type = self._ended_outcome(outcome, scope.cancelled_caught)
+        elif self.ledger.policy_error is not None and outcome.status in ("completed", "failed"):
+            # the policy ends the run failed, even when the script caught the refusals
+            outcome = ScriptOutcome("failed", error=str(self.ledger.policy_error))
+            error_type = type(self.ledger.policy_error).__name__
+        elif (self.options.run_timeout is not None
+              and outcome.error == str(RunTimeout(self.options.run_timeout))):
+            error_type = RunTimeout.__name__  # the script's side saw the deadline first
         result = RunResult(
             status=outcome.status, value=outcome.value, error=outcome.error,
-            logs=tuple(self._logs), phases=tuple(self._phases), agents=tuple(self._records),
-            usage=self._usage, duration=time.monotonic() - started, run_id=self.run_id,
+            logs=tuple(self._logs), phases=tuple(self._phases), agents=tuple(self.ledger.records),
+            usage=self.ledger.usage, duration=time.monotonic() - started, run_id=self.run_id,
+            error_type=error_type,
         )
         self.emit(StatusChanged(status=result.status))
         return result
@@ -417,15 +446,19 @@ class Run:
     def broken(self, error: str) -> RunResult:
         """The result of a run whose runtime state broke: failed, with what it accounted."""
         return RunResult(status="failed", error=error, logs=tuple(self._logs),
-                         phases=tuple(self._phases), agents=tuple(self._records),
-                         usage=self._usage, run_id=self.run_id)
+                         phases=tuple(self._phases), agents=tuple(self.ledger.records),
+                         usage=self.ledger.usage, run_id=self.run_id)
 
-    def _ended_outcome(self, outcome: ScriptOutcome, cut_short: bool) -> ScriptOutcome:
-        """The outcome of a run that was stopped, halted or timed out around the script."""
+    def _ended_outcome(self, outcome: ScriptOutcome,
+                       cut_short: bool) -> tuple[ScriptOutcome, str | None]:
+        """The outcome of a run that was stopped, halted or timed out around the script,
+        and the class of what ended it."""
         if self._stopped:
-            return ScriptOutcome("stopped", error="run stopped")
+            return ScriptOutcome("stopped", error="run stopped"), None
         if self._halt is not None and self._halt.reason is not None:
-            return ScriptOutcome("failed", error=str(self._halt.reason))
+            reason = self._halt.reason
+            return ScriptOutcome("failed", error=str(reason)), type(reason).__name__
         if cut_short:
-            return ScriptOutcome("failed", error=str(RunTimeout(self.options.run_timeout or 0.0)))
-        return outcome
+            timeout = RunTimeout(self.options.run_timeout or 0.0)
+            return ScriptOutcome("failed", error=str(timeout)), type(timeout).__name__
+        return outcome, None

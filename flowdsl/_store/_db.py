@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._types import AgentRecord, JSONValue, RunResult, RunStatus
+from .._types import AgentRecord, JSONValue, RunResult, RunStatus, outcome_of
 from ..errors import RunNotFound, StoreCorrupt, StoreError, UsageError
 from . import _liveness
 from ._reserve import keep_reserve, release_reserve
@@ -303,9 +303,11 @@ class Store(Database):
             conn.execute(
                 "UPDATE runs SET status = ?, result = ?, error = ?, agents_done = ?, "
                 "agents_failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, "
-                "control = NULL, updated_at = ?, finished_at = ? WHERE id = ?",
+                "unpriced_tokens = ?, control = NULL, updated_at = ?, finished_at = ? "
+                "WHERE id = ?",
                 (result.status, value, result.error, totals.done, totals.failed,
-                 usage.input_tokens, usage.output_tokens, usage.cost_usd, now, now, run_id))
+                 usage.input_tokens, usage.output_tokens, usage.cost_usd,
+                 usage.unpriced_tokens, now, now, run_id))
             text = result.status + (f": {result.error}" if result.error else "")
             conn.execute(INSERT_EVENT, (run_id, now, "status", text))
 
@@ -381,6 +383,16 @@ class Store(Database):
                            "WHERE run_id = ? ORDER BY seq", (run_id,))
         return [JournalEntry(key=r[0], recorded_at=r[1], record=decode_record(r[2:]))
                 for r in rows]
+
+    def outcomes(self, run_id: str) -> dict[str, int]:
+        """How the journaled agents of a run ended: ``{ok, failed, refused, cancelled}``
+        (a ``timeout`` counts as failed; replays are not journal rows)."""
+        counts = {"ok": 0, "failed": 0, "refused": 0, "cancelled": 0}
+        for status, n in self._query("SELECT status, count(*) FROM journal WHERE run_id = ? "
+                                     "GROUP BY status", (run_id,)):
+            outcome = outcome_of(status)
+            counts[outcome] = counts.get(outcome, 0) + n
+        return counts
 
     # -- events --------------------------------------------------------------------------
 

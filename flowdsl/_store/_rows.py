@@ -45,20 +45,23 @@ StoredEventKind = Literal["phase", "log", "agent", "status"]
 INSERT_JOURNAL = (
     "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
     "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
-    "tool_calls, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "tool_calls, recorded_at, unpriced_tokens) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
 RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
-                  "cost_usd, estimated, duration, error, tool_calls")
+                  "cost_usd, estimated, duration, error, tool_calls, unpriced_tokens")
 RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
-    "input_tokens, output_tokens, cost_usd, created_at, updated_at, finished_at"
+    "input_tokens, output_tokens, cost_usd, unpriced_tokens, created_at, updated_at, "
+    "finished_at"
 )
 SELECT_TOTALS = (
     "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
     "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
-    "coalesce(sum(cost_usd), 0), coalesce(max(estimated), 0) FROM journal WHERE run_id = ?"
+    "coalesce(sum(cost_usd), 0), coalesce(max(estimated), 0), "
+    "coalesce(sum(unpriced_tokens), 0) FROM journal WHERE run_id = ?"
 )
 """A run's journal totals, the row :func:`decode_totals` reads."""
 
@@ -104,9 +107,7 @@ class RunInfo:
             "args": self.args,
             "agents": {"done": self.agents_done, "failed": self.agents_failed,
                        "total": self.agents_done + self.agents_failed},
-            "usage": {"input_tokens": self.usage.input_tokens,
-                      "output_tokens": self.usage.output_tokens,
-                      "cost_usd": self.usage.cost_usd},
+            "usage": self.usage.to_json(),
             "error": self.error,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -175,19 +176,20 @@ def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...
         usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
         record.duration, record.error,
         encode_json([c.to_json() for c in record.tool_calls]) if record.tool_calls else None,
-        time.time(),
+        time.time(), usage.unpriced_tokens,
     )
 
 
 def decode_record(row: Sequence[Any]) -> AgentRecord:
     """The agent record of a row selected as :data:`RECORD_COLUMNS`."""
     (status, prompt, request, output, output_json, tin, tout, cost, est, duration, error,
-     tools) = row
+     tools, unpriced) = row
     return AgentRecord(
         request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
         status=status,
         output=json.loads(output) if output_json else output,
-        usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)),
+        usage=Usage(input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est),
+                    unpriced_tokens=unpriced),
         duration=duration,
         error=error,
         tool_calls=tuple(ToolCall.from_json(c) for c in json.loads(tools)) if tools else (),
@@ -196,9 +198,10 @@ def decode_record(row: Sequence[Any]) -> AgentRecord:
 
 def decode_totals(row: Sequence[Any]) -> JournalTotals:
     """The totals of a :data:`SELECT_TOTALS` row."""
-    done, failed, tin, tout, cost, est = row
+    done, failed, tin, tout, cost, est, unpriced = row
     return JournalTotals(done=done, failed=failed, usage=Usage(
-        input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est)))
+        input_tokens=tin, output_tokens=tout, cost_usd=cost, estimated=bool(est),
+        unpriced_tokens=unpriced))
 
 
 def decode_run(row: Sequence[Any], *, status: RunStatus,
@@ -213,10 +216,10 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
     """
     (run_id, name, _, script_path, script_text, args, options, background, pid,
      _pid_start, _boot, _host, heartbeat, workers, result, error, done, failed,
-     tin, tout, cost, created, updated, finished) = row
+     tin, tout, cost, unpriced, created, updated, finished) = row
     if totals is None:
         totals = JournalTotals(done=done, failed=failed, usage=Usage(
-            input_tokens=tin, output_tokens=tout, cost_usd=cost))
+            input_tokens=tin, output_tokens=tout, cost_usd=cost, unpriced_tokens=unpriced))
     return RunInfo(
         id=run_id, name=name, status=status, script_path=script_path,
         script_text=script_text, args=json.loads(args), options=json.loads(options),

@@ -118,7 +118,13 @@ _V2 = (
     "ALTER TABLE journal ADD COLUMN tool_calls TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3 = (
+    # Tokens of models with no known price: their cost is unknown, not $0 (issue 11).
+    "ALTER TABLE journal ADD COLUMN unpriced_tokens INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE runs ADD COLUMN unpriced_tokens INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

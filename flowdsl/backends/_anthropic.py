@@ -68,14 +68,17 @@ class AnthropicBackend(APIBackend):
         usage = getattr(response, "usage", None)
         inp = getattr(usage, "input_tokens", None)
         out = getattr(usage, "output_tokens", None)
+        # Anthropic's input_tokens leaves the cached ones out; flowdsl counts every input
+        # token (the budget's figure) and prices the cached ones at their own rates.
+        written = _count(getattr(usage, "cache_creation_input_tokens", None))
+        read = _count(getattr(usage, "cache_read_input_tokens", None))
         if isinstance(inp, int):
-            for extra in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-                value = getattr(usage, extra, None)
-                inp += value if isinstance(value, int) else 0
+            inp += written + read
         text = str(getattr(response, "content", ""))
         return make_usage(
             self.config, model,
             inp if isinstance(inp, int) else None, out if isinstance(out, int) else None,
+            provider="anthropic", cache_read_tokens=read, cache_write_tokens=written,
             prompt_text=str(kwargs.get("messages", "")) + str(kwargs.get("system", "")),
             output_text=text,
         )
@@ -99,6 +102,10 @@ class AnthropicBackend(APIBackend):
         if not stop:
             raise BackendError("the response has no stop reason, so the reply may be "
                                "incomplete")
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) else 0
 
 
 create_backend = AnthropicBackend.create

@@ -143,7 +143,8 @@ class ClaudeBackend(CLIAgentBackend):
         cost = result.get("total_cost_usd")
         reported = float(cost) if isinstance(cost, int | float) else None
         model = next(iter(per_model), None) if isinstance(per_model, dict) else None
-        return make_usage(self.config, model, inp, out, reported_cost=reported)
+        return make_usage(self.config, model, inp, out, provider="anthropic",
+                          reported_cost=reported)
 
 
 def _write_json(path: Path, value: Any) -> Path:

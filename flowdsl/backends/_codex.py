@@ -20,8 +20,8 @@ One agent = one ``codex exec --json`` run in the project directory with stdin cl
   further: its commands are not held to the ``bash_allow`` prefixes, and the grant's
   ``mcp__`` patterns and ``max_turns`` have no ``codex exec`` flag, so they are not
   applied;
-- usage summed over the ``turn.completed`` events; Codex reports no cost, so the price
-  table prices the tokens. An ``error`` event fails the agent only when no
+- usage summed over the ``turn.completed`` events; Codex reports no cost, so the tokens
+  are priced as OpenAI's (:mod:`._prices`). An ``error`` event fails the agent only when no
   ``turn.completed`` follows it (Codex reports a dropped stream it then retries as an
   ``error``, ``Reconnecting... 1/5``); ``turn.failed`` always fails it.
 
@@ -138,13 +138,15 @@ class CodexBackend(CLIAgentBackend):
             raise BackendError(f"codex's final message is not JSON: {exc}", usage=usage) from exc
 
     def usage(self, events: list[dict[str, Any]], request: AgentRequest) -> Usage:
-        inp = out = 0
+        inp = out = cached = 0
         for event in events:
             if event.get("type") == "turn.completed":
                 raw = event.get("usage") or {}
                 inp += int(raw.get("input_tokens") or 0)
+                cached += int(raw.get("cached_input_tokens") or 0)  # part of input_tokens
                 out += int(raw.get("output_tokens") or 0)
-        return make_usage(self.config, self.resolved_model(request), inp, out)
+        return make_usage(self.config, self.resolved_model(request), inp, out,
+                          provider="openai", cache_read_tokens=cached)
 
 
 def _events(stdout: str) -> list[dict[str, Any]]:

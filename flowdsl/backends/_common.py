@@ -4,7 +4,9 @@
   429/5xx/connection errors, honouring ``retry-after``; the SDKs' own retries are switched
   off so one policy (and one count, asserted by the tests) holds for every provider.
 - :func:`make_usage`: reported tokens are believed; a reported cost is believed; otherwise
-  the price table gives ``cost_usd``; a response without usage gets an *estimated* usage.
+  :mod:`._prices` gives ``cost_usd``, and the tokens of a model it has no price for are
+  ``unpriced_tokens`` (unknown, never $0); a response without usage gets an *estimated*
+  usage.
 - :func:`validator_for`: one cached Draft 2020-12 validator per schema; jsonschema is the
   only judge of structured output.
 """
@@ -24,6 +26,7 @@ from .._json_schema import output_errors, schema_validator
 from .._json_schema import schema_key as schema_key
 from .._types import JSONValue, Usage
 from ._errors import is_retryable, retry_after
+from ._prices import response_cost
 from ._simulate import estimate_tokens
 
 __all__ = [
@@ -82,24 +85,51 @@ def make_usage(
     input_tokens: int | None,
     output_tokens: int | None,
     *,
+    provider: str | None = None,
     reported_cost: float | None = None,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
     prompt_text: str = "",
     output_text: str = "",
 ) -> Usage:
-    """Usage for one response; estimated (and flagged) when the provider reported none."""
+    """Usage for one response; estimated (and flagged) when the provider reported none.
+
+    Args:
+        config: the price overrides and aliases.
+        model: the model the response came from (None: the backend's unnamed default).
+        input_tokens: reported input tokens, cached ones included (None: not reported).
+        output_tokens: reported output tokens (None: not reported).
+        provider: the genai-prices provider id of the backend (``openai``, ``anthropic``).
+        reported_cost: USD the provider reported for the response; believed as is.
+        cache_read_tokens: of the input tokens, those read from the provider's cache.
+        cache_write_tokens: of the input tokens, those written to it.
+        prompt_text: what was sent, to estimate the input when none was reported.
+        output_text: what came back, to estimate the output when none was reported.
+    """
     estimated = input_tokens is None or output_tokens is None
     inp = input_tokens if input_tokens is not None else estimate_tokens(prompt_text)
     out = output_tokens if output_tokens is not None else estimate_tokens(output_text)
     if reported_cost is not None:
-        cost = float(reported_cost)
+        cost: float | None = float(reported_cost)
     else:
-        price = config.price(model)
-        cost = price.cost(inp, out) if price is not None else 0.0
-        if price is None and model and model not in _UNPRICED:
-            _UNPRICED.add(model)
-            logger.warning("no price for model %r: its cost is counted as $0; add it under "
-                           "[tool.flowdsl.prices] (USD per million input/output tokens)", model)
-    return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost, estimated=estimated)
+        cost = response_cost(config, model, provider, input_tokens=inp, output_tokens=out,
+                             cache_read_tokens=cache_read_tokens if not estimated else 0,
+                             cache_write_tokens=cache_write_tokens if not estimated else 0)
+    if cost is None and inp + out:
+        _warn_unpriced(model)
+        return Usage(input_tokens=inp, output_tokens=out, estimated=estimated,
+                     unpriced_tokens=inp + out)
+    return Usage(input_tokens=inp, output_tokens=out, cost_usd=cost or 0.0, estimated=estimated)
+
+
+def _warn_unpriced(model: str | None) -> None:
+    name = model or "(the backend's default)"
+    if name in _UNPRICED:
+        return
+    _UNPRICED.add(name)
+    logger.warning("no price for model %r: its cost is unknown (shown as such, never $0); "
+                   "add it under [tool.flowdsl.prices] (USD per million input/output tokens)",
+                   name)
 
 
 # -- schemas ----------------------------------------------------------------------------------

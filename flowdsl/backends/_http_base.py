@@ -306,7 +306,7 @@ class APIBackend:
         try:
             loop_model = LoopModel(self.loop_model(await self.client(), model),
                                    policy=self.policy, config=self.config, model_name=model,
-                                   tally=Tally())
+                                   tally=Tally(), provider=self.sdk)  # openai | anthropic
             tools = await offered_tools(setup, model=loop_model, workspace=self.workspace_tools,
                                         mcp=self.mcp)
         except Exception as exc:

@@ -10,8 +10,9 @@ the single-completion path does in :meth:`._http_base.APIBackend.send`:
   :func:`._errors.translate` see exactly what they see on the other path;
 - every response is counted into the agent's :class:`Tally`: reported tokens are believed
   (pydantic-ai's ``RequestUsage.input_tokens`` already includes Anthropic's cache reads and
-  writes, which flowdsl counts as input), a reported ``usage.cost`` is believed, the price
-  table prices the rest, and a response without usage is estimated and flagged;
+  writes, which flowdsl counts as input), a reported ``usage.cost`` is believed,
+  :mod:`._prices` prices the rest (cache reads and writes at their own rates), and a
+  response without usage is estimated and flagged;
 - a response that was refused, filtered, cut off at the output limit or that has no finish
   reason fails the agent once counted: never a truncated success.
 
@@ -55,15 +56,17 @@ class LoopModel(WrapperModel):
         policy: the backend's retry policy.
         config: prices, for the usage.
         model_name: the name prices are looked up by.
+        provider: the genai-prices provider id prices are looked up at (``openai``).
         tally: where every response is counted.
     """
 
     def __init__(self, wrapped: Model, *, policy: RetryPolicy, config: Config, model_name: str,
-                 tally: Tally) -> None:
+                 tally: Tally, provider: str | None = None) -> None:
         super().__init__(wrapped)
         self.policy = policy
         self.config = config
         self.priced_as = model_name
+        self.price_provider = provider  # WrapperModel.provider is pydantic-ai's
         self.tally = tally
 
     async def __aenter__(self) -> LoopModel:
@@ -86,13 +89,14 @@ class LoopModel(WrapperModel):
         response = await with_retries(once, self.policy)
         self.tally.turns += 1
         self.tally.usage = self.tally.usage + response_usage(
-            self.config, self.priced_as, response, messages)
+            self.config, self.priced_as, response, messages, provider=self.price_provider)
         check_response(response)
         return response
 
 
 def response_usage(config: Config, model: str, response: ModelResponse,
-                   messages: Sequence[ModelMessage] = ()) -> Usage:
+                   messages: Sequence[ModelMessage] = (), *,
+                   provider: str | None = None) -> Usage:
     """The usage of one response (estimated from the texts when none was reported)."""
     used = response.usage
     details = response.provider_details or {}
@@ -100,8 +104,10 @@ def response_usage(config: Config, model: str, response: ModelResponse,
     reported_cost = float(cost) if isinstance(cost, int | float) else None
     if used.input_tokens or used.output_tokens:
         return make_usage(config, model, used.input_tokens, used.output_tokens,
-                          reported_cost=reported_cost)
-    return make_usage(config, model, None, None, reported_cost=reported_cost,
+                          provider=provider, reported_cost=reported_cost,
+                          cache_read_tokens=used.cache_read_tokens,
+                          cache_write_tokens=used.cache_write_tokens)
+    return make_usage(config, model, None, None, provider=provider, reported_cost=reported_cost,
                       prompt_text=str(messages), output_text=str(response.parts))
 
 

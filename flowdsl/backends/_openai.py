@@ -13,8 +13,8 @@ Every HTTP request - first ask or re-ask - goes through :meth:`._http_base.APIBa
 (429/5xx/connection errors retried with bounded exponential backoff, ``retry-after``
 honoured; the SDK's own retries are off). Usage is summed over every response the agent
 received, re-asks included; a response without ``usage`` is estimated and flagged. A
-reported ``usage.cost`` (OpenRouter and others) is believed, otherwise the price table
-prices the tokens.
+reported ``usage.cost`` (OpenRouter and others) is believed, otherwise :mod:`._prices`
+prices the tokens (as OpenAI's) or counts them as unpriced.
 
 A reply cut off at the output limit (``finish_reason == "length"``) or ending without a
 finish reason (a stream that stopped early) is an agent failure, never a truncated
@@ -114,6 +114,7 @@ class OpenAIBackend(APIBackend):
         inp = getattr(usage, "prompt_tokens", None)
         out = getattr(usage, "completion_tokens", None)
         cost = (getattr(usage, "model_extra", None) or {}).get("cost")
+        cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
         text = ""
         if getattr(response, "choices", None):
             message = response.choices[0].message
@@ -121,7 +122,8 @@ class OpenAIBackend(APIBackend):
         return make_usage(
             self.config, model,
             inp if isinstance(inp, int) else None, out if isinstance(out, int) else None,
-            reported_cost=cost if isinstance(cost, int | float) else None,
+            provider="openai", reported_cost=cost if isinstance(cost, int | float) else None,
+            cache_read_tokens=cached if isinstance(cached, int) else 0,
             prompt_text=str(kwargs.get("messages", "")), output_text=text,
         )
 

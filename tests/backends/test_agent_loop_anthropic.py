@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from fakeserver import FakeLLMServer, Step
+from genai_prices import Usage as PricedUsage
+from genai_prices import calc_price
 from loopcase import ANSWER, CALLS, assert_fixed, make_project, python_on_path
 
 from flowdsl._config import Config
@@ -56,12 +58,15 @@ async def test_the_request_carries_system_prompt_and_max_tokens(
     assert body["max_tokens"] == FAST.max_tokens
 
 
-async def test_cache_reads_and_writes_count_as_input(server: FakeLLMServer,
-                                                     backend: AnthropicBackend) -> None:
+async def test_cache_reads_and_writes_count_as_input_at_their_own_prices(
+        server: FakeLLMServer, backend: AnthropicBackend) -> None:
     server.script(Step.reply("done", usage=(10, 5), cache=(100, 1000)))
     usage = (await backend.run(AgentRequest(prompt="p"))).usage
     assert (usage.input_tokens, usage.output_tokens) == (1110, 5)
-    assert usage.cost_usd == pytest.approx((1110 * 1.0 + 5 * 5.0) / 1_000_000)
+    expected = calc_price(PricedUsage(input_tokens=1110, output_tokens=5, cache_write_tokens=100,
+                                      cache_read_tokens=1000), MODEL, provider_id="anthropic")
+    assert usage.cost_usd == pytest.approx(float(expected.total_price))
+    assert usage.cost_usd < (1110 * 1.0 + 5 * 5.0) / 1_000_000  # reads cost a tenth
 
 
 async def test_a_schema_agent_answers_through_the_verbatim_input_schema(

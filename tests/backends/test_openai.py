@@ -82,29 +82,31 @@ async def test_request_model_wins_over_the_default(server: FakeLLMServer,
     assert server.calls()[0].body["model"] == "my-local-model"
 
 
-async def test_cost_comes_from_the_price_table(server: FakeLLMServer,
-                                               backend: OpenAIBackend) -> None:
+async def test_cost_comes_from_genai_prices(server: FakeLLMServer,
+                                             backend: OpenAIBackend) -> None:
     server.script(Step.reply("x", usage=(1_000_000, 1_000_000)))
     result = await backend.run(AgentRequest(prompt="p"))
-    assert result.usage.cost_usd == pytest.approx(0.15 + 0.60)
+    assert result.usage.cost_usd == pytest.approx(0.15 + 0.60)  # gpt-4o-mini's list price
+    assert result.usage.cost_complete
 
 
-async def test_configured_price_extends_the_table(server: FakeLLMServer) -> None:
+async def test_a_configured_price_is_used_for_its_exact_name(server: FakeLLMServer) -> None:
     config = Config(backoff=0.001, prices={"tiny": Price(1.0, 2.0)})
-    async with make(server, config=config, model="tiny-2025") as b:
+    async with make(server, config=config, model="tiny") as b:
         server.script(Step.reply("x", usage=(500_000, 250_000)))
         result = await b.run(AgentRequest(prompt="p"))
     assert result.usage.cost_usd == pytest.approx(0.5 + 0.5)
 
 
-async def test_an_unpriced_model_costs_zero_and_warns_once(
+async def test_an_unpriced_model_has_unknown_cost_and_warns_once(
         server: FakeLLMServer, backend: OpenAIBackend, caplog: pytest.LogCaptureFixture) -> None:
     for _ in range(2):
+        server.script(Step.reply("x", usage=(30, 12)))
         result = await backend.run(AgentRequest(prompt="p", model="unpriced-local-model"))
-        assert result.usage.cost_usd == 0.0
+        assert (result.usage.unpriced_tokens, result.usage.known_cost()) == (42, None)
     assert [r.getMessage() for r in caplog.records].count(
-        "no price for model 'unpriced-local-model': its cost is counted as $0; add it under "
-        "[tool.flowdsl.prices] (USD per million input/output tokens)") == 1
+        "no price for model 'unpriced-local-model': its cost is unknown (shown as such, never "
+        "$0); add it under [tool.flowdsl.prices] (USD per million input/output tokens)") == 1
 
 
 async def test_reported_cost_is_believed(server: FakeLLMServer,

@@ -33,10 +33,13 @@ def test_run_json_prints_one_object(capsys, script):
     code, out, _ = run_cli(capsys, "run", str(path), "--backend", "simulate", "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"run_id", "status", "result", "error", "usage", "agents"}
+    assert set(data) == {"run_id", "status", "result", "error", "error_type", "usage", "agents",
+                         "exit_code"}
     assert data["status"] == "completed"
-    assert data["agents"] == {"total": 1, "failed": 0}
-    assert set(data["usage"]) == {"input_tokens", "output_tokens", "cost_usd"}
+    assert data["agents"] == {"total": 1, "ok": 1, "failed": 0, "refused": 0, "cancelled": 0,
+                              "replayed": 0}
+    assert set(data["usage"]) == {"input_tokens", "output_tokens", "cost_usd", "cost_complete",
+                                  "unpriced_tokens"}
 
 
 def test_args_from_json_text_and_file(capsys, script, tmp_path):
@@ -69,8 +72,9 @@ def test_failed_agents_are_reported_loudly(capsys, script):
     body = 'return await parallel(agent(str(i), timeout=0.01) for i in range(3))'
     code, _, err = run_cli(capsys, "run", str(script(body)), "--backend",
                            "tests.cli.slow_backend:create")
-    assert code == 0
-    assert "WARNING: 3 of 3 agents FAILED (100%)" in err
+    assert code == 3
+    assert "WARNING: 3 of 3 agents did not succeed (100%)" in err
+    assert "3 × timeout" in err
 
 
 def test_dry_run_reports_agent_count_and_projected_tokens(capsys):

@@ -46,7 +46,7 @@ PLACES = {
     "phase": ("phase(TEXT)\nreturn 1", "simulate", 0),
     "log": ("log('x', TEXT)\nreturn 1", "simulate", 0),
     "print": ("print(TEXT)\nreturn 1", "simulate", 0),
-    "label": ("await agent('x', label=TEXT, timeout=0.01)\nreturn 1", SLOW, 0),
+    "label": ("await agent('x', label=TEXT, timeout=0.01)\nreturn 1", SLOW, 3),  # timed out: exit 3
     "agent output": ("return await agent(TEXT)", ECHO, 0),
     "result": ("return TEXT", "simulate", 0),
     "result object": ("return {'v': TEXT, 'w': [TEXT]}", "simulate", 0),

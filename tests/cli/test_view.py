@@ -11,7 +11,7 @@ from rich.console import Console
 
 from flowdsl._cli._view import LiveView, PlainView, format_summary, format_value
 from flowdsl._runtime import AgentFinished, LogLine, PhaseStarted
-from flowdsl._types import AgentRecord, AgentRequest, RunResult
+from flowdsl._types import AgentRecord, AgentRequest, RunResult, Usage
 
 MARKUP = ["[/bold]", "[link=file:///etc/passwd]x[/link]", "[red]", "[bold]x[/bold]"]
 
@@ -72,7 +72,21 @@ def test_summary_escapes_errors():
                        agents=(failed("a", "\x9b2J").record,))
     summary = format_summary(result)
     assert "error: ValueError: \\x1b]0;pwned\\x07" in summary
-    assert "  - \\x9b2J" in summary
+    assert "  1 × \\x9b2J" in summary
+
+
+def test_summary_says_the_cost_of_an_unpriced_model_is_unknown():
+    unpriced = Usage(input_tokens=30, output_tokens=12, unpriced_tokens=42)
+    record = AgentRecord(request=AgentRequest(prompt="p", model="qwen3"), status="ok",
+                         usage=unpriced)
+    summary = format_summary(RunResult(status="completed", agents=(record,), usage=unpriced))
+    assert "cost: unknown (no price for model qwen3)" in summary.splitlines()
+
+
+def test_summary_shows_the_known_part_of_a_partly_unknown_cost():
+    usage = Usage(input_tokens=1030, output_tokens=12, cost_usd=0.5, unpriced_tokens=42)
+    summary = format_summary(RunResult(status="completed", usage=usage))
+    assert "cost: $0.5000 + unknown (42 tokens of unpriced models)" in summary.splitlines()
 
 
 @pytest.mark.parametrize(("value", "shown"), [

@@ -30,7 +30,8 @@ def test_default_agent_cap_is_1000(script):
     result = flowdsl.run(script(body), backend=FunctionBackend(lambda r: "x"))
     assert result.status == "failed"
     assert "agent limit of 1,000 reached" in (result.error or "")
-    assert len(result.agents) == 1000
+    assert result.outcomes() == {"total": 1001, "ok": 1000, "failed": 0, "refused": 1,
+                                 "cancelled": 0, "replayed": 0}
 
 
 def test_budget_gate_raises_once_spent_reaches_total(script):

@@ -12,6 +12,7 @@ import pytest
 
 from flowdsl import RunResult
 from flowdsl._store import Store, _liveness
+from flowdsl._types import AgentRecord, AgentRequest, Usage
 from flowdsl.errors import RunNotFound
 
 
@@ -105,6 +106,34 @@ def test_control_request_is_taken_once(tmp_path: Path) -> None:
         store.request_control(run_id, "pause")
         assert store.take_control(run_id) == "pause"
         assert store.take_control(run_id) is None
+
+
+def unpriced_record(model: str) -> AgentRecord:
+    return AgentRecord(request=AgentRequest(prompt=model, model=model), status="ok",
+                       usage=Usage(input_tokens=30, output_tokens=12, unpriced_tokens=42))
+
+
+def test_journal_round_trips_unpriced_tokens(tmp_path: Path) -> None:
+    record = unpriced_record("qwen3")
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        store.append_journal(run_id, "k", record)
+        assert [e.record for e in store.journal(run_id)] == [record]
+
+
+def test_a_live_and_a_finished_run_total_the_unpriced_tokens(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        store.set_worker(run_id, os.getpid())
+        store.append_journal(run_id, "a", unpriced_record("a"))
+        store.append_journal(run_id, "b", unpriced_record("b"))
+        assert store.get_run(run_id).usage.unpriced_tokens == 84
+        store.finish(run_id, RunResult(status="completed"))
+        info = store.get_run(run_id)
+    assert info.usage.unpriced_tokens == 84
+    assert info.to_json()["usage"] == {"input_tokens": 60, "output_tokens": 24,
+                                       "cost_usd": None, "cost_complete": False,
+                                       "unpriced_tokens": 84}
 
 
 def test_finish_stores_result_and_totals_and_rm_deletes_everything(tmp_path: Path) -> None:

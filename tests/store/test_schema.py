@@ -114,6 +114,17 @@ def test_v1_store_is_migrated_and_its_rows_have_no_tool_calls(tmp_path: Path) ->
     assert [e.record.tool_calls for e in entries] == [(), ()]
 
 
+def test_v1_store_is_migrated_and_its_rows_have_every_token_priced(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "flowdsl.db")
+    conn.executescript((FIXTURES / "store_v1.sql").read_text())
+    conn.close()
+    with Store.open(tmp_path) as store:
+        [run] = store.list_runs()
+        entries = store.journal(run.id)
+    assert [e.record.usage.unpriced_tokens for e in entries] == [0, 0]
+    assert run.usage.cost_complete
+
+
 @pytest.mark.parametrize(("code", "expected"), [
     (sqlite3.SQLITE_CORRUPT, StoreCorrupt),
     (sqlite3.SQLITE_NOTADB, StoreCorrupt),

@@ -89,6 +89,8 @@ async def run_in_child(run: Run, args: Any,
         return await child.serve(init)
     finally:
         run.halt_listeners.remove(child.halt)
+        for _, request in child.unsent():
+            run.refuse_unsent(request)  # asked for, never sent: the run ended first
         with anyio.CancelScope(shield=True):
             await child.end()
 
@@ -219,6 +221,12 @@ class _Child:
             return self._broken("log output past the run's caps")
         self.run.log(line)
         return None
+
+    def unsent(self) -> list[tuple[int, AgentRequest]]:
+        """The agent calls the child asked for that no worker took (the run ended first)."""
+        calls = list(self._calls)
+        self._calls.clear()
+        return calls
 
     async def _agent_worker(self) -> None:
         """Run queued agent calls; at most ``concurrency`` workers (only that many agents
