@@ -97,10 +97,10 @@ class Price:
 _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "budget",
              "memory_limit", "max_log_line", "max_log_bytes", "max_result_bytes", "max_turns")
 _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_timeout",
-               "bash_timeout")
+               "bash_timeout", "max_cost")
 _STR_KEYS = ("backend", "model", "base_url", "store", "isolation")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
-_BOOL_KEYS = ("stream",)
+_BOOL_KEYS = ("stream", "resume_after_quota")
 _LIST_KEYS = ("tools", "bash_allow")
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS
                         + _LIST_KEYS + ("max_failures",))
@@ -139,6 +139,10 @@ class Config:
     max_turns: int = 30
     max_failures: str | None = None
     """The failure policy (``"10"`` agents or ``"5%"``); a run knob."""
+    max_cost: float | None = None
+    """The run's cost cap in USD; a run knob."""
+    resume_after_quota: bool | None = None
+    """Resume a quota-paused run at the provider's reset time; a run knob."""
     mcp_servers: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
     """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
@@ -176,7 +180,8 @@ class Config:
             "memory_limit": self.memory_limit, "stall_timeout": self.stall_timeout,
             "max_log_line": self.max_log_line, "max_log_bytes": self.max_log_bytes,
             "max_result_bytes": self.max_result_bytes, "store": store,
-            "max_failures": self.max_failures,
+            "max_failures": self.max_failures, "max_cost": self.max_cost,
+            "resume_after_quota": self.resume_after_quota,
         }
 
     def price(self, model: str | None) -> Price | None:

@@ -13,6 +13,7 @@ background worker decode them over the project configuration of the run's direct
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -32,7 +33,7 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
           "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd",
-          "max_failures")
+          "max_failures", "max_cost", "resume_after_quota")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -88,6 +89,13 @@ class RunOptions:
     """The failure policy: ``"N"`` agents or ``"P%"`` of those finished (see
     :mod:`flowdsl._failure_limit`); past it no new agent is dispatched and the run fails.
     None: no limit."""
+    max_cost: float | None = None
+    """A hard cap on the run's real cost in USD, enforced like :attr:`budget` (each agent's
+    priced usage counts; an agent whose model has no price cannot be held to it and fails
+    the run with a configuration error). None: no cap."""
+    resume_after_quota: bool = False
+    """When the provider says the quota is exhausted the run pauses (status ``paused``,
+    reason quota); with this set, its worker waits for the reset time and resumes it."""
     config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
     """The project configuration the options were resolved against (backend settings:
     retries, aliases, prices, CLI commands); never stored."""
@@ -101,6 +109,8 @@ class RunOptions:
             raise UsageError(f"max_items must be >= 0 (got {self.max_items})")
         if self.budget is not None and self.budget < 0:
             raise UsageError(f"budget must be >= 0 tokens (got {self.budget})")
+        if self.max_cost is not None and (self.max_cost < 0 or not math.isfinite(self.max_cost)):
+            raise UsageError(f"max cost must be a finite number of USD >= 0 (got {self.max_cost})")
         if self.agent_timeout <= 0:
             raise UsageError(f"agent timeout must be > 0 seconds (got {self.agent_timeout})")
         if self.run_timeout is not None and self.run_timeout <= 0:
@@ -172,7 +182,8 @@ class RunOptions:
 
 _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
          "max_log_bytes", "max_result_bytes", "hash_seed")
-_FLOATS = ("agent_timeout", "run_timeout", "stall_timeout")
+_FLOATS = ("agent_timeout", "run_timeout", "stall_timeout", "max_cost")
+_BOOLS = ("resume_after_quota",)
 _STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures")
 
 
@@ -187,6 +198,9 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise UsageError(f"run option {key!r} must be a number, got {value!r}")
             out[key] = float(value)
+        elif key in _BOOLS:
+            if not isinstance(value, bool):
+                raise UsageError(f"run option {key!r} must be true or false, got {value!r}")
         elif key in _STRS:
             if key == "max_failures" and isinstance(value, int) and not isinstance(value, bool):
                 out[key] = str(value)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 __all__ = [
@@ -202,7 +203,11 @@ class RunResult:
     run_id: str | None = None
     error_type: str | None = None
     """The class of the error that ended the run (``BackendConfigError``,
-    ``FailurePolicyExceeded``, ...); None when it completed or was stopped."""
+    ``FailurePolicyExceeded``, ``QuotaExhausted``, ...); None when it completed or was
+    stopped."""
+    resets_at: float | None = None
+    """A run paused for quota: when the provider said the limit resets (epoch seconds),
+    if it said."""
 
     @property
     def agents_failed(self) -> int:
@@ -232,4 +237,14 @@ class RunResult:
             "error_type": self.error_type,
             "usage": self.usage.to_json(),
             "agents": self.outcomes(),
+            "paused": pause_json(self.resets_at) if self.status == "paused" else None,
         }
+
+
+def pause_json(resets_at: float | None) -> dict[str, JSONValue]:
+    """The ``paused`` object of a run paused for quota: ``{reason, resets_at}`` (ISO 8601
+    UTC, null when the provider gave no reset time)."""
+    when = None
+    if resets_at is not None:
+        when = datetime.fromtimestamp(resets_at, UTC).isoformat(timespec="seconds")
+    return {"reason": "quota", "resets_at": when}

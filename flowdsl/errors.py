@@ -12,6 +12,7 @@
     │   ├── AgentLimitExceeded the call past the agent cap
     │   ├── ItemLimitExceeded  more than 4096 items for parallel()/pipeline()
     │   ├── BudgetExceeded     agent() called when spent >= budget total
+    │   ├── CostLimitExceeded  agent() called when the run's cost >= max_cost
     │   ├── FailurePolicyExceeded  agent() called after more agents failed than allowed
     │   ├── AgentTimeout       one agent ran past its timeout (recorded, agent() returns None)
     │   ├── RunTimeout         the run passed its wall-clock limit
@@ -20,7 +21,8 @@
     │   ├── WorkflowNestingError  workflow() called from a child workflow
     │   └── BackendError       a backend failed (foreign errors are translated into this)
     │       ├── BackendConfigError  the backend is not configured (missing key, URL, CLI)
-    │       └── RateLimited         the provider refused for rate limits after retries
+    │       ├── RateLimited         the provider refused for rate limits after retries
+    │       └── QuotaExhausted      the account cannot continue (quota, credit, usage limit)
     ├── ToolError              a tool call an agent made was refused or failed
     ├── StoreError             the run store cannot be used
     │   ├── RunNotFound        no run with that id
@@ -46,10 +48,12 @@ __all__ = [
     "BackendConfigError",
     "BackendError",
     "BudgetExceeded",
+    "CostLimitExceeded",
     "FailurePolicyExceeded",
     "FlowError",
     "ItemLimitExceeded",
     "MetaError",
+    "QuotaExhausted",
     "RateLimited",
     "RunError",
     "RunNotFound",
@@ -145,6 +149,15 @@ class BudgetExceeded(RunError):
         super().__init__(f"budget of {total:,} tokens exhausted (spent {spent:,})")
 
 
+class CostLimitExceeded(RunError):
+    """Raised by ``agent()`` when the run's real cost has reached ``max_cost`` (USD)."""
+
+    def __init__(self, limit: float, spent: float) -> None:
+        self.limit = limit
+        self.spent = spent
+        super().__init__(f"cost cap of ${limit:,.4f} reached (spent ${spent:,.4f})")
+
+
 class FailurePolicyExceeded(RunError):
     """Raised by ``agent()`` once more agents have failed than ``max_failures`` allows;
     the run dispatches no new agent and ends failed with this reason (resumable)."""
@@ -214,6 +227,21 @@ class BackendConfigError(BackendError):
 
 class RateLimited(BackendError):
     """Raised when the provider kept refusing for rate limits after all retries."""
+
+
+class QuotaExhausted(BackendError):
+    """Raised when the provider says the account cannot continue: quota or credit gone
+    (HTTP 402, ``insufficient_quota``), a usage limit reached (the Claude Code and Codex
+    CLIs' plan limits). Retrying is pointless until ``resets_at``; the run pauses instead
+    of dispatching more agents (status ``paused``, resumable).
+
+    ``resets_at`` is the provider's reset time (epoch seconds) when it gave one.
+    """
+
+    def __init__(self, message: str = "", *, resets_at: float | None = None,
+                 usage: Usage | None = None, tool_calls: tuple[ToolCall, ...] = ()) -> None:
+        self.resets_at = resets_at
+        super().__init__(message, usage=usage, tool_calls=tool_calls)
 
 
 class ToolError(FlowError):

@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _cmd_runs
 
     _cmd_runs.register(sub)
+    from . import _cmd_save
+
+    _cmd_save.register(sub)
     return parser
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 
-__all__ = ["byte_size", "non_negative_int", "positive_int", "seconds"]
+__all__ = ["byte_size", "non_negative_int", "positive_int", "seconds", "usd"]
 
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
           "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3, "t": 1024**4,
@@ -37,6 +38,18 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text}")
+    return value
+
+
+def usd(text: str) -> float:
+    """``5``, ``2.50``, ``$10`` -> US dollars (finite, >= 0)."""
+    try:
+        value = float(text.strip().removeprefix("$").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected US dollars like 5 or 2.50, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected US dollars >= 0, got {text}")
     return value
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
@@ -17,13 +17,19 @@ from .._options import RunOptions
 from .._store import Store
 from .._terminal_text import printable, printable_json
 from .._types import JSONValue, RunResult
+from ..backends import AgentBackend
 from ..errors import UsageError
-from . import EXIT_INTERRUPTED, EXIT_OK
-from ._argtypes import byte_size, non_negative_int, positive_int, seconds
+from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ._argtypes import byte_size, non_negative_int, positive_int, seconds, usd
+from ._confirm import confirm_cost
+from ._dry_run import format_projection, project
 from ._exit import exit_code, exit_meaning
 from ._view import format_summary, format_value, make_view
 
-__all__ = ["load_args", "register", "resolve_script"]
+if TYPE_CHECKING:
+    from .._runtime import ScriptProcess
+
+__all__ = ["load_args", "register", "resolve_script", "run_options", "simulated"]
 
 
 def register(sub: Any) -> None:
@@ -45,6 +51,9 @@ def register(sub: Any) -> None:
                      help="agent cap (default: config, else 1000)")
     run.add_argument("--budget", type=non_negative_int, metavar="TOKENS",
                      help="hard cap on real input+output tokens")
+    run.add_argument("--max-cost", type=usd, metavar="USD",
+                     help="hard cap on the run's real cost in US dollars, enforced like "
+                          "--budget")
     run.add_argument("--timeout", type=seconds, metavar="SECONDS",
                      help="per-agent timeout (default: config, else 600)")
     run.add_argument("--run-timeout", type=seconds, metavar="SECONDS",
@@ -58,7 +67,11 @@ def register(sub: Any) -> None:
                      help="kill the script's process when its loop stalls this long "
                           "(default 30)")
     run.add_argument("--dry-run", action="store_true",
-                     help="run on the simulate backend: agent count and projected tokens")
+                     help="run on the simulate backend, store nothing, and price the "
+                          "projected tokens with the models the real backend would use")
+    run.add_argument("--confirm-over", type=usd, metavar="USD",
+                     help="dry-run first; when the projected cost exceeds USD (or is "
+                          "incomplete) ask on a terminal before starting, refuse elsewhere")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--background", action="store_true",
                      help="run in a detached worker; print the run id and return at once")
@@ -74,6 +87,9 @@ def register(sub: Any) -> None:
     run.add_argument("--allow-failures", metavar="N|P%", type=_failure_limit,
                      help="exit 0 instead of 3 when at most this many agents failed, were "
                           "refused or cancelled")
+    run.add_argument("--resume-after-quota", action="store_true", default=None,
+                     help="when the provider's quota runs out the run pauses (exit 4); with "
+                          "this it waits for the reset time and resumes by itself")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
@@ -124,9 +140,13 @@ def resolve_script(ref: str, *, store: str | None = None) -> Path:
 
 
 def run_options(ns: argparse.Namespace) -> RunOptions:
-    """The options of ``flowdsl run``: its flags over the configuration over the defaults."""
+    """The options of ``flowdsl run``: its flags over the configuration over the defaults.
+
+    These are the real run's, also for ``--dry-run``: the dry run executes on
+    :func:`simulated` options and is priced with these.
+    """
     return RunOptions.resolve(
-        backend="simulate" if ns.dry_run else ns.backend,
+        backend=ns.backend,
         model=ns.model,
         base_url=ns.base_url,
         concurrency=ns.concurrency,
@@ -139,7 +159,14 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         stall_timeout=ns.stall_timeout,
         store=ns.store,
         max_failures=ns.max_failures,
+        max_cost=ns.max_cost,
+        resume_after_quota=ns.resume_after_quota,
     )
+
+
+def simulated(options: RunOptions) -> RunOptions:
+    """The options a dry run executes with: the real run's on the simulate backend."""
+    return options.with_(backend="simulate")
 
 
 def _failure_limit(text: str) -> FailureLimit:
@@ -150,46 +177,118 @@ def _failure_limit(text: str) -> FailureLimit:
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
+    if ns.dry_run and ns.background:
+        raise UsageError("--dry-run runs in the foreground and stores nothing: "
+                         "drop --background")
     args = load_args(ns.args_json)
     options = run_options(ns)
     script = resolve_script(ns.script, store=options.store)
+    if ns.dry_run:
+        return _dry_run(ns, compile_file(script), args, options)
     if ns.background:
-        return _background_run(ns, script, args, options)
+        refused = _confirm(ns, compile_file(script), args, options)
+        return refused if refused is not None else _background_run(ns, script, args, options)
     compiled = compile_file(script)
-    backend = choose_backend(None, options)
-    view = make_view(sys.stderr) if not ns.json else None
-    observers = [view] if view is not None else []
-
-    prestarted = ns.prestarted
-    if prestarted is not None and options.isolation != "process":
-        prestarted.discard()  # configured inline: not needed
-        prestarted = None
+    backend = choose_backend(None, options)  # a configuration error before any dry run
+    refused = _confirm(ns, compiled, args, options)
+    if refused is not None:
+        return refused
+    prestarted = _prestarted(ns, options)
     if prestarted is not None:
         options = options.with_(hash_seed=prestarted.seed)  # stored: resume uses it too
-
-    async def go() -> RunResult:
-        return await execute_compiled(compiled, args=args, backend=backend, options=options,
-                                      journal=not ns.no_journal, observers=observers,
-                                      prestarted=prestarted)
-
-    try:
-        if view is not None:
-            with view:
-                result = anyio.run(go)
-        else:
-            result = anyio.run(go)
-    except KeyboardInterrupt:
-        print("flowdsl: interrupted", file=sys.stderr)
+    result = _foreground(ns, compiled, args, backend, options, journal=not ns.no_journal,
+                         prestarted=prestarted)
+    if result is None:
         return EXIT_INTERRUPTED
     code = exit_code(result, ns.allow_failures)
     if ns.json:
         print(printable_json({**result.to_json(), "exit_code": code}))
     else:
-        print(format_summary(result, dry_run=ns.dry_run) + "\n" + exit_meaning(code),
+        print(format_summary(result) + "\n" + exit_meaning(code, result), file=sys.stderr)
+        if result.status == "completed":
+            print(format_value(result.value))
+    return code
+
+
+def _dry_run(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue,
+             options: RunOptions) -> int:
+    """``flowdsl run --dry-run``: on the simulate backend, unstored, priced as ``options``
+    would spend it (:mod:`._dry_run`). The exit code is the simulated run's, or 2 when the
+    real run would stop on a model name it refuses."""
+    dry = simulated(options)
+    prestarted = _prestarted(ns, dry)
+    result = _foreground(ns, compiled, args, choose_backend(None, dry), dry, journal=False,
+                         prestarted=prestarted)
+    if result is None:
+        return EXIT_INTERRUPTED
+    projection = project(result, options)
+    code = 2 if projection.problems else exit_code(result, ns.allow_failures)
+    if ns.json:
+        print(printable_json({**result.to_json(), "exit_code": code,
+                              "dry_run": projection.to_json()}))
+    else:
+        print("\n".join((format_summary(result, dry_run=True),
+                         format_projection(projection), exit_meaning(code, result))),
               file=sys.stderr)
         if result.status == "completed":
             print(format_value(result.value))
     return code
+
+
+def _confirm(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue,
+             options: RunOptions) -> int | None:
+    """``--confirm-over USD``: a quiet dry run first; None when the run may start, else
+    the exit code of not starting it (1). A run on simulate costs nothing: not asked."""
+    if ns.confirm_over is None or options.backend == "simulate":
+        return None
+    dry = simulated(options)
+
+    async def go() -> RunResult:
+        return await execute_compiled(compiled, args=args, backend=choose_backend(None, dry),
+                                      options=dry, journal=False)
+
+    result = anyio.run(go)
+    projection = project(result, options)
+    refusal = confirm_cost(projection, ns.confirm_over, finished=result.status == "completed")
+    if refusal is None:
+        return None
+    print(f"flowdsl: not started: {printable(refusal)}", file=sys.stderr)
+    if ns.json:
+        print(printable_json({"run_id": None, "status": "not_started", "error": refusal,
+                              "dry_run": projection.to_json(), "exit_code": EXIT_FAILED}))
+    return EXIT_FAILED
+
+
+def _prestarted(ns: argparse.Namespace, options: RunOptions) -> ScriptProcess | None:
+    """The script process ``entry`` started early, if this run can adopt it."""
+    prestarted: ScriptProcess | None = ns.prestarted
+    if prestarted is not None and options.isolation != "process":
+        prestarted.discard()  # configured inline: not needed
+        return None
+    return prestarted
+
+
+def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue,
+                backend: AgentBackend, options: RunOptions, *, journal: bool,
+                prestarted: ScriptProcess | None) -> RunResult | None:
+    """Run with the live view (plain lines off a terminal; none with ``--json``);
+    None when interrupted (after saying so)."""
+    view = make_view(sys.stderr) if not ns.json else None
+    observers = [view] if view is not None else []
+
+    async def go() -> RunResult:
+        return await execute_compiled(compiled, args=args, backend=backend, options=options,
+                                      journal=journal, observers=observers,
+                                      prestarted=prestarted)
+
+    try:
+        if view is not None:
+            with view:
+                return anyio.run(go)
+        return anyio.run(go)
+    except KeyboardInterrupt:
+        print("flowdsl: interrupted", file=sys.stderr)
+        return None
 
 
 def _background_run(ns: argparse.Namespace, script: Path, args: JSONValue,

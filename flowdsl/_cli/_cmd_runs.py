@@ -18,8 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .._durable import list_workflows, resume, resume_background, save_workflow
-from .._frontends import read_workflow, suffix_of
+from .._durable import resume, resume_background
 from .._options import RunOptions
 from .._store import DB_NAME, EventRow, RunInfo, Store, resolve_store_dir
 from .._terminal_text import indented, one_line, printable, printable_json
@@ -28,6 +27,7 @@ from ..errors import RunNotFound, StoreError, UsageError
 from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
 from ._cost import format_cost
+from ._exit import quota_words
 
 __all__ = [
     "cmd_agents",
@@ -35,10 +35,8 @@ __all__ = [
     "cmd_result",
     "cmd_resume",
     "cmd_rm",
-    "cmd_save",
     "cmd_status",
     "cmd_stop",
-    "cmd_workflows",
     "register",
 ]
 
@@ -47,7 +45,7 @@ EXIT_FAILED = 1
 POLL = 0.05
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR",
                         help="run store directory (default: the configured store, "
                         "else $FLOWDSL_STORE, else ./.flowdsl)")
@@ -55,7 +53,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``runs``, ``save`` and ``workflows`` to the ``flowdsl`` parser."""
+    """Add ``runs`` to the ``flowdsl`` parser."""
     runs = subparsers.add_parser("runs", help="list and manage durable runs")
     sub = runs.add_subparsers(dest="runs_command", metavar="ACTION")
     sub.required = True
@@ -65,7 +63,7 @@ def register(subparsers: Any) -> None:
         p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
         if with_id:
             p.add_argument("run_id", metavar="ID", help="run id (or a unique prefix)")
-        _common(p)
+        common_options(p)
         p.set_defaults(handler=handler)
         return p
 
@@ -93,18 +91,6 @@ def register(subparsers: Any) -> None:
                    help="continue in this terminal instead of a background worker")
     p = leaf("rm", cmd_rm, "delete a finished run, its journal and its log")
 
-    save = subparsers.add_parser("save", help="save a run's script (or a file) as a named workflow")
-    save.add_argument("source", metavar="RUN_ID|FILE")
-    save.add_argument("name", metavar="NAME")
-    save.add_argument("--force", action="store_true", help="replace a saved workflow of that name")
-    _common(save)
-    save.set_defaults(handler=cmd_save)
-
-    wf = subparsers.add_parser("workflows",
-                               help="list saved workflows and the bundled ones (@NAME)")
-    _common(wf)
-    wf.set_defaults(handler=cmd_workflows)
-
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -114,7 +100,7 @@ def store_dir(ns: argparse.Namespace) -> Path:
     return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
 
 
-def _open(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
+def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
     """The existing store (never created by a read or a control command).
 
     Read commands open it read-only, so they answer on a read-only disk or directory too.
@@ -126,11 +112,11 @@ def _open(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
     return Store.open(directory, create=False, read_only=read_only)
 
 
-def _has_store(ns: argparse.Namespace) -> bool:
+def has_store(ns: argparse.Namespace) -> bool:
     return (store_dir(ns) / DB_NAME).exists()
 
 
-def _print_json(value: JSONValue) -> None:
+def print_json(value: JSONValue) -> None:
     print(printable_json(value))
 
 
@@ -167,11 +153,11 @@ def _list_row(info: RunInfo, now: float) -> list[str]:
 
 def cmd_list(ns: argparse.Namespace) -> int:
     runs: list[RunInfo] = []
-    if _has_store(ns):
-        with _open(ns, read_only=True) as store:
+    if has_store(ns):
+        with open_store(ns, read_only=True) as store:
             runs = store.list_runs(limit=ns.limit)
     if ns.json:
-        _print_json([_summary_json(info) for info in runs])
+        print_json([_summary_json(info) for info in runs])
         return EXIT_OK
     if not runs:
         print("no runs", file=sys.stderr)
@@ -192,18 +178,19 @@ def _summary_json(info: RunInfo) -> dict[str, JSONValue]:
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
-    with _open(ns, read_only=True) as store:
+    with open_store(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         log_path = store.log_path(info.id)
         outcomes = store.outcomes(info.id)
     if ns.json:
-        _print_json({**info.to_json(), "outcomes": outcomes,
+        print_json({**info.to_json(), "outcomes": outcomes,
                      "log_path": str(log_path) if log_path.exists() else None})
         return EXIT_OK
     usage = info.usage
     lines = [
         f"run:      {info.id} ({one_line(info.name)})",
-        f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else ""),
+        f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else "")
+        + (f" ({quota_words(info.resets_at)})" if info.paused_for_quota else ""),
         f"script:   {info.script_path}",
         "agents:   " + ", ".join(f"{n} {k}" for k, n in outcomes.items()
                                      if n or k in ("ok", "failed")),
@@ -223,10 +210,10 @@ def cmd_status(ns: argparse.Namespace) -> int:
 
 
 def cmd_agents(ns: argparse.Namespace) -> int:
-    with _open(ns, read_only=True) as store:
+    with open_store(ns, read_only=True) as store:
         entries = store.journal(store.resolve_id(ns.run_id))
     if ns.json:
-        _print_json(agents_json(entries))
+        print_json(agents_json(entries))
     else:
         print(format_agents(entries))
     return EXIT_OK
@@ -237,14 +224,14 @@ _MARKS = {"phase": "==", "log": "  ", "agent": "!!", "status": "--"}
 
 def _print_event(event: EventRow, as_json: bool) -> None:
     if as_json:
-        _print_json({"id": event.id, "at": event.at, "kind": event.kind, "text": event.text})
+        print_json({"id": event.id, "at": event.at, "kind": event.kind, "text": event.text})
         return
     head = f"{time.strftime('%H:%M:%S', time.localtime(event.at))} {_MARKS.get(event.kind, '  ')} "
     print(head + indented(event.text, " " * len(head)), flush=True)
 
 
 def cmd_logs(ns: argparse.Namespace) -> int:
-    with _open(ns, read_only=True) as store:
+    with open_store(ns, read_only=True) as store:
         run_id = store.resolve_id(ns.run_id)
         last = 0
         while True:
@@ -258,12 +245,12 @@ def cmd_logs(ns: argparse.Namespace) -> int:
 
 
 def cmd_result(ns: argparse.Namespace) -> int:
-    with _open(ns, read_only=True) as store:
+    with open_store(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         if ns.wait:
             info = _wait_for(store, info.id, lambda i: not i.live, ns.timeout)
     if ns.json:
-        _print_json({"run_id": info.id, "status": info.status, "result": info.result,
+        print_json({"run_id": info.id, "status": info.status, "result": info.result,
                      "error": info.error})
     elif info.status == "completed":
         value = info.result
@@ -282,7 +269,7 @@ def cmd_result(ns: argparse.Namespace) -> int:
 
 def _report(ns: argparse.Namespace, info: RunInfo, text: str) -> None:
     if ns.json:
-        _print_json({"run_id": info.id, "status": info.status})
+        print_json({"run_id": info.id, "status": info.status})
     else:
         print(text)
 
@@ -296,10 +283,10 @@ def _signal(info: RunInfo, sig: int) -> None:
 
 
 def cmd_stop(ns: argparse.Namespace) -> int:
-    with _open(ns) as store:
+    with open_store(ns) as store:
         info = store.get_run(ns.run_id)
-        if info.status == "interrupted":
-            store.set_status(info.id, "stopped")
+        if info.status == "interrupted" or info.paused_for_quota:
+            store.set_status(info.id, "stopped")  # no worker to tell (a waiting one sees it)
             info = store.get_run(info.id)
         elif info.live:
             store.request_control(info.id, "stop")
@@ -320,7 +307,7 @@ def cmd_stop(ns: argparse.Namespace) -> int:
 
 
 def cmd_pause(ns: argparse.Namespace) -> int:
-    with _open(ns) as store:
+    with open_store(ns) as store:
         info = store.get_run(ns.run_id)
         if info.status == "running":
             store.request_control(info.id, "pause")
@@ -338,10 +325,10 @@ def cmd_pause(ns: argparse.Namespace) -> int:
 def cmd_resume(ns: argparse.Namespace) -> int:
     if ns.foreground:
         return _resume_foreground(ns)
-    with _open(ns) as store:
+    with open_store(ns) as store:
         before = store.get_run(ns.run_id)
         run_id = resume_background(store, before.id, script=ns.script, backend=ns.backend)
-        if before.status == "paused":
+        if before.status == "paused" and before.live:
             info = _wait_for(store, run_id, lambda i: i.status != "paused", 10.0)
         else:
             info = store.get_run(run_id)
@@ -351,74 +338,33 @@ def cmd_resume(ns: argparse.Namespace) -> int:
 
 
 def _resume_foreground(ns: argparse.Namespace) -> int:
+    from ._exit import exit_code, exit_meaning
     from ._view import format_summary, format_value, make_view
 
     view = None if ns.json else make_view(sys.stderr)
-    with _open(ns) as store:
+    with open_store(ns) as store:
         run_id = store.resolve_id(ns.run_id)
         result = resume(run_id, store=store, script=ns.script, backend=ns.backend,
                         observers=[view] if view is not None else [])
+    code = exit_code(result)
     if ns.json:
-        _print_json(result.to_json())
+        print_json({**result.to_json(), "exit_code": code})
     else:
-        print(format_summary(result), file=sys.stderr)
+        print(format_summary(result) + "\n" + exit_meaning(code, result), file=sys.stderr)
         if result.status == "completed":
             print(format_value(result.value))
-    return EXIT_OK if result.status == "completed" else EXIT_FAILED
+    return code
 
 
 def cmd_rm(ns: argparse.Namespace) -> int:
-    with _open(ns) as store:
+    with open_store(ns) as store:
         info = store.get_run(ns.run_id)
         if info.live:
             raise UsageError(f"run {info.id} is {info.status}; stop it first "
                              f"(flowdsl runs stop {info.id})")
         store.delete_run(info.id)
     if ns.json:
-        _print_json({"run_id": info.id, "deleted": True})
+        print_json({"run_id": info.id, "deleted": True})
     else:
         print(f"deleted run {info.id}")
-    return EXIT_OK
-
-
-# -- save / workflows ---------------------------------------------------------------------
-
-
-def cmd_save(ns: argparse.Namespace) -> int:
-    source = Path(ns.source)
-    if source.is_file():
-        text = read_workflow(source)
-        suffix = suffix_of(source)
-    else:
-        if not _has_store(ns):
-            raise UsageError(f"{ns.source}: no such file or run")
-        with _open(ns) as store:
-            try:
-                info = store.get_run(ns.source)
-            except RunNotFound:
-                raise UsageError(f"{ns.source}: no such file or run") from None
-        text, suffix = info.script_text, suffix_of(info.script_path)
-    path = save_workflow(text, suffix, ns.name, store_dir=store_dir(ns),
-                         force=ns.force)
-    if ns.json:
-        _print_json({"name": path.name[: -len(suffix)], "path": str(path)})
-    else:
-        print(f"saved {path.name[: -len(suffix)]} -> {path} (run it: flowdsl run {ns.name})")
-    return EXIT_OK
-
-
-def cmd_workflows(ns: argparse.Namespace) -> int:
-    found = list_workflows(Path.cwd(), store_dir=store_dir(ns), bundled=True)
-    if ns.json:
-        _print_json([{"name": w.name, "ref": w.ref, "source": w.source, "path": str(w.path),
-                      "description": w.description} for w in found])
-        return EXIT_OK
-    if not any(w.source != "bundled" for w in found):
-        print("no saved workflows (save one: flowdsl save RUN_ID NAME)", file=sys.stderr)
-    if not found:
-        return EXIT_OK
-    width = max(len(w.ref) for w in found)
-    for w in found:
-        detail = w.description if w.source == "bundled" and w.description else w.path
-        print(printable(f"{w.ref.ljust(width)}  {w.source.ljust(7)}  {detail}"))
     return EXIT_OK

@@ -143,7 +143,11 @@ def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
 
 
 def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
-    """The end-of-run summary; says loudly when agents failed. Safe on a terminal."""
+    """The end-of-run summary; says loudly when agents failed. Safe on a terminal.
+
+    ``dry_run``: the run was simulated; its cost line is left out (the simulate backend
+    costs nothing: the dry-run projection prices the run, :mod:`._dry_run`).
+    """
     counts = result.outcomes()
     total, failed = counts["total"], result.agents_failed
     usage = result.usage
@@ -163,11 +167,9 @@ def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
     if usage.estimated:
         tokens += " (estimated)"
     lines.append(tokens)
-    lines.append(f"cost: {format_cost(usage, unpriced_models(result.agents))}")
+    if not dry_run:
+        lines.append(f"cost: {format_cost(usage, unpriced_models(result.agents))}")
     lines.append(f"duration: {result.duration:.2f} s")
-    if dry_run:
-        lines.append(f"dry run: {total} agents would run, ~{usage.total_tokens:,} tokens projected "
-                     "(simulate backend; real outputs differ in length)")
     if result.error:
         lines.append(f"error: {printable(result.error)}")
     return "\n".join(lines)

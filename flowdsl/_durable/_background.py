@@ -121,7 +121,7 @@ def resume_background(
     Returns the run id.
     """
     info = store.get_run(ref)
-    if info.status == "paused" and script is None and backend is None:
+    if info.status == "paused" and info.live and script is None and backend is None:
         store.request_control(info.id, "unpause")
         return info.id
     info = prepare_resume(store, ref, script, backend)

@@ -14,17 +14,20 @@ reads ``interrupted`` and can be resumed once there is room.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .._frontends import CompiledWorkflow, compile_source
 from .._options import RunOptions
-from .._runtime import Observer, ScriptProcess, execute
+from .._runtime import LogLine, Observer, ScriptProcess, execute
 from .._store import Store
 from .._types import JSONValue, RunResult
 from ..backends import AgentBackend
 from ..errors import FlowError, StoreError
 from ._backend_choice import choose_backend
+from ._quota_wait import resume_due, wait_for_reset
 from ._store_journal import StoreJournal, StoreObserver
 from ._supervisor import Supervisor
 from ._workflow_lookup import saved_workflow_finder
@@ -46,7 +49,9 @@ async def execute_stored(
 
     Finished agents already in the journal are replayed, not re-run. The outcome is
     written to the run's row; a run cut short (Ctrl-C, cancellation) is marked
-    ``interrupted`` so it can be resumed.
+    ``interrupted`` so it can be resumed. A run that pauses for quota with
+    ``resume_after_quota`` set waits here for the reset and continues
+    (:mod:`._quota_wait`).
 
     Args:
         store: the open store holding the run.
@@ -62,6 +67,39 @@ async def execute_stored(
         ScriptError / UsageError: the stored script or options are unusable (the run is
             marked failed with that message first).
     """
+    result = await _execute_once(store, run_id, backend=backend, compiled=compiled,
+                                 observers=observers, handle_signals=handle_signals,
+                                 prestarted=prestarted)
+    attempt = 0
+    while result.status == "paused" and store.get_run(run_id).options.get("resume_after_quota"):
+        due = resume_due(result, attempt, time.time())
+        _tell(observers, f"paused for quota: resuming at "
+                         f"{datetime.fromtimestamp(due, UTC):%Y-%m-%d %H:%M:%S} UTC")
+        if not await wait_for_reset(store, run_id, due):
+            break  # stopped, resumed by hand or deleted meanwhile
+        store.prepare_resume(run_id)
+        result = await _execute_once(store, run_id, backend=backend, compiled=compiled,
+                                     observers=observers, handle_signals=handle_signals)
+        attempt = attempt + 1 if result.resets_at is None else 0
+    return result
+
+
+def _tell(observers: Sequence[Observer], text: str) -> None:
+    for observer in observers:
+        observer(LogLine(text=text))
+
+
+async def _execute_once(
+    store: Store,
+    run_id: str,
+    *,
+    backend: AgentBackend | str | None,
+    compiled: CompiledWorkflow | None,
+    observers: Sequence[Observer],
+    handle_signals: bool,
+    prestarted: ScriptProcess | None = None,
+) -> RunResult:
+    """Claim the run, execute it once, record its outcome (see :func:`execute_stored`)."""
     info = store.claim(run_id, pid=os.getpid())
     try:
         options = RunOptions.from_json(info.options)

@@ -42,7 +42,7 @@ class Supervisor:
             return
         # A plain signal handler (not the event loop's): it runs between bytecodes, so a
         # script spinning in a CPU-bound loop is stopped too (its next loop tick halts).
-        previous = {sig: signal.signal(sig, lambda *_: run.request_stop())
+        previous = {sig: signal.signal(sig, lambda *_: run.control.request_stop())
                     for sig in (signal.SIGTERM, signal.SIGHUP)}
         try:
             await self._loop(run)
@@ -66,18 +66,18 @@ class Supervisor:
                 last_checkpoint = time.monotonic()
 
     def _tick(self, run: Run) -> None:
-        if run.stop_requested:  # from the signal handler: cancel what is awaiting too
-            run.stop()
+        if run.control.stop_requested:  # from the signal handler: cancel what is awaiting too
+            run.control.stop()
             return
         self.journal.flush()
         action = self.store.take_control(self.run_id)
         if action == "pause":
-            run.pause()
+            run.control.pause()
             self.journal.flush()
             self.store.set_status(self.run_id, "paused")
         elif action == "unpause":
-            run.unpause()
+            run.control.unpause()
             self.journal.flush()
             self.store.set_status(self.run_id, "running")
         elif action == "stop":
-            run.stop()
+            run.control.stop()

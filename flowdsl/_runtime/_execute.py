@@ -86,7 +86,7 @@ async def execute(
 
     async def inline(run: Run) -> ScriptOutcome:
         runner = ScriptRunner(compiled, InlinePort(run), options)
-        run.halt_listeners.append(runner.halt)
+        run.control.listeners.append(runner.halt)
         return await runner.run(args)
 
     try:

@@ -4,8 +4,8 @@
 through :meth:`Ledger.add` and hands each budgeted agent a gate from :meth:`Ledger.gate`.
 
 - Usage that running agents reported after each model turn counts at once
-  (:attr:`Ledger.spent`), so a long agent overshoots the budget by one turn at most and
-  every other agent sees its spend.
+  (:attr:`Ledger.spent`, :attr:`Ledger.cost`), so a long agent overshoots the budget or
+  the cost cap by one turn at most and every other agent sees its spend.
 - The failure policy (``max_failures``): once more agents failed than the limit allows,
   :attr:`Ledger.policy_error` is set and the run sends no new agent.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .._failure_limit import FailureLimit
 from .._types import AgentRecord, BudgetGate, Usage
-from ..errors import FailurePolicyExceeded
+from ..errors import BudgetExceeded, CostLimitExceeded, FailurePolicyExceeded, RunError
 
 __all__ = ["Ledger"]
 
@@ -27,6 +27,7 @@ class Ledger:
         self.usage = Usage()
         self._running: dict[int, Usage] = {}
         self._running_tokens = 0
+        self._running_cost = 0.0
         self._failed = 0
         self._finished = 0
         self._limit = FailureLimit.parse(max_failures) if max_failures is not None else None
@@ -38,19 +39,38 @@ class Ledger:
         """Tokens of finished agents, and what running agents reported so far."""
         return self.usage.total_tokens + self._running_tokens
 
+    @property
+    def cost(self) -> float:
+        """USD of the priced tokens of finished agents and of running agents' turns."""
+        return self.usage.cost_usd + self._running_cost
+
+    def refusal(self, tokens: int | None, dollars: float | None) -> RunError | None:
+        """Why no new agent may be sent: the budget or the cost cap spent, the failure
+        policy tripped; None when one may."""
+        if tokens is not None and self.spent >= tokens:
+            return BudgetExceeded(tokens, self.spent)
+        if dollars is not None and self.cost >= dollars:
+            return CostLimitExceeded(dollars, self.cost)
+        return self.policy_error
+
     def running_usage(self, index: int) -> Usage:
         """What running agent ``index`` reported so far (zero when nothing)."""
         return self._running.get(index) or Usage()
 
-    def gate(self, index: int, total: int) -> BudgetGate:
+    def gate(self, index: int, tokens: int | None, dollars: float | None) -> BudgetGate:
         """Agent ``index``'s budget gate: told its usage so far after every model response,
-        it counts that usage against the run at once and says whether the agent may go on."""
+        it counts that usage against the run at once and says whether the agent may go on
+        (under the token budget and the cost cap; tokens of no known price cannot be held
+        to a cost cap, so they stop the agent)."""
 
         def gate(used: Usage) -> bool:
-            before = self._running.get(index)
-            self._running_tokens += used.total_tokens - (before.total_tokens if before else 0)
+            before = self._running.get(index) or Usage()
+            self._running_tokens += used.total_tokens - before.total_tokens
+            self._running_cost += used.cost_usd - before.cost_usd
             self._running[index] = used
-            return self.spent < total
+            if tokens is not None and self.spent >= tokens:
+                return False
+            return dollars is None or (self.cost < dollars and not used.unpriced_tokens)
 
         return gate
 
@@ -59,6 +79,7 @@ class Ledger:
         running = self._running.pop(index, None)
         if running is not None:
             self._running_tokens -= running.total_tokens
+            self._running_cost -= running.cost_usd
         self.usage = self.usage + record.usage
         self.records.append(record)
         if record.status in ("refused", "replayed"):

@@ -24,29 +24,27 @@ import anyio
 import anyio.lowlevel
 
 from .._frontends import CompiledWorkflow, compile_file
-from .._json_schema import check_output, schema_validator
+from .._json_schema import schema_validator
 from .._options import RunOptions
 from .._types import (
     AgentRecord,
     AgentRequest,
-    AgentStatus,
     RunResult,
-    ToolCall,
-    Usage,
 )
 from ..backends import AgentBackend
 from ..backends._agent_types import AgentTypes
 from ..backends._grants import grant_for
 from ..errors import (
     AgentLimitExceeded,
-    AgentTimeout,
     BackendConfigError,
-    BackendError,
-    BudgetExceeded,
     FlowError,
+    QuotaExhausted,
     RunError,
     RunTimeout,
 )
+from ._agent_call import call_agent
+from ._backend_start import check_models, enter_backend
+from ._control import HaltListener, RunControl
 from ._events import (
     AgentFinished,
     AgentStarted,
@@ -71,8 +69,6 @@ Supervisor = Callable[["Run"], Coroutine[Any, Any, None]]
 ScriptMain = Callable[["Run"], Awaitable[ScriptOutcome]]
 """Runs the script against the run to its end (inline, or in a child process)."""
 
-HaltListener = Callable[[FlowError | None], None]
-"""Told when the run must end (None: stopped); called from signal handlers too."""
 
 
 class Run:
@@ -107,13 +103,8 @@ class Run:
         """Checks ``agent_type`` before dispatch (None: unchecked, for bare options)."""
         self._checked_types: set[str] = set()
         self.agents_started = 0
-        self._halt: Halt | None = None
-        self._stopped = False
-        self._paused = False
-        self._unpaused = anyio.Event()
-        self._unpaused.set()
-        self._scope: anyio.CancelScope | None = None
-        self.halt_listeners: list[HaltListener] = []
+        self.control = RunControl(self.emit, self.note)
+        """Stop, pause, halt and the quota pause."""
 
     # -- what the script asks for (through its port) -----------------------------------
 
@@ -132,7 +123,6 @@ class Run:
            match the schema makes ``agent()`` return None;
         5. :meth:`record` accounts for it — whatever happened after the backend answered.
         """
-        budget = self.options.budget
         refusal = self._refusal()
         if refusal is None and self.agents_started >= self.options.max_agents:
             refusal = AgentLimitExceeded(self.options.max_agents)
@@ -143,8 +133,9 @@ class Run:
         if request.agent_type is not None:
             self._check_agent_type(request.agent_type)
         index = self.start_agent()
-        if budget is not None:
-            request = replace(request, budget_gate=self.ledger.gate(index, budget))
+        if self.options.budget is not None or self.options.max_cost is not None:
+            request = replace(request, budget_gate=self.ledger.gate(
+                index, self.options.budget, self.options.max_cost))
         journal = self.journal
         key = ""
         if journal is not None:
@@ -156,47 +147,48 @@ class Run:
                                      output=done.output, usage=done.usage)
                 return AgentReply(self.record(index, key, record, journal=False),
                                   self.spent, seq)
-        limiter = self.limiter
+        limiter, control = self.limiter, self.control
         acquired = sent = False
         try:
-            await self.wait_unpaused()
+            await control.wait_unpaused()
             try:
                 limiter.acquire_nowait()  # the common case needs no extra trip through the loop
             except anyio.WouldBlock:
                 await limiter.acquire()
             acquired = True
-            await self.wait_unpaused()
+            await control.wait_unpaused()
             refusal = self._refusal()  # the budget spent, or the policy tripped, meanwhile
             if refusal is not None:
                 raise self._refuse(index, request, refusal, key)
             sent = True
+            control.sent()
             record = await self._call(index, request, validator)
-            return AgentReply(self.record(index, key, record), self.spent)
+            reply = AgentReply(self.record(index, key, record), self.spent)
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
             raise
         finally:
             if acquired:
                 limiter.release()
+            if sent:
+                control.returned()
+        if control.quota is not None:
+            await anyio.sleep_forever()  # the script sees nothing more: the run is pausing
+        return reply
 
     def refuse_unsent(self, request: AgentRequest) -> None:
         """Record a call the script made that was never sent because the run ended."""
-        record = AgentRecord(request=request, status="refused",
-                             error="not sent: the run ended while the agent waited")
+        record = AgentRecord(request=request, status="refused", error=self.control.not_sent())
         try:
             self.record(self.agents_started, "", record, journal=False)
         except (Exception, Halt):
             pass  # the run is ending anyway
 
     def _refusal(self) -> RunError | None:
-        """Why a new agent may not be sent now (the run ending, the budget, the failure
-        policy), or None."""
-        if self._halt is not None:
-            return RunError("not sent: the run is ending")
-        budget = self.options.budget
-        if budget is not None and self.spent >= budget:
-            return BudgetExceeded(budget, self.spent)
-        return self.ledger.policy_error
+        """Why a new agent may not be sent now (the run ending, the budget, the cost cap,
+        the failure policy), or None."""
+        return (self.control.refusal()
+                or self.ledger.refusal(self.options.budget, self.options.max_cost))
 
     def _refuse(self, index: int, request: AgentRequest, error: RunError,
                 key: str = "") -> RunError:
@@ -214,39 +206,17 @@ class Run:
         self._checked_types.add(name)
 
     async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
-        timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
         if self.observers:
             self.emit(AgentStarted(index=index, request=request))
-        started = time.perf_counter()
-
-        def ended(status: AgentStatus, output: Any = None, usage: Usage | None = None,
-                  error: str | None = None, tools: tuple[ToolCall, ...] = ()) -> AgentRecord:
-            # an agent that reported no usage of its own costs what its turns reported
-            return AgentRecord(request=request, status=status, output=output,
-                               usage=usage or self.ledger.running_usage(index),
-                               error=error, duration=time.perf_counter() - started,
-                               tool_calls=tools)
-
-        try:
-            with anyio.CancelScope(deadline=anyio.current_time() + timeout) as scope:
-                result = await self.backend.run(request)
-            if scope.cancelled_caught:
-                return ended("timeout", error=str(AgentTimeout(timeout, request.label)))
-        except Exception as exc:
-            # tokens a failed agent still cost (re-asks, turns) count against the budget
-            if isinstance(exc, BackendConfigError):
-                self.fail(exc)  # no other agent can do better: end the run now
-            if isinstance(exc, BackendError):
-                return ended("failed", usage=exc.usage, tools=exc.tool_calls,
-                             error=f"{type(exc).__name__}: {exc}")
-            return ended("failed", error=f"{type(exc).__name__}: {exc}")
-        # From here on nothing awaits and nothing raises: the call is paid for.
-        if validator is not None:
-            problem = check_output(validator, result.output)
-            if problem is not None:
-                return ended("failed", usage=result.usage, error=problem,
-                             tools=result.tool_calls)
-        return ended("ok", result.output, result.usage, tools=result.tool_calls)
+        timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
+        record, error = await call_agent(self.backend, request, seconds=timeout,
+                                         validator=validator,
+                                         turns_usage=lambda: self.ledger.running_usage(index))
+        if isinstance(error, BackendConfigError):
+            self.control.fail(error)  # no other agent can do better: end the run now
+        elif isinstance(error, QuotaExhausted):
+            self.control.pause_for_quota(error)
+        return record
 
     def _record_cut_short(self, index: int, key: str, request: AgentRequest, *,
                           sent: bool) -> None:
@@ -258,7 +228,7 @@ class Run:
                                  error="cancelled: the run ended while the agent ran")
         else:
             record = AgentRecord(request=request, status="refused",
-                                 error="not sent: the run ended while the agent waited")
+                                 error=self.control.not_sent())
         try:
             self.record(index, key, record)
         except (Exception, Halt):
@@ -301,6 +271,11 @@ class Run:
         """
         if self.ledger.add(index, record):
             self.note(f"failure policy: {self.ledger.policy_error}")
+        if self.options.max_cost is not None and record.usage.unpriced_tokens:
+            model = repr(record.request.model) if record.request.model else "the default model"
+            self.control.fail(BackendConfigError(
+                f"max_cost cannot be enforced: {model} has no known price (give it one in "
+                "[tool.flowdsl.prices], or run without --max-cost)"))
         if journal and self.journal is not None:
             try:
                 self.journal.record(key, record)
@@ -316,69 +291,14 @@ class Run:
         Agents journaled before stay; the run fails with the journal's one-line error.
         """
         reason = exc if isinstance(exc, FlowError) else RunError(f"journal: {exc}")
-        self.fail(reason)
-        assert self._halt is not None
-        return self._halt
-
-    def fail(self, reason: FlowError) -> None:
-        """End the run now as failed with ``reason`` (the first reason wins)."""
-        if self._halt is None:
-            self._halt = Halt(reason)
-            for listener in self.halt_listeners:
-                listener(reason)
-        if self._scope is not None:
-            self._scope.cancel()
-
-    async def wait_unpaused(self) -> None:
-        if self._paused:
-            await self._unpaused.wait()
+        self.control.fail(reason)
+        assert self.control.halt is not None
+        return self.control.halt
 
     @property
     def spent(self) -> int:
         """Tokens of finished agents, and what running agents reported so far."""
         return self.ledger.spent
-
-    # -- control (call from inside the run's event loop) -------------------------------
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    def pause(self) -> None:
-        """Dispatch no new agent until :meth:`unpause`; in-flight agents finish."""
-        if not self._paused:
-            self._paused = True
-            self._unpaused = anyio.Event()
-            self.emit(StatusChanged(status="paused"))
-
-    def unpause(self) -> None:
-        if self._paused:
-            self._paused = False
-            self._unpaused.set()
-            self.emit(StatusChanged(status="running"))
-
-    def stop(self) -> None:
-        """Cancel everything in flight; the run ends with status "stopped"."""
-        self.request_stop()
-        self._unpaused.set()
-        if self._scope is not None:
-            self._scope.cancel()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stopped
-
-    def request_stop(self) -> None:
-        """Ask the run to stop; safe anywhere, a signal handler included (flags only).
-
-        The script's tick sees the flag at once (inline), or its process is ended
-        (process isolation); awaiting code is cancelled by whoever calls :meth:`stop`
-        from the loop next (the durable layer's supervisor polls for it).
-        """
-        self._stopped = True
-        self._halt = Halt(None)
-        for listener in self.halt_listeners:
-            listener(None)
 
     # -- execution ---------------------------------------------------------------------
 
@@ -398,11 +318,15 @@ class Run:
             deadline = anyio.current_time() + self.options.run_timeout + grace
         self.emit(StatusChanged(status="running"))
         outcome = ScriptOutcome("failed", error="run ended before the script started")
+        control = self.control
         with anyio.CancelScope(deadline=deadline) as scope:
-            self._scope = scope
+            control.scope = scope
             async with AsyncExitStack() as stack:
-                problem = await self._enter_backend(stack)
-                if problem is not None:
+                bad_model = check_models(self.backend, self.compiled, self.options.model)
+                problem = None if bad_model else await enter_backend(self.backend, stack)
+                if bad_model is not None:
+                    control.fail(bad_model)  # before any agent runs
+                elif problem is not None:
                     outcome = ScriptOutcome("failed", error=problem)
                 else:
                     async with anyio.create_task_group() as tg:
@@ -413,8 +337,9 @@ class Run:
                         outcome = await script(self)
                         tg.cancel_scope.cancel()
         error_type: str | None = None
-        if scope.cancel_called or self._halt is not None:
-            outcome, error_type = self._ended_outcome(outcome, scope.cancelled_caught)
+        if scope.cancel_called or control.halt is not None:
+            outcome, error_type = control.ended_outcome(outcome, cut_short=scope.cancelled_caught,
+                                                        run_timeout=self.options.run_timeout)
         elif self.ledger.policy_error is not None and outcome.status in ("completed", "failed"):
             # the policy ends the run failed, even when the script caught the refusals
             outcome = ScriptOutcome("failed", error=str(self.ledger.policy_error))
@@ -427,38 +352,14 @@ class Run:
             logs=tuple(self._logs), phases=tuple(self._phases), agents=tuple(self.ledger.records),
             usage=self.ledger.usage, duration=time.monotonic() - started, run_id=self.run_id,
             error_type=error_type,
+            resets_at=control.quota.resets_at if outcome.status == "paused" and control.quota
+            else None,
         )
         self.emit(StatusChanged(status=result.status))
         return result
-
-    async def _enter_backend(self, stack: AsyncExitStack) -> str | None:
-        """Enter a backend that is an async context manager for the run's lifetime (its
-        MCP servers start with the run and stop after it); the error when it cannot."""
-        backend: Any = self.backend
-        if not hasattr(backend, "__aenter__") or not hasattr(backend, "__aexit__"):
-            return None
-        try:
-            await stack.enter_async_context(backend)
-        except Exception as exc:
-            return f"the backend could not start: {type(exc).__name__}: {exc}"
-        return None
 
     def broken(self, error: str) -> RunResult:
         """The result of a run whose runtime state broke: failed, with what it accounted."""
         return RunResult(status="failed", error=error, logs=tuple(self._logs),
                          phases=tuple(self._phases), agents=tuple(self.ledger.records),
                          usage=self.ledger.usage, run_id=self.run_id)
-
-    def _ended_outcome(self, outcome: ScriptOutcome,
-                       cut_short: bool) -> tuple[ScriptOutcome, str | None]:
-        """The outcome of a run that was stopped, halted or timed out around the script,
-        and the class of what ended it."""
-        if self._stopped:
-            return ScriptOutcome("stopped", error="run stopped"), None
-        if self._halt is not None and self._halt.reason is not None:
-            reason = self._halt.reason
-            return ScriptOutcome("failed", error=str(reason)), type(reason).__name__
-        if cut_short:
-            timeout = RunTimeout(self.options.run_timeout or 0.0)
-            return ScriptOutcome("failed", error=str(timeout)), type(timeout).__name__
-        return outcome, None

@@ -221,9 +221,10 @@ class Store(Database):
     def _info(self, row: Sequence[Any]) -> RunInfo:
         """The run of a row; a live run's totals come from its journal, being written."""
         (run_id, _, status, _, _, _, _, _, pid, pid_start, run_boot, host, heartbeat,
-         *_, updated, _) = row  # RUN_COLUMNS
-        totals = None if status in TERMINAL_STATUSES else self._journal_totals(run_id)
-        if status in LIVE_STATUSES and not _liveness.worker_alive(
+         *_, updated, finished, _) = row  # RUN_COLUMNS
+        done = status in TERMINAL_STATUSES or finished is not None  # paused for quota too
+        totals = None if done else self._journal_totals(run_id)
+        if not done and status in LIVE_STATUSES and not _liveness.worker_alive(
             pid=pid, pid_start=pid_start, run_boot_id=run_boot, host=host,
             heartbeat=heartbeat, since=updated, now=time.time(),
         ):
@@ -244,7 +245,7 @@ class Store(Database):
             self.conn.execute(
                 "UPDATE runs SET status = 'running', pid = ?, pid_start = ?, boot_id = ?, "
                 "host = ?, heartbeat = ?, workers = workers + 1, result = NULL, error = NULL, "
-                "finished_at = NULL, updated_at = ? WHERE id = ?",
+                "finished_at = NULL, resets_at = NULL, updated_at = ? WHERE id = ?",
                 (pid, _liveness.process_start(pid), _liveness.boot_id(), _liveness.hostname(),
                  now, now, run_id),
             )
@@ -270,7 +271,8 @@ class Store(Database):
             conn.execute(
                 "UPDATE runs SET status = 'running', pid = NULL, pid_start = NULL, "
                 "heartbeat = NULL, control = NULL, result = NULL, error = NULL, "
-                "finished_at = NULL, updated_at = ? WHERE id = ?", (now, run_id))
+                "finished_at = NULL, resets_at = NULL, updated_at = ? WHERE id = ?",
+                (now, run_id))
             conn.execute(INSERT_EVENT, (run_id, now, "status", "resumed"))
 
     def update_options(self, run_id: str, changes: dict[str, JSONValue]) -> None:
@@ -303,11 +305,11 @@ class Store(Database):
             conn.execute(
                 "UPDATE runs SET status = ?, result = ?, error = ?, agents_done = ?, "
                 "agents_failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, "
-                "unpriced_tokens = ?, control = NULL, updated_at = ?, finished_at = ? "
-                "WHERE id = ?",
+                "unpriced_tokens = ?, control = NULL, updated_at = ?, finished_at = ?, "
+                "resets_at = ? WHERE id = ?",
                 (result.status, value, result.error, totals.done, totals.failed,
                  usage.input_tokens, usage.output_tokens, usage.cost_usd,
-                 usage.unpriced_tokens, now, now, run_id))
+                 usage.unpriced_tokens, now, now, result.resets_at, run_id))
             text = result.status + (f": {result.error}" if result.error else "")
             conn.execute(INSERT_EVENT, (run_id, now, "status", text))
 

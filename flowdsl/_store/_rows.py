@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._types import AgentRecord, AgentRequest, JSONValue, RunStatus, ToolCall, Usage
+from .._types import (
+    AgentRecord,
+    AgentRequest,
+    JSONValue,
+    RunStatus,
+    ToolCall,
+    Usage,
+    pause_json,
+)
 
 __all__ = [
     "INSERT_EVENT",
@@ -55,7 +63,7 @@ RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
     "input_tokens, output_tokens, cost_usd, unpriced_tokens, created_at, updated_at, "
-    "finished_at"
+    "finished_at, resets_at"
 )
 SELECT_TOTALS = (
     "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
@@ -89,11 +97,18 @@ class RunInfo:
     created_at: float
     updated_at: float
     finished_at: float | None
+    resets_at: float | None = None
+    """A run paused for quota: the provider's reset time, if it gave one."""
 
     @property
     def live(self) -> bool:
-        """A worker is executing it (running or paused)."""
-        return self.status in LIVE_STATUSES
+        """A worker is executing it (running or paused); a run paused for quota has
+        finished executing (``finished_at`` is set) and waits for ``runs resume``."""
+        return self.status in LIVE_STATUSES and self.finished_at is None
+
+    @property
+    def paused_for_quota(self) -> bool:
+        return self.status == "paused" and self.finished_at is not None
 
     def to_json(self) -> dict[str, JSONValue]:
         """The ``--json`` object of ``runs status``."""
@@ -114,6 +129,7 @@ class RunInfo:
             "finished_at": self.finished_at,
             "heartbeat": self.heartbeat,
             "workers": self.workers,
+            "paused": pause_json(self.resets_at) if self.paused_for_quota else None,
         }
 
 
@@ -216,7 +232,7 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
     """
     (run_id, name, _, script_path, script_text, args, options, background, pid,
      _pid_start, _boot, _host, heartbeat, workers, result, error, done, failed,
-     tin, tout, cost, unpriced, created, updated, finished) = row
+     tin, tout, cost, unpriced, created, updated, finished, resets_at) = row
     if totals is None:
         totals = JournalTotals(done=done, failed=failed, usage=Usage(
             input_tokens=tin, output_tokens=tout, cost_usd=cost, unpriced_tokens=unpriced))
@@ -226,5 +242,5 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
         background=bool(background), pid=pid, heartbeat=heartbeat, workers=workers,
         result=json.loads(result) if result is not None else None, error=error,
         agents_done=totals.done, agents_failed=totals.failed, usage=totals.usage,
-        created_at=created, updated_at=updated, finished_at=finished,
+        created_at=created, updated_at=updated, finished_at=finished, resets_at=resets_at,
     )

@@ -124,7 +124,12 @@ _V3 = (
     "ALTER TABLE runs ADD COLUMN unpriced_tokens INTEGER NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+_V4 = (
+    # A run paused for quota: when the provider said its limit resets (issue 11).
+    "ALTER TABLE runs ADD COLUMN resets_at REAL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from .._config import Config
 from .._types import AgentRequest
 from ._agent_types import AgentType, AgentTypes
 from ._grants import ToolGrant, grant_for
+from ._model_names import ModelNames
 
 __all__ = ["AgentSetup", "AgentSetups", "context_line"]
 
@@ -52,13 +53,16 @@ class AgentSetups:
             aliases).
         default_model: the backend's model when neither the call nor the type names one.
         home: where ``~/.claude/agents`` is looked for; None: nowhere.
+        names: judges each call's model name (an undefined alias is a
+            ``BackendConfigError``); None: names are sent as they are.
     """
 
     def __init__(self, workspace: Path, config: Config, *, default_model: str | None = None,
-                 home: Path | None = None) -> None:
+                 home: Path | None = None, names: ModelNames | None = None) -> None:
         self.workspace = workspace.resolve()
         self.config = config
         self.default_model = default_model
+        self.names = names
         self.types = AgentTypes(self.workspace, home=home)
 
     def setup(self, request: AgentRequest) -> AgentSetup:
@@ -66,11 +70,15 @@ class AgentSetups:
 
         Raises:
             AgentTypeError: the agent type is unknown or its tool list is unusable.
+            BackendConfigError: the model is an alias nobody defined.
         """
         agent_type = self.types.get(request.agent_type) if request.agent_type else None
         grant = grant_for(agent_type, self.config)
         model = (request.model or (agent_type.model if agent_type else None)
                  or self.default_model)
+        if self.names is not None and model:
+            who = f"agent {request.label!r}" if request.label else "agent()"
+            self.names.check([(model, who)], self.config)
         prompt = context_line(request)
         if agent_type is not None and agent_type.prompt:
             prompt += "\n\n" + agent_type.prompt

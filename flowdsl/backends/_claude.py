@@ -52,6 +52,7 @@ from ._claude_flags import agent_definition, policy_args
 from ._cli_agent import CLIAgentBackend
 from ._common import make_usage
 from ._mcp_config import mcp_config
+from ._model_names import CLAUDE_CLI_ALIASES
 from ._subprocess import PrivateHome, base_env
 
 __all__ = ["ClaudeBackend", "create_backend"]
@@ -67,6 +68,8 @@ class ClaudeBackend(CLIAgentBackend):
     package: ClassVar[str] = "@anthropic-ai/claude-code"
     base_url_var: ClassVar[str] = "FLOWDSL_ANTHROPIC_BASE_URL"
     api_key_var: ClassVar[str] = "ANTHROPIC_API_KEY"
+    provider: ClassVar[str | None] = "anthropic"
+    native_models: ClassVar[frozenset[str]] = CLAUDE_CLI_ALIASES
 
     def private_home(self) -> PrivateHome:
         credentials = Path.home() / ".claude" / ".credentials.json"

@@ -16,15 +16,18 @@ environment, and how to read the CLI's output (:meth:`CLIAgentBackend.outcome`).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar, Self
 
 from .._config import Config, load_config
 from .._types import AgentRequest, AgentResult, JSONValue, Usage
-from ..errors import BackendError
+from ..errors import BackendError, QuotaExhausted
 from ._agent_setup import AgentSetup, AgentSetups
 from ._common import schema_errors, validator_for
 from ._errors import translate
+from ._model_names import ModelNames
+from ._quota import cli_usage_limit
 from ._subprocess import PrivateHome, find_command, run_cli
 
 __all__ = ["CLIAgentBackend"]
@@ -41,6 +44,10 @@ class CLIAgentBackend:
     """The environment variable that gives the base URL when no argument or config does."""
     api_key_var: ClassVar[str]
     """The environment variable that gives the API key when no argument does."""
+    provider: ClassVar[str | None] = None
+    """The genai-prices provider of the CLI's models (prices, model names)."""
+    native_models: ClassVar[frozenset[str]] = frozenset()
+    """Model names the CLI resolves itself (``claude --model opus``)."""
 
     def __init__(self, *, command: str, model: str | None, base_url: str | None,
                  api_key: str | None, config: Config, cwd: Path | None = None) -> None:
@@ -92,9 +99,18 @@ class CLIAgentBackend:
         """The result of one finished run; a schema agent's output must match its schema.
 
         Raises:
+            QuotaExhausted: the CLI said its plan's usage limit is reached.
             BackendError: the run failed or its output does not match the schema.
         """
-        output, usage = self.outcome(stdout, stderr, code, request)
+        try:
+            output, usage = self.outcome(stdout, stderr, code, request)
+        except QuotaExhausted:
+            raise
+        except BackendError as exc:
+            limit = cli_usage_limit(f"{exc}\n{stderr[-2000:]}")
+            if limit is None:
+                raise
+            raise QuotaExhausted(str(limit), resets_at=limit.resets_at, usage=exc.usage) from exc
         if request.schema is not None:
             errors = schema_errors(request.schema, output)
             if errors:
@@ -116,8 +132,24 @@ class CLIAgentBackend:
         workspace = self.workspace
         if self._setups is None or self._setups.workspace != workspace:
             self._setups = AgentSetups(workspace, self.config, default_model=self.model,
-                                       home=Path.home())
+                                       home=Path.home(), names=self.model_names)
         return self._setups.setup(request)
+
+    @property
+    def model_names(self) -> ModelNames | None:
+        """How model names are judged (not for a custom endpoint: it has names of its own)."""
+        if self.base_url is not None:
+            return None
+        return ModelNames(self.provider, self.native_models)
+
+    def check_models(self, names: Iterable[tuple[str, str]]) -> None:
+        """Check the run's model names (``--model``, phases) before any agent runs.
+
+        Raises:
+            BackendConfigError: a name is an alias nobody defined.
+        """
+        if self.model_names is not None:
+            self.model_names.check(names, self.config)
 
     def resolved_model(self, request: AgentRequest) -> str | None:
         """The agent's model: the call's, else its type's, else the backend's (resolved)."""

@@ -79,6 +79,7 @@ class CodexBackend(CLIAgentBackend):
     package: ClassVar[str] = "@openai/codex"
     base_url_var: ClassVar[str] = "FLOWDSL_CODEX_BASE_URL"
     api_key_var: ClassVar[str] = "OPENAI_API_KEY"
+    provider: ClassVar[str | None] = "openai"
 
     def argv(self, request: AgentRequest, setup: AgentSetup, home: Path) -> list[str]:
         argv = [self.command, "exec", "--json", "--skip-git-repo-check", "--ephemeral"]

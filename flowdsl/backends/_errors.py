@@ -18,6 +18,7 @@ reply - whose usage never arrived - is not counted.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import json
 import subprocess
@@ -27,12 +28,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._types import Usage
-from ..errors import BackendConfigError, BackendError, FlowError, RateLimited
+from ..errors import BackendConfigError, BackendError, FlowError, QuotaExhausted, RateLimited
+from ._quota import quota_error
 
 __all__ = ["foreign_types", "is_retryable", "retry_after", "translate"]
 
 _RETRY_STATUSES = frozenset({408, 409, 429})
-_CONFIG_STATUSES = frozenset({401, 402, 403, 404})
+_CONFIG_STATUSES = frozenset({401, 403, 404})
 
 
 def _loaded(name: str) -> Any:
@@ -90,14 +92,30 @@ def _transport_failure(exc: BaseException, otherwise: str) -> BackendError:
     return BackendError(f"{otherwise} ({_message(exc)})")
 
 
+def _quota(exc: BaseException) -> QuotaExhausted | None:
+    """The quota refusal an SDK's HTTP error is (402, ``insufficient_quota``, a usage
+    limit), or None; see :mod:`._quota`."""
+    status = _status(exc)
+    if status is None or status < 400 or status >= 500:
+        return None
+    body = getattr(exc, "body", None)
+    if body is None:
+        body = getattr(exc, "message", None) or str(exc)
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    return quota_error(status, body, headers)
+
+
 def is_retryable(exc: BaseException) -> bool:
-    """True for 408/409/429/5xx responses and connection failures (not malformed bodies).
+    """True for 408/409/429/5xx responses and connection failures (not malformed bodies,
+    not a quota refusal: retrying cannot help before the provider's reset).
 
     A body cut off mid-way is a connection failure (the SDKs wrap it as one when the body is
     read with the response, and a stream raises the transport error itself).
     """
     status = _status(exc)
     if status is not None and not _is_validation_error(exc):
+        if status == 429 and _quota(exc) is not None:
+            return False
         return status in _RETRY_STATUSES or status >= 500
     return _is_connection_error(exc)
 
@@ -138,6 +156,9 @@ def _translate_sdk(exc: BaseException) -> BackendError | None:
         base = getattr(sdk, "OpenAIError", None) or getattr(sdk, "AnthropicError", sdk.APIError)
         if not isinstance(exc, base):
             continue
+        quota = _quota(exc)
+        if quota is not None:
+            return quota
         if isinstance(exc, sdk.RateLimitError):
             return RateLimited(f"rate limited after retries ({_message(exc)})")
         if isinstance(exc, sdk.APIResponseValidationError):
@@ -227,8 +248,10 @@ def translate(exc: BaseException, usage: Usage | None = None) -> BackendError:
         error = _translate_sdk(root) or _translate_instructor(root) or _translate_other(root)
     if usage is None or error.usage == usage:
         return error
-    # a new error of the same class: the one raised deeper keeps what it said it cost
-    return type(error)(str(error), usage=usage)
+    # a copy (class, message, reset time...): the one raised deeper keeps what it said it cost
+    copied = copy.copy(error)
+    copied.usage = usage
+    return copied
 
 
 def foreign_types() -> tuple[type[BaseException], ...]:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +46,7 @@ from ._agent_setup import AgentSetup, AgentSetups
 from ._common import RetryPolicy, with_retries
 from ._errors import translate
 from ._grants import WEB_TOOLS
+from ._model_names import ModelNames
 from ._preload import preload
 from ._structured import response_model_for, unwrap
 
@@ -157,7 +158,8 @@ class APIBackend:
         self.workspace = Path(cwd if cwd is not None else Path.cwd()).resolve()
         """Where agents work: their tools are confined to it; agent types and ``.mcp.json``
         are found in it."""
-        self.setups = AgentSetups(self.workspace, config, default_model=model, home=Path.home())
+        self.setups = AgentSetups(self.workspace, config, default_model=model, home=Path.home(),
+                                  names=self.model_names)
         self._client: Any = None
         self._loop: object = None
         self._patched: Any = None
@@ -212,6 +214,22 @@ class APIBackend:
                                     config=config, default_host=cls.default_host)
         return cls(api_key=key, base_url=url, model=config.resolve_alias(model or config.model),
                    config=config, should_continue=should_continue, cwd=cwd, **options)
+
+    @property
+    def model_names(self) -> ModelNames | None:
+        """How model names are judged: by the provider's catalogue on its own host; a custom
+        ``base_url`` serves names of its own (its 404 says when one is unknown)."""
+        own = self.base_url is None or self.default_host in self.base_url
+        return ModelNames(self.sdk) if own else None
+
+    def check_models(self, names: Iterable[tuple[str, str]]) -> None:
+        """Check the run's model names (``--model``, phases) before any agent runs.
+
+        Raises:
+            BackendConfigError: a name is an alias nobody defined.
+        """
+        if self.model_names is not None:
+            self.model_names.check(names, self.config)
 
     # -- subclass hooks ------------------------------------------------------------------------
     def new_client(self) -> Any:

@@ -31,7 +31,7 @@ from typing import Any
 
 from .._config import Config
 
-__all__ = ["catalog_cost", "response_cost"]
+__all__ = ["catalog_cost", "known_model", "response_cost"]
 
 
 def response_cost(
@@ -86,6 +86,11 @@ def catalog_cost(
                   cache_write_tokens=cache_write_tokens or None)
     ref, provider_id = found
     return float(calc_price(usage, ref, provider_id=provider_id).total_price)
+
+
+def known_model(model: str, provider: str | None) -> bool:
+    """Whether genai-prices knows ``model`` (at ``provider``, or anywhere)."""
+    return _lookup(model, provider) is not None
 
 
 @cache

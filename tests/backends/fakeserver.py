@@ -81,6 +81,13 @@ class Step:
         return cls(kind="status", status=status, headers=headers, body=body, **kw)
 
     @classmethod
+    def failure(cls, status: int, body: Any, headers: tuple[tuple[str, str], ...] = (),
+                **kw: Any) -> Step:
+        """An error response with this JSON body (a provider's own error shape)."""
+        return cls(kind="status", status=status, headers=headers,
+                   body=json.dumps(body).encode(), **kw)
+
+    @classmethod
     def malformed(cls, body: bytes = b"{not json", **kw: Any) -> Step:
         return cls(kind="malformed", body=body, **kw)
 

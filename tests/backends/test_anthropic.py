@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -13,7 +14,7 @@ from fakeserver import FakeLLMServer, Step
 from flowdsl._config import Config
 from flowdsl._types import AgentRequest, Usage
 from flowdsl.backends._anthropic import AnthropicBackend, create_backend
-from flowdsl.errors import BackendConfigError, BackendError, RateLimited
+from flowdsl.errors import BackendConfigError, BackendError, QuotaExhausted, RateLimited
 
 pytestmark = pytest.mark.anyio
 
@@ -106,6 +107,18 @@ async def test_persistent_429_is_rate_limited(server: FakeLLMServer) -> None:
         with pytest.raises(RateLimited):
             await b.run(AgentRequest(prompt="p"))
     assert len(server.calls("messages")) == 2
+
+
+async def test_a_spent_usage_limit_is_quota_with_its_reset_time(
+        server: FakeLLMServer, backend: AnthropicBackend) -> None:
+    server.script(Step.failure(400, {"type": "error", "error": {
+        "type": "invalid_request_error",
+        "message": "You have reached your specified API usage limits. You will regain access "
+                   "on 2027-01-01 at 00:00 UTC."}}))
+    with pytest.raises(QuotaExhausted) as info:
+        await backend.run(AgentRequest(prompt="p"))
+    assert info.value.resets_at == datetime(2027, 1, 1, tzinfo=UTC).timestamp()
+    assert len(server.calls("messages")) == 1
 
 
 async def test_a_reply_cut_off_at_max_tokens_is_a_failure_with_its_usage(

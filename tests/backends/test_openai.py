@@ -26,6 +26,7 @@ from flowdsl.errors import (
     AgentTypeError,
     BackendConfigError,
     BackendError,
+    QuotaExhausted,
     RateLimited,
     SchemaError,
 )
@@ -260,6 +261,28 @@ async def test_retries_are_bounded_then_rate_limited(server: FakeLLMServer) -> N
         with pytest.raises(RateLimited):
             await b.run(AgentRequest(prompt="p"))
     assert len(server.calls()) == 3
+
+
+async def test_insufficient_quota_is_not_retried_and_names_the_reset(
+        server: FakeLLMServer, backend: OpenAIBackend) -> None:
+    body = {"error": {"message": "You exceeded your current quota, please check your plan and "
+                                 "billing details.", "type": "insufficient_quota",
+                      "code": "insufficient_quota"}}
+    server.script(Step.failure(429, body, (("x-ratelimit-reset-requests", "1h2m"),)))
+    start = time.time()
+    with pytest.raises(QuotaExhausted, match="insufficient_quota") as info:
+        await backend.run(AgentRequest(prompt="p"))
+    assert len(server.calls()) == 1
+    assert info.value.resets_at is not None
+    assert start + 3720 <= info.value.resets_at <= time.time() + 3720
+
+
+async def test_402_is_quota_not_configuration(server: FakeLLMServer,
+                                              backend: OpenAIBackend) -> None:
+    server.script(Step.failure(402, {"error": {"message": "add credits to continue"}}))
+    with pytest.raises(QuotaExhausted, match="add credits"):
+        await backend.run(AgentRequest(prompt="p"))
+    assert len(server.calls()) == 1
 
 
 async def test_client_errors_are_not_retried(server: FakeLLMServer,

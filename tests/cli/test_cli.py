@@ -34,7 +34,8 @@ def test_run_json_prints_one_object(capsys, script):
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"run_id", "status", "result", "error", "error_type", "usage", "agents",
-                         "exit_code"}
+                         "paused", "exit_code"}
+    assert data["paused"] is None
     assert data["status"] == "completed"
     assert data["agents"] == {"total": 1, "ok": 1, "failed": 0, "refused": 0, "cancelled": 0,
                               "replayed": 0}

@@ -29,12 +29,12 @@ def test_pause_dispatches_no_new_agent_until_unpaused(script):
     async def supervisor(run: Run) -> None:
         while backend.calls < 2:  # noqa: ASYNC110 - the backend has no event to wait on
             await anyio.sleep(0.005)
-        run.pause()
+        run.control.pause()
         calls_at_pause = backend.calls
         await anyio.sleep(0.3)
         seen["during"] = backend.calls - calls_at_pause
         seen["at_pause"] = calls_at_pause
-        run.unpause()
+        run.control.unpause()
 
     result = run_with(path, backend, supervisor)
     assert result.status == "completed"
@@ -50,7 +50,7 @@ def test_stop_cancels_in_flight_agents(script):
 
     async def supervisor(run: Run) -> None:
         await anyio.sleep(0.05)
-        run.stop()
+        run.control.stop()
 
     result = run_with(path, backend, supervisor)
     assert result.status == "stopped"
@@ -61,7 +61,7 @@ def test_a_stop_requested_from_another_thread_ends_a_cpu_bound_script(script):
     path = script('while True:\n    pass')
 
     async def supervisor(run: Run) -> None:
-        threading.Timer(0.1, run.request_stop).start()
+        threading.Timer(0.1, run.control.request_stop).start()
 
     result = run_with(path, SleepBackend(), supervisor)
     assert result.status == "stopped"

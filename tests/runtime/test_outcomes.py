@@ -10,7 +10,7 @@ import pytest
 
 import flowdsl
 from flowdsl import AgentRequest, AgentResult, Usage
-from flowdsl.errors import BackendError
+from flowdsl.errors import BackendError, QuotaExhausted
 from flowdsl.testing import FunctionBackend
 
 TOKENS = Usage(input_tokens=100, output_tokens=20)
@@ -86,3 +86,89 @@ def test_a_config_error_ends_the_run_and_sends_nothing_more(
     assert result.error_type == "BackendConfigError"
     assert result.error == "bad key"
     assert len(backend.requests) == 1
+
+
+def quota_after(n: int) -> Callable[[AgentRequest], AgentResult]:
+    calls = iter(range(10**6))
+
+    def answer(request: AgentRequest) -> AgentResult:
+        if next(calls) >= n:
+            raise QuotaExhausted("quota exhausted (insufficient_quota)", resets_at=2e9)
+        return AgentResult(output="ok", usage=TOKENS)
+
+    return answer
+
+
+@pytest.mark.parametrize("isolation", ["inline", "process"])
+def test_quota_ends_the_run_paused_and_sends_nothing_after(script: Callable[..., Path],
+                                                           isolation: str) -> None:
+    result = flowdsl.run(script('''
+        done = []
+        for i in range(10):
+            try:
+                done.append(await agent(str(i)))
+            except Exception:
+                done.append(None)
+        return done
+    '''), backend=FunctionBackend(quota_after(4)), isolation=isolation)
+    assert result.status == "paused"
+    assert result.error_type == "QuotaExhausted"
+    assert result.resets_at == 2e9
+    assert result.outcomes()["ok"] == 4
+    assert result.outcomes()["failed"] == 1  # the refused call; the script never saw it
+    assert result.to_json()["paused"] == {"reason": "quota",
+                                          "resets_at": "2033-05-18T03:33:20+00:00"}
+
+
+def priced(cost: float, unpriced: int = 0) -> Callable[[AgentRequest], AgentResult]:
+    def answer(request: AgentRequest) -> AgentResult:
+        return AgentResult(output="ok", usage=Usage(input_tokens=100, output_tokens=20,
+                                                    cost_usd=cost, unpriced_tokens=unpriced))
+    return answer
+
+
+def test_max_cost_refuses_agents_past_the_cap(script: Callable[..., Path]) -> None:
+    result = flowdsl.run(script('return await parallel(agent(str(i)) for i in range(20))'),
+                         backend=FunctionBackend(priced(0.01)), max_cost=0.05, concurrency=1,
+                         isolation="inline")
+    assert result.status == "completed"
+    assert result.outcomes()["ok"] == 5
+    assert result.outcomes()["refused"] == 15
+    refused = [a for a in result.agents if a.status == "refused"]
+    assert all((a.error or "").startswith("CostLimitExceeded: cost cap of $0.0500")
+               for a in refused)
+
+
+def test_max_cost_with_an_unpriced_model_is_a_configuration_error(
+        script: Callable[..., Path]) -> None:
+    result = flowdsl.run(script('return await agent("x", model="mystery-1")'),
+                         backend=FunctionBackend(priced(0.0, unpriced=120)), max_cost=1.0,
+                         isolation="inline")
+    assert result.status == "failed"
+    assert result.error_type == "BackendConfigError"
+    assert "'mystery-1' has no known price" in (result.error or "")
+
+
+class NamedModels(FunctionBackend):
+    """A backend that, like the shipped ones, judges model names before the run."""
+
+    def check_models(self, names: list[tuple[str, str]]) -> None:
+        from flowdsl._config import Config
+        from flowdsl.backends._model_names import ModelNames
+
+        ModelNames("openai").check(names, Config())
+
+
+def test_an_undefined_alias_in_a_phase_fails_before_any_agent(
+        script: Callable[..., Path]) -> None:
+    calls: list[AgentRequest] = []
+    meta = ('meta = {"name": "t", "description": "d", '
+            '"phases": [{"title": "Sum", "model": "smart"}]}\n')
+    result = flowdsl.run(script('return await agent("x")', meta=meta),
+                         backend=NamedModels(lambda r: calls.append(r) or "ok"),
+                         isolation="inline")
+    assert result.status == "failed"
+    assert result.error_type == "BackendConfigError"
+    assert result.error is not None
+    assert result.error.startswith("phase 'Sum': model 'smart' is an alias nobody defined")
+    assert calls == []

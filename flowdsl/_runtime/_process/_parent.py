@@ -84,11 +84,11 @@ async def run_in_child(run: Run, args: Any,
         except OSError as exc:
             return ScriptOutcome("failed", error=f"cannot start the script's process: {exc}")
     child = _Child(run, started)
-    run.halt_listeners.append(child.halt)
+    run.control.listeners.append(child.halt)
     try:
         return await child.serve(init)
     finally:
-        run.halt_listeners.remove(child.halt)
+        run.control.listeners.remove(child.halt)
         for _, request in child.unsent():
             run.refuse_unsent(request)  # asked for, never sent: the run ended first
         with anyio.CancelScope(shield=True):
