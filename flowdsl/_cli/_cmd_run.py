@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from .._store import Store
 from .._terminal_text import printable, printable_json
 from .._types import JSONValue, RunResult
 from ..backends import AgentBackend
-from ..errors import UsageError
+from ..errors import FlowError, UsageError
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ._argtypes import byte_size, non_negative_int, positive_int, seconds, usd
 from ._confirm import confirm_cost
@@ -287,8 +288,32 @@ def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONVa
                 return anyio.run(go)
         return anyio.run(go)
     except KeyboardInterrupt:
-        print("flowdsl: interrupted", file=sys.stderr)
+        _say_interrupted(ns, options if journal else None)
         return None
+
+
+def _say_interrupted(ns: argparse.Namespace, stored: RunOptions | None) -> None:
+    """After Ctrl-C: how the run's agents ended and how to continue it, from the store
+    (the journal recorded the agents cut short); ``--json`` also prints it as an object."""
+    info, counts = None, None
+    if stored is not None:
+        try:
+            with Store.open(stored.store, create=False) as store:
+                info = next((r for r in store.list_runs(limit=20) if r.pid == os.getpid()),
+                            None)
+                counts = store.outcomes(info.id) if info is not None else None
+        except FlowError:
+            pass  # the line below still says what happened
+    line = "flowdsl: interrupted"
+    if info is not None and counts is not None:
+        shown = ", ".join(f"{n} {k}" for k, n in counts.items() if n or k == "ok")
+        line += f" — agents: {shown}; continue with 'flowdsl runs resume {info.id}'"
+    elif stored is None:
+        line += " (the run was not stored: nothing to resume)"
+    print(line, file=sys.stderr)
+    if ns.json:
+        print(json.dumps({"run_id": info.id if info else None, "status": "interrupted",
+                          "agents": counts, "exit_code": EXIT_INTERRUPTED}))
 
 
 def _background_run(ns: argparse.Namespace, script: Path, args: JSONValue,

@@ -146,7 +146,7 @@ def _wait_for(store: Store, run_id: str, done: Callable[[RunInfo], bool],
 def _list_row(info: RunInfo, now: float) -> list[str]:
     agents = str(info.agents_done)
     if info.agents_failed:
-        agents += f" ({info.agents_failed} failed)"
+        agents += f" ({info.agents_failed} not ok)"
     return [info.id, info.status, agents, f"{info.usage.total_tokens:,}",
             _age(now - info.created_at), one_line(info.name)]
 
