@@ -1,7 +1,8 @@
 """Backends for the outcome and exit-code tests (loaded as ``module:factory``).
 
 The prompt decides: ``fail ...`` fails like an HTTP 500, ``config ...`` fails like a bad
-key, ``slow ...`` takes 5 s, anything else answers at once with 100 + 20 tokens.
+key, ``slow ...`` takes 5 s, ``priced ...`` costs $0.01, anything else answers at once with
+100 + 20 tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ class OutcomeBackend:
             raise BackendConfigError("HTTP 401: check the API key, model and base URL")
         if request.prompt.startswith("slow"):
             await anyio.sleep(5)
+        if request.prompt.startswith("priced"):
+            return AgentResult(output="ok", usage=Usage(input_tokens=100, output_tokens=20,
+                                                        cost_usd=0.01))
         return AgentResult(output="ok", usage=Usage(input_tokens=100, output_tokens=20))
 
 

@@ -123,3 +123,21 @@ def test_bad_max_failures_is_bad_input(capsys: pytest.CaptureFixture[str],
     code, _, err = run(capsys, script('return 1'), "--max-failures", "lots")
     assert code == 2
     assert "max_failures must be a number of agents (10) or a percentage (5%)" in err
+
+
+def test_max_cost_refuses_past_the_cap_and_exits_3(capsys: pytest.CaptureFixture[str],
+                                                  script: Callable[..., Path]) -> None:
+    body = 'return await parallel(agent(f"priced {i}") for i in range(20))'
+    code, _, err = run(capsys, script(body), "--max-cost", "0.05", "--concurrency", "1")
+    assert code == 3
+    assert "agents: 5 ok, 0 failed, 15 refused" in err
+    assert "15 × refused: CostLimitExceeded" in err
+    assert "cost: $0.0500" in err
+
+
+def test_max_cost_must_be_dollars(capsys: pytest.CaptureFixture[str],
+                                  script: Callable[..., Path]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(script('return 1')), "--max-cost", "five"])
+    assert info.value.code == 2
+    assert "expected US dollars like 5 or 2.50, got 'five'" in capsys.readouterr().err
