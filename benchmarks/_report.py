@@ -206,6 +206,23 @@ TARGETS: tuple[Target, ...] = (
            path=("headline", "parent_peak_alloc_mb"), unit="MB", digits=1),
     Target(label="… parent peak RSS, trivial script", scenario="boundary",
            path=("headline", "parent_peak_trivial_mb"), unit="MB", digits=1),
+    Target(label="Worktree creation, one at a time (2,000-file repository, median)",
+           scenario="worktree", path=("headline", "create_ms"), unit="ms", digits=0,
+           goal=500, source="Claude Code: 200–500 ms"),
+    Target(label="… plain `git worktree add` of the same tree", scenario="worktree",
+           path=("headline", "git_add_ms"), unit="ms", digits=0),
+    Target(label="… flowdsl's creation / plain `git worktree add` (same tree, same disk)",
+           scenario="worktree", path=("headline", "create_vs_git"), digits=2, goal=1.1,
+           source="git itself is the floor"),
+    Target(label="… finish, nothing changed (worktree and branch removed)",
+           scenario="worktree", path=("headline", "finish_unchanged_ms"), unit="ms", digits=0),
+    Target(label="… finish, a file changed (commit, diffstat, worktree removed)",
+           scenario="worktree", path=("headline", "finish_changed_ms"), unit="ms", digits=0),
+    Target(label="… 64 created at once (runtime limit 4): wall per worktree",
+           scenario="worktree", path=("headline", "fanout_create_per_worktree_ms"), unit="ms",
+           digits=0),
+    Target(label="… time an isolated agent adds end to end (64-agent fan-out)",
+           scenario="worktree", path=("headline", "added_per_agent_ms"), unit="ms", digits=0),
 )
 
 
@@ -300,6 +317,20 @@ def _boundary_lines(doc: Doc) -> list[str]:
         f"{mem['trivial_script_process_peak_mb']:.1f} MB (trivial).")]
 
 
+def _worktree_lines(doc: Doc) -> list[str]:
+    w = doc.get("scenarios", {}).get("worktree", {})
+    if w.get("status") != "ok":
+        return []
+    c = w["conditions"]
+    rows = [f"| {f['concurrency']} | {f['create_wall_s']['median']:.2f} s "
+            f"({f['create_per_worktree_ms']:.0f} ms each) | {f['finish_wall_s']['median']:.2f} s "
+            f"({f['finish_per_worktree_ms']:.0f} ms each) |" for f in w["fanout"]]
+    n = w["fanout"][0]["n"] if w["fanout"] else 0
+    return ["", f"Worktrees: {c['files']} files, {c['repo_mb']} MB, on {c['filesystem']}; "
+            f"{n} worktrees created at once, then finished at once (nothing changed):", "",
+            "| creation concurrency | create all | finish all |", "|---|---|---|", *rows]
+
+
 def _plots(doc: Doc, plots_dir: Path, relative_to: Path | None) -> list[str]:
     names = doc.get("plots") or []
     base = relative_to or plots_dir
@@ -332,6 +363,7 @@ def markdown(doc: Doc, *, plots_dir: Path, json_name: str,
     lines += ["", "Scenarios: " + ", ".join(f"{k} {s}" for k, s in statuses.items()) + "."]
     lines += [f"- {k}: {_short(str(why), 200)}" for k, why in skipped.items()]
     lines += _efficiency_table(doc) + _overhead_table(doc) + _boundary_lines(doc)
+    lines += _worktree_lines(doc)
     lines += _plots(doc, plots_dir, relative_to)
     return "\n".join(lines) + "\n"
 

@@ -98,7 +98,7 @@ _INT_KEYS = ("retries", "reasks", "concurrency", "max_tokens", "max_agents", "bu
              "memory_limit", "max_log_line", "max_log_bytes", "max_result_bytes", "max_turns")
 _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_timeout",
                "bash_timeout", "max_cost")
-_STR_KEYS = ("backend", "model", "base_url", "store", "isolation")
+_STR_KEYS = ("backend", "model", "base_url", "store", "isolation", "worktree_base")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
 _BOOL_KEYS = ("stream", "resume_after_quota")
 _LIST_KEYS = ("tools", "bash_allow")
@@ -143,6 +143,8 @@ class Config:
     """The run's cost cap in USD; a run knob."""
     resume_after_quota: bool | None = None
     """Resume a quota-paused run at the provider's reset time; a run knob."""
+    worktree_base: str | None = None
+    """``head`` or ``working-tree``: what isolated agents' worktrees start from; a run knob."""
     mcp_servers: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
     """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
@@ -181,7 +183,7 @@ class Config:
             "max_log_line": self.max_log_line, "max_log_bytes": self.max_log_bytes,
             "max_result_bytes": self.max_result_bytes, "store": store,
             "max_failures": self.max_failures, "max_cost": self.max_cost,
-            "resume_after_quota": self.resume_after_quota,
+            "resume_after_quota": self.resume_after_quota, "worktree_base": self.worktree_base,
         }
 
     def price(self, model: str | None) -> Price | None:

@@ -33,7 +33,7 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
           "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd",
-          "max_failures", "max_cost", "resume_after_quota")
+          "max_failures", "max_cost", "resume_after_quota", "worktree_base")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -96,6 +96,9 @@ class RunOptions:
     resume_after_quota: bool = False
     """When the provider says the quota is exhausted the run pauses (status ``paused``,
     reason quota); with this set, its worker waits for the reset time and resumes it."""
+    worktree_base: Literal["head", "working-tree"] = "head"
+    """What an ``isolation="worktree"`` agent's worktree starts from: the current commit,
+    or a snapshot of the working tree with its uncommitted and untracked files."""
     config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
     """The project configuration the options were resolved against (backend settings:
     retries, aliases, prices, CLI commands); never stored."""
@@ -115,6 +118,10 @@ class RunOptions:
             raise UsageError(f"agent timeout must be > 0 seconds (got {self.agent_timeout})")
         if self.run_timeout is not None and self.run_timeout <= 0:
             raise UsageError(f"run timeout must be > 0 seconds (got {self.run_timeout})")
+        self._check_places()
+
+    def _check_places(self) -> None:
+        """The choices, sizes and formats (the limits above are numbers)."""
         if self.isolation not in ISOLATIONS:
             raise UsageError(f"isolation must be one of {', '.join(ISOLATIONS)} "
                              f"(got {self.isolation!r})")
@@ -126,6 +133,9 @@ class RunOptions:
             raise UsageError(f"hash seed must be in 1..{2**32 - 1} (got {self.hash_seed})")
         if self.max_failures is not None:
             FailureLimit.parse(self.max_failures)  # UsageError now, not mid-run
+        if self.worktree_base not in ("head", "working-tree"):
+            raise UsageError("worktree_base must be head or working-tree "
+                             f"(got {self.worktree_base!r})")
         for name in ("max_log_line", "max_log_bytes", "max_result_bytes"):
             if getattr(self, name) < 1:
                 raise UsageError(f"{name} must be at least 1 (got {getattr(self, name)})")
@@ -184,7 +194,8 @@ _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "ma
          "max_log_bytes", "max_result_bytes", "hash_seed")
 _FLOATS = ("agent_timeout", "run_timeout", "stall_timeout", "max_cost")
 _BOOLS = ("resume_after_quota",)
-_STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures")
+_STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures",
+         "worktree_base")
 
 
 def _typed(values: dict[str, Any]) -> dict[str, Any]:

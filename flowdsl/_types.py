@@ -25,6 +25,7 @@ __all__ = [
     "RunStatus",
     "ToolCall",
     "Usage",
+    "WorktreeResult",
     "outcome_of",
 ]
 
@@ -117,6 +118,11 @@ class AgentRequest:
     it after every response with the agent's cumulative usage; the run counts that usage
     against its budget at once, so every other agent sees it. Not part of the call's
     identity and never stored."""
+    workspace: str | None = field(default=None, compare=False)
+    """The directory the backend must use as the agent's working directory and tool root:
+    the run's project directory, or a fresh git worktree for ``isolation="worktree"``.
+    None: the backend's own (its ``cwd``). Set by the runtime; not part of the call's
+    identity and never stored."""
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
@@ -137,6 +143,30 @@ _REQUEST_FIELDS = (
     "prompt", "label", "phase", "model", "schema", "effort", "agent_type", "isolation", "timeout",
     "max_turns",
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorktreeResult:
+    """What an ``isolation="worktree"`` agent left behind: its changes, committed on a
+    branch of its own (the worktree itself is removed)."""
+
+    branch: str
+    commit: str
+    """The full hash of the commit holding the agent's changes."""
+    files_changed: tuple[str, ...]
+    """Paths relative to the repository root, sorted."""
+    diffstat: str
+    """``git diff --stat``'s summary line: ``2 files changed, 10 insertions(+), 1 deletion(-)``."""
+
+    def to_json(self) -> dict[str, JSONValue]:
+        return {"branch": self.branch, "commit": self.commit,
+                "files_changed": list(self.files_changed), "diffstat": self.diffstat}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WorktreeResult:
+        return cls(branch=str(data["branch"]), commit=str(data["commit"]),
+                   files_changed=tuple(str(f) for f in data.get("files_changed") or ()),
+                   diffstat=str(data.get("diffstat") or ""))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,6 +212,8 @@ class AgentRecord:
     duration: float = 0.0
     error: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
+    worktree: WorktreeResult | None = None
+    """An isolated agent that changed files: the branch its commit is on."""
 
     @property
     def ok(self) -> bool:

@@ -18,6 +18,7 @@
     │   ├── RunTimeout         the run passed its wall-clock limit
     │   ├── SchemaError        an agent schema that is not a usable JSON Schema
     │   ├── AgentTypeError     agent_type names no definition, or a malformed one
+    │   ├── IsolationError     isolation= cannot be honoured (unknown value, not a git repo)
     │   ├── WorkflowNestingError  workflow() called from a child workflow
     │   └── BackendError       a backend failed (foreign errors are translated into this)
     │       ├── BackendConfigError  the backend is not configured (missing key, URL, CLI)
@@ -51,6 +52,7 @@ __all__ = [
     "CostLimitExceeded",
     "FailurePolicyExceeded",
     "FlowError",
+    "IsolationError",
     "ItemLimitExceeded",
     "MetaError",
     "QuotaExhausted",
@@ -200,6 +202,12 @@ class AgentTypeError(RunError):
     """Raised by ``agent()`` before dispatch when ``agent_type`` names no agent definition
     (``.flowdsl/agents/``, ``.claude/agents/``, ``~/.claude/agents/``, the bundled ones) or
     the definition cannot be used (bad front matter, an unknown tool)."""
+
+
+class IsolationError(RunError):
+    """Raised by ``agent()`` before dispatch when its ``isolation`` cannot be honoured: an
+    unknown value, ``"worktree"`` outside a git repository, or git failing to create the
+    worktree."""
 
 
 class WorkflowNestingError(RunError):

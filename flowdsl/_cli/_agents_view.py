@@ -1,7 +1,8 @@
 """``flowdsl runs agents ID``: a run's journaled agents, one block each.
 
 Per agent: its status, label (else the prompt's start), tokens, duration, the tools it
-called (counts per tool, and how many calls were refused or failed) and its error.
+called (counts per tool, and how many calls were refused or failed), the branch an
+isolated agent kept, and its error.
 ``--json`` gives every field, each tool call included. Text that came from the run goes
 through :mod:`flowdsl._terminal_text`: never raw.
 """
@@ -47,6 +48,8 @@ def format_agents(entries: Sequence[JournalEntry]) -> str:
         tools = tools_summary(record)
         if tools:
             details.append(f"tools: {tools}")
+        if record.worktree is not None:
+            details.append(f"branch: {record.worktree.branch} ({record.worktree.diffstat})")
         if record.error:
             details.append(f"error: {indented(record.error, '            ')}")
         blocks.append("\n".join([line, *(f"     {d}" for d in details)]))
@@ -65,5 +68,6 @@ def agents_json(entries: Sequence[JournalEntry]) -> list[JSONValue]:
             "usage": record.usage.to_json(),
             "duration": record.duration, "error": record.error,
             "tool_calls": [call.to_json() for call in record.tool_calls],
+            "worktree": record.worktree.to_json() if record.worktree is not None else None,
         })
     return out

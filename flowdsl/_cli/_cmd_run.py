@@ -88,6 +88,9 @@ def register(sub: Any) -> None:
     run.add_argument("--allow-failures", metavar="N|P%", type=_failure_limit,
                      help="exit 0 instead of 3 when at most this many agents failed, were "
                           "refused or cancelled")
+    run.add_argument("--worktree-base", choices=("head", "working-tree"),
+                     help="what isolation='worktree' agents start from: the current commit "
+                          "(default) or the working tree with uncommitted changes")
     run.add_argument("--resume-after-quota", action="store_true", default=None,
                      help="when the provider's quota runs out the run pauses (exit 4); with "
                           "this it waits for the reset time and resumes by itself")
@@ -162,6 +165,7 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         max_failures=ns.max_failures,
         max_cost=ns.max_cost,
         resume_after_quota=ns.resume_after_quota,
+        worktree_base=ns.worktree_base,
     )
 
 

@@ -15,19 +15,21 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from .._durable import resume, resume_background
-from .._options import RunOptions
-from .._store import DB_NAME, EventRow, RunInfo, Store, resolve_store_dir
+import anyio
+
+from .._durable import remove_run_worktrees, resume, resume_background
+from .._store import EventRow, RunInfo, Store
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import JSONValue
-from ..errors import RunNotFound, StoreError, UsageError
+from ..errors import StoreError, UsageError
 from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
+from ._cmd_worktrees import cmd_worktrees
 from ._cost import format_cost
 from ._exit import quota_words
+from ._store_args import EXIT_OK, common_options, has_store, open_store, print_json
 
 __all__ = [
     "cmd_agents",
@@ -40,16 +42,8 @@ __all__ = [
     "register",
 ]
 
-EXIT_OK = 0
 EXIT_FAILED = 1
 POLL = 0.05
-
-
-def common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR",
-                        help="run store directory (default: the configured store, "
-                        "else $FLOWDSL_STORE, else ./.flowdsl)")
-    parser.add_argument("--json", action="store_true", help="print JSON")
 
 
 def register(subparsers: Any) -> None:
@@ -89,35 +83,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--backend", help="run live calls on this backend instead of the stored one")
     p.add_argument("--foreground", action="store_true",
                    help="continue in this terminal instead of a background worker")
-    p = leaf("rm", cmd_rm, "delete a finished run, its journal and its log")
+    p.add_argument("--rerun-missing", action="store_true",
+                   help="run isolated agents again whose kept branch was deleted")
+    p = leaf("rm", cmd_rm, "delete a finished run, its journal, its log and its leftover "
+                           "worktrees (kept branches stay)")
+    p = leaf("worktrees", cmd_worktrees, "an isolated run's kept branches and leftover "
+                                         "worktrees")
+    p.add_argument("--prune", action="store_true",
+                   help="remove leftover worktrees and branches no journaled agent refers to")
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-
-def store_dir(ns: argparse.Namespace) -> Path:
-    """``--store``, else the configured store, else ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
-    return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
-
-
-def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
-    """The existing store (never created by a read or a control command).
-
-    Read commands open it read-only, so they answer on a read-only disk or directory too.
-    """
-    directory = store_dir(ns)
-    if not (directory / DB_NAME).exists():
-        ref = getattr(ns, "run_id", None) or getattr(ns, "source", None)
-        raise RunNotFound(f"no run {ref!r}: no flowdsl store in {directory}")
-    return Store.open(directory, create=False, read_only=read_only)
-
-
-def has_store(ns: argparse.Namespace) -> bool:
-    return (store_dir(ns) / DB_NAME).exists()
-
-
-def print_json(value: JSONValue) -> None:
-    print(printable_json(value))
 
 
 def _age(seconds: float) -> str:
@@ -327,7 +303,8 @@ def cmd_resume(ns: argparse.Namespace) -> int:
         return _resume_foreground(ns)
     with open_store(ns) as store:
         before = store.get_run(ns.run_id)
-        run_id = resume_background(store, before.id, script=ns.script, backend=ns.backend)
+        run_id = resume_background(store, before.id, script=ns.script, backend=ns.backend,
+                                   rerun_missing=ns.rerun_missing)
         if before.status == "paused" and before.live:
             info = _wait_for(store, run_id, lambda i: i.status != "paused", 10.0)
         else:
@@ -345,6 +322,7 @@ def _resume_foreground(ns: argparse.Namespace) -> int:
     with open_store(ns) as store:
         run_id = store.resolve_id(ns.run_id)
         result = resume(run_id, store=store, script=ns.script, backend=ns.backend,
+                        rerun_missing=ns.rerun_missing,
                         observers=[view] if view is not None else [])
     code = exit_code(result)
     if ns.json:
@@ -362,6 +340,7 @@ def cmd_rm(ns: argparse.Namespace) -> int:
         if info.live:
             raise UsageError(f"run {info.id} is {info.status}; stop it first "
                              f"(flowdsl runs stop {info.id})")
+        anyio.run(remove_run_worktrees, info)
         store.delete_run(info.id)
     if ns.json:
         print_json({"run_id": info.id, "deleted": True})

@@ -11,7 +11,7 @@ from .._durable import list_workflows, save_workflow
 from .._frontends import read_workflow, suffix_of
 from .._terminal_text import printable
 from ..errors import RunNotFound, UsageError
-from ._cmd_runs import EXIT_OK, common_options, has_store, open_store, print_json, store_dir
+from ._store_args import EXIT_OK, common_options, has_store, open_store, print_json, store_dir
 
 __all__ = ["cmd_save", "cmd_workflows", "register"]
 

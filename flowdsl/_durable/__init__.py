@@ -11,6 +11,8 @@ Layout::
     _python_api.py       flowdsl.run / run_async / resume / resume_async
     _backend_choice.py   which backend a run uses (object, name, or configuration)
     _workflow_lookup.py  saved workflows: save, list, find by name
+    _worktrees.py        isolated agents' worktrees: sweep orphans, missing branches
+    _quota_wait.py       --resume-after-quota: wait for the reset, then resume
 
 Why the journal is SQLite with content-addressed keys: the store's package docstring
 (:mod:`flowdsl._store`).
@@ -35,6 +37,8 @@ from ._workflow_lookup import find_workflow as find_workflow
 from ._workflow_lookup import list_workflows as list_workflows
 from ._workflow_lookup import save_workflow as save_workflow
 from ._workflow_lookup import saved_workflow_finder as saved_workflow_finder
+from ._worktrees import remove_run_worktrees as remove_run_worktrees
+from ._worktrees import run_repo as run_repo
 
 __all__ = (
     "CHECKPOINT_EVERY",
@@ -47,12 +51,14 @@ __all__ = (
     "execute_stored",
     "find_workflow",
     "list_workflows",
+    "remove_run_worktrees",
     "resume",
     "resume_async",
     "resume_background",
     "run",
     "run_async",
     "run_journaled",
+    "run_repo",
     "save_workflow",
     "saved_workflow_finder",
     "start_background",

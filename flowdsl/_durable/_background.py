@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
+
+import anyio
 
 from .._frontends import compile_source, read_workflow
 from .._options import RunOptions
 from .._store import RunInfo, Store
 from .._types import JSONValue
 from ..errors import StoreError, UsageError
+from ._worktrees import check_branches
 
 __all__ = [
     "check_resumable",
@@ -113,17 +117,20 @@ def prepare_resume(store: Store, ref: str, script: str | os.PathLike[str] | None
 
 def resume_background(
     store: Store, ref: str, *, script: str | os.PathLike[str] | None = None,
-    backend: str | None = None,
+    backend: str | None = None, rerun_missing: bool = False,
 ) -> str:
     """Continue a paused, stopped, failed or interrupted run in a new background worker.
 
-    A paused run whose worker is still alive is simply unpaused.
+    A paused run whose worker is still alive is simply unpaused. Isolated agents whose
+    kept branch was deleted are an error unless ``rerun_missing`` (they run again).
     Returns the run id.
     """
     info = store.get_run(ref)
     if info.status == "paused" and info.live and script is None and backend is None:
         store.request_control(info.id, "unpause")
         return info.id
+    check_resumable(info)
+    anyio.run(partial(check_branches, store, info, rerun_missing=rerun_missing))
     info = prepare_resume(store, ref, script, backend)
     cwd = info.options.get("cwd")
     spawn_worker(store, info.id, cwd if isinstance(cwd, str) else None)

@@ -31,6 +31,7 @@ from ._quota_wait import resume_due, wait_for_reset
 from ._store_journal import StoreJournal, StoreObserver
 from ._supervisor import Supervisor
 from ._workflow_lookup import saved_workflow_finder
+from ._worktrees import sweep_project
 
 __all__ = ["execute_compiled", "execute_stored", "run_journaled"]
 
@@ -100,6 +101,8 @@ async def _execute_once(
     prestarted: ScriptProcess | None = None,
 ) -> RunResult:
     """Claim the run, execute it once, record its outcome (see :func:`execute_stored`)."""
+    cwd = store.get_run(run_id).options.get("cwd")
+    await sweep_project(store, cwd if isinstance(cwd, str) else None, this_run=run_id)
     info = store.claim(run_id, pid=os.getpid())
     try:
         options = RunOptions.from_json(info.options)

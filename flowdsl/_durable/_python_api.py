@@ -19,8 +19,9 @@ from .._store import Store
 from .._types import RunResult
 from ..backends import AgentBackend
 from ._backend_choice import choose_backend
-from ._background import prepare_resume
+from ._background import check_resumable, prepare_resume
 from ._execute_stored import execute_compiled, execute_stored
+from ._worktrees import check_branches
 
 __all__ = ["resume", "resume_async", "run", "run_async"]
 
@@ -81,6 +82,7 @@ async def resume_async(
     script: str | os.PathLike[str] | None = None,
     backend: AgentBackend | str | None = None,
     observers: Sequence[Observer] = (),
+    rerun_missing: bool = False,
 ) -> RunResult:
     """Continue a stored run in this process; finished agents are replayed, not re-run.
 
@@ -91,6 +93,8 @@ async def resume_async(
             ones run live. Default: the script text stored with the run.
         backend: the backend for calls that run live (default: the run's stored backend).
         observers: callables told of every run event.
+        rerun_missing: run isolated agents again whose kept branch was deleted (else
+            their missing branches are an error and nothing changes).
 
     Returns:
         The run's result (``agents`` includes the replayed ones, status "replayed").
@@ -102,6 +106,9 @@ async def resume_async(
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store.open(store, create=False)
     try:
+        before = st.get_run(run_id)
+        check_resumable(before)  # before any journal entry is forgotten
+        await check_branches(st, before, rerun_missing=rerun_missing)
         info = prepare_resume(st, run_id, script, backend if isinstance(backend, str) else None)
         return await execute_stored(st, info.id, backend=backend, observers=observers)
     finally:

@@ -1,4 +1,5 @@
-"""The globals a script sees: agent, parallel, pipeline, phase, log, args, budget, workflow.
+"""The globals a script sees: agent, parallel, pipeline, phase, log, args, budget, workflow,
+branches.
 
 One :class:`ScriptContext` per script (the top-level one and each ``workflow()`` child):
 children share the run's limiter, agent cap, budget and cancellation, but have their
@@ -73,7 +74,14 @@ class ScriptContext:
             "args": self.args,
             "budget": Budget(self.runner),
             "workflow": must_await(self.workflow, self.runner, "workflow()"),
+            "branches": self.branches,
         }
+
+    def branches(self) -> list[dict[str, Any]]:
+        """The branches isolated agents kept, in the order the agents were called:
+        ``[{label, branch, commit, files_changed, diffstat}]`` (replayed ones included)."""
+        kept = sorted(self.runner.branches, key=_call_number)
+        return [dict(b, files_changed=list(b["files_changed"])) for b in kept]
 
     def phase(self, title: Any) -> None:
         """Start a progress group; later agents default to it."""
@@ -100,3 +108,10 @@ class ScriptContext:
         child = ScriptContext(self.runner, compiled, to_json(args), depth=self.depth + 1)
         value = await compiled.start(child.globals(), self.runner.hooks)
         return to_json(value)
+
+
+def _call_number(kept: dict[str, Any]) -> int:
+    """``n`` of the branch ``flowdsl/<run>/<n>-<label>``: the agent's place in call order."""
+    leaf = str(kept["branch"]).rsplit("/", 1)[-1]
+    number = leaf.split("-", 1)[0]
+    return int(number) if number.isdigit() else 0

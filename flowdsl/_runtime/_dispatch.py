@@ -199,6 +199,8 @@ class AgentDispatch:
             await runner.replay_order.turn(reply.replay_seq)
         else:
             runner.replay_order.changed()
+        if reply.worktree is not None:
+            runner.branches.append({"label": request.label, **reply.worktree})
         return reply.output
 
 

@@ -32,6 +32,9 @@ class AgentReply:
     """The run's tokens spent once this call was accounted."""
     replay_seq: int | None = None
     """A replayed result's place in the original completion order (None: ran now)."""
+    worktree: dict[str, Any] | None = None
+    """An isolated agent that changed files: ``{branch, commit, files_changed, diffstat}``
+    (the script's ``branches()``)."""
 
 
 class RunPort(Protocol):

@@ -38,6 +38,7 @@ from ..errors import (
     AgentLimitExceeded,
     BackendConfigError,
     FlowError,
+    IsolationError,
     QuotaExhausted,
     RunError,
     RunTimeout,
@@ -55,6 +56,7 @@ from ._events import (
     StatusChanged,
 )
 from ._halt import Halt
+from ._isolation import Workspaces
 from ._journal import Journal, KeyCounter
 from ._ledger import Ledger
 from ._port import AgentReply
@@ -105,6 +107,8 @@ class Run:
         self.agents_started = 0
         self.control = RunControl(self.emit, self.note)
         """Stop, pause, halt and the quota pause."""
+        self.workspaces = Workspaces(options.cwd, run_id, options.worktree_base)
+        """Where agents work: the project directory, or a git worktree each."""
 
     # -- what the script asks for (through its port) -----------------------------------
 
@@ -132,6 +136,8 @@ class Run:
         validator = schema_validator(schema) if schema is not None else None
         if request.agent_type is not None:
             self._check_agent_type(request.agent_type)
+        if request.isolation is not None:
+            await self.workspaces.check(request.isolation)  # IsolationError before dispatch
         index = self.start_agent()
         if self.options.budget is not None or self.options.max_cost is not None:
             request = replace(request, budget_gate=self.ledger.gate(
@@ -143,10 +149,10 @@ class Run:
             replayed = journal.replay(key)
             if replayed is not None:
                 done, seq = replayed
-                record = AgentRecord(request=request, status="replayed",
-                                     output=done.output, usage=done.usage)
+                record = AgentRecord(request=request, status="replayed", output=done.output,
+                                     usage=done.usage, worktree=done.worktree)
                 return AgentReply(self.record(index, key, record, journal=False),
-                                  self.spent, seq)
+                                  self.spent, seq, _worktree_json(record))
         limiter, control = self.limiter, self.control
         acquired = sent = False
         try:
@@ -163,7 +169,8 @@ class Run:
             sent = True
             control.sent()
             record = await self._call(index, request, validator)
-            reply = AgentReply(self.record(index, key, record), self.spent)
+            reply = AgentReply(self.record(index, key, record), self.spent,
+                               worktree=_worktree_json(record))
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
             raise
@@ -206,17 +213,29 @@ class Run:
         self._checked_types.add(name)
 
     async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
+        """The agent in its workspace (a worktree of its own, if isolated), on the backend."""
+        workspaces = self.workspaces
+        try:
+            request, tree = await workspaces.enter(index, request)
+        except IsolationError as exc:
+            return AgentRecord(request=request, status="failed",
+                               error=f"{type(exc).__name__}: {exc}")
         if self.observers:
             self.emit(AgentStarted(index=index, request=request))
         timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
-        record, error = await call_agent(self.backend, request, seconds=timeout,
-                                         validator=validator,
-                                         turns_usage=lambda: self.ledger.running_usage(index))
+        try:
+            record, error = await call_agent(
+                self.backend, request, seconds=timeout, validator=validator,
+                turns_usage=lambda: self.ledger.running_usage(index))
+        except anyio.get_cancelled_exc_class():
+            if tree is not None:
+                await workspaces.discard(tree)
+            raise
         if isinstance(error, BackendConfigError):
             self.control.fail(error)  # no other agent can do better: end the run now
         elif isinstance(error, QuotaExhausted):
             self.control.pause_for_quota(error)
-        return record
+        return await workspaces.leave(tree, record) if tree is not None else record
 
     def _record_cut_short(self, index: int, key: str, request: AgentRequest, *,
                           sent: bool) -> None:
@@ -336,6 +355,7 @@ class Run:
                             await anyio.lowlevel.checkpoint()  # let supervisors start first
                         outcome = await script(self)
                         tg.cancel_scope.cancel()
+        await self.workspaces.cleanup()  # leftovers of agents cut short (shielded)
         error_type: str | None = None
         if scope.cancel_called or control.halt is not None:
             outcome, error_type = control.ended_outcome(outcome, cut_short=scope.cancelled_caught,
@@ -363,3 +383,7 @@ class Run:
         return RunResult(status="failed", error=error, logs=tuple(self._logs),
                          phases=tuple(self._phases), agents=tuple(self.ledger.records),
                          usage=self.ledger.usage, run_id=self.run_id)
+
+
+def _worktree_json(record: AgentRecord) -> dict[str, Any] | None:
+    return record.worktree.to_json() if record.worktree is not None else None

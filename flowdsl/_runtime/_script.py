@@ -95,6 +95,9 @@ class ScriptRunner:
         """``agent()`` calls alive but neither awaited nor handed to the runtime."""
         self.in_flight = 0
         """``agent()`` calls waiting for the run's answer."""
+        self.branches: list[dict[str, Any]] = []
+        """Isolated agents that kept their changes, in the order they answered: the
+        script's ``branches()``."""
         self.width = width if width is not None else options.concurrency
         self._memory_capped = memory_capped
         self._report = report

@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any, SupportsIndex, cast
 
 from ..errors import (
     AgentLimitExceeded,
+    AgentTypeError,
     BudgetExceeded,
     FlowError,
+    IsolationError,
     ItemLimitExceeded,
     SchemaError,
 )
@@ -58,6 +60,8 @@ SAFE_BUILTINS: Mapping[str, object] = {
     "AgentLimitExceeded": AgentLimitExceeded,
     "ItemLimitExceeded": ItemLimitExceeded,
     "SchemaError": SchemaError,
+    "AgentTypeError": AgentTypeError,
+    "IsolationError": IsolationError,
     "pow": guarded_pow,
 }
 """The default policy's builtins; ``script_globals`` adds the per-run ones and the

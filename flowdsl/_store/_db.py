@@ -379,6 +379,18 @@ class Store(Database):
                            "WHERE run_id = ? AND status = 'ok' ORDER BY seq", (run_id,))
         return {row[0]: decode_record(row[1:]) for row in rows}
 
+    def kept_branches(self, run_id: str) -> dict[str, str]:
+        """The branches isolated agents of a run kept their changes on, by journal key."""
+        rows = self._query("SELECT key, json_extract(worktree, '$.branch') FROM journal "
+                           "WHERE run_id = ? AND worktree IS NOT NULL", (run_id,))
+        return {key: branch for key, branch in rows}
+
+    def forget_agents(self, run_id: str, keys: Sequence[str]) -> None:
+        """Drop journal rows so a resume runs those agents again (``--rerun-missing``)."""
+        with self._write() as conn:
+            conn.executemany("DELETE FROM journal WHERE run_id = ? AND key = ?",
+                             [(run_id, key) for key in keys])
+
     def journal(self, run_id: str) -> list[JournalEntry]:
         """Every journal row of a run, in the order they were recorded."""
         rows = self._query(f"SELECT key, recorded_at, {RECORD_COLUMNS} FROM journal "

@@ -21,6 +21,7 @@ from .._types import (
     RunStatus,
     ToolCall,
     Usage,
+    WorktreeResult,
     pause_json,
 )
 
@@ -53,12 +54,12 @@ StoredEventKind = Literal["phase", "log", "agent", "status"]
 INSERT_JOURNAL = (
     "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
     "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
-    "tool_calls, recorded_at, unpriced_tokens) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "tool_calls, recorded_at, unpriced_tokens, worktree) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_EVENT = "INSERT INTO events (run_id, at, kind, text) VALUES (?, ?, ?, ?)"
 RECORD_COLUMNS = ("status, prompt, request, output, output_json, input_tokens, output_tokens, "
-                  "cost_usd, estimated, duration, error, tool_calls, unpriced_tokens")
+                  "cost_usd, estimated, duration, error, tool_calls, unpriced_tokens, worktree")
 RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
@@ -193,13 +194,14 @@ def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...
         record.duration, record.error,
         encode_json([c.to_json() for c in record.tool_calls]) if record.tool_calls else None,
         time.time(), usage.unpriced_tokens,
+        encode_json(record.worktree.to_json()) if record.worktree is not None else None,
     )
 
 
 def decode_record(row: Sequence[Any]) -> AgentRecord:
     """The agent record of a row selected as :data:`RECORD_COLUMNS`."""
     (status, prompt, request, output, output_json, tin, tout, cost, est, duration, error,
-     tools, unpriced) = row
+     tools, unpriced, worktree) = row
     return AgentRecord(
         request=AgentRequest.from_dict({**json.loads(request), "prompt": prompt}),
         status=status,
@@ -209,6 +211,7 @@ def decode_record(row: Sequence[Any]) -> AgentRecord:
         duration=duration,
         error=error,
         tool_calls=tuple(ToolCall.from_json(c) for c in json.loads(tools)) if tools else (),
+        worktree=WorktreeResult.from_json(json.loads(worktree)) if worktree else None,
     )
 
 

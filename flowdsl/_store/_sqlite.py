@@ -129,7 +129,13 @@ _V4 = (
     "ALTER TABLE runs ADD COLUMN resets_at REAL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+_V5 = (
+    # An isolated agent's branch and commit (JSON; NULL for agents without a worktree):
+    # resume replays it only while the branch exists (issue 13).
+    "ALTER TABLE journal ADD COLUMN worktree TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -90,7 +90,8 @@ class CLIAgentBackend:
             with self.private_home() as home:
                 argv = self.argv(request, setup, home.path)
                 out = await run_cli(argv, env=self.env(home.path),
-                                    cwd=self.workspace, time_limit=self.config.timeout)
+                                    cwd=_cwd(request, self.workspace),
+                                    time_limit=self.config.timeout)
             return self.parse(out.stdout, out.stderr, out.returncode, request)
         except Exception as exc:
             raise translate(exc) from exc
@@ -189,3 +190,9 @@ class CLIAgentBackend:
         return cls(command=exe, model=config.resolve_alias(model or config.model),
                    base_url=url, api_key=api_key or os.environ.get(cls.api_key_var),
                    config=config, cwd=Path(cwd) if cwd is not None else None)
+
+
+def _cwd(request: AgentRequest, default: Path) -> Path:
+    """Where the CLI runs: the request's workspace (a worktree of its own, for an isolated
+    agent), else the backend's."""
+    return Path(request.workspace) if request.workspace is not None else default

@@ -215,6 +215,16 @@ class APIBackend:
         return cls(api_key=key, base_url=url, model=config.resolve_alias(model or config.model),
                    config=config, should_continue=should_continue, cwd=cwd, **options)
 
+    def _workspace_tools(self, request: AgentRequest) -> Any:
+        """The tools of the request's workspace: the backend's own, or those of the
+        worktree an isolated agent works in."""
+        if request.workspace is None or Path(request.workspace) == self.workspace:
+            return self.workspace_tools
+        from ._loop_tools import WorkspaceTools, workspace
+
+        return WorkspaceTools(workspace(Path(request.workspace), None),
+                              bash_timeout=self.config.bash_timeout)
+
     @property
     def model_names(self) -> ModelNames | None:
         """How model names are judged: by the provider's catalogue on its own host; a custom
@@ -325,7 +335,8 @@ class APIBackend:
             loop_model = LoopModel(self.loop_model(await self.client(), model),
                                    policy=self.policy, config=self.config, model_name=model,
                                    tally=Tally(), provider=self.sdk)  # openai | anthropic
-            tools = await offered_tools(setup, model=loop_model, workspace=self.workspace_tools,
+            tools = await offered_tools(setup, model=loop_model,
+                                        workspace=self._workspace_tools(request),
                                         mcp=self.mcp)
         except Exception as exc:
             raise translate(exc) from exc

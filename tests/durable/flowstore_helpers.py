@@ -68,3 +68,27 @@ class NoCallsBackend:
     async def run(self, request: AgentRequest) -> AgentResult:
         self.calls.append(request.prompt)
         raise AssertionError(f"agent ran live during replay: {request.prompt!r}")
+
+
+class IsolatedWriter(CountingBackend):
+    """Counts executions like :class:`CountingBackend`; writes its prompt into
+    ``notes.txt`` of its workspace; a prompt with ``slow`` sleeps 60 s when
+    ``FLOWDSL_TEST_SLOW`` is set (to be killed mid-agent)."""
+
+    async def run(self, request: AgentRequest) -> AgentResult:
+        result = await super().run(request)
+        if request.workspace is not None:
+            (Path(request.workspace) / "notes.txt").write_text(request.prompt + "\n")
+        if "slow" in request.prompt and os.environ.get("FLOWDSL_TEST_SLOW"):
+            await anyio.sleep(60)
+        return result
+
+
+WORKTREES = '''meta = {"name": "fixers", "description": "isolated fixers, then one more"}
+first = await parallel(agent(f"fix {i}", label=f"f{i}", isolation="worktree")
+                       for i in range(4))
+last = await agent("slow fix", label="last", isolation="worktree")
+if (args or {}).get("fail"):
+    raise ValueError("the script fails after its agents")
+return {"labels": [b["label"] for b in branches()], "last": last}
+'''

@@ -72,7 +72,7 @@ class ChildPort:
     async def agent(self, request: AgentRequest) -> AgentReply:
         answer = await self._call({"t": "a", "r": request_to_wire(request)})
         self._spent = answer["s"]
-        return AgentReply(answer["o"], answer["s"], answer.get("q"))
+        return AgentReply(answer["o"], answer["s"], answer.get("q"), answer.get("w"))
 
     def log(self, line: str) -> None:
         self.send({"t": "l", "s": line})

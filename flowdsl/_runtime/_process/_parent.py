@@ -242,8 +242,11 @@ class _Child:
                 except Halt:
                     return  # the run is ending; the child is killed with it
                 else:
-                    send({"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
-                          "q": reply.replay_seq})
+                    message = {"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
+                               "q": reply.replay_seq}
+                    if reply.worktree is not None:
+                        message["w"] = reply.worktree
+                    send(message)
         finally:
             self._agent_workers -= 1
 

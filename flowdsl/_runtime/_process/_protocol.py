@@ -28,7 +28,9 @@ from ...errors import (
     AgentLimitExceeded,
     AgentTypeError,
     BudgetExceeded,
+    CostLimitExceeded,
     FlowError,
+    IsolationError,
     ItemLimitExceeded,
     RunError,
     SchemaError,
@@ -136,7 +138,8 @@ def request_from_wire(data: Any) -> AgentRequest:
 
 _ERRORS: dict[str, type[FlowError]] = {
     cls.__name__: cls
-    for cls in (RunError, SchemaError, AgentTypeError, UsageError, WorkflowNestingError)
+    for cls in (RunError, SchemaError, AgentTypeError, IsolationError, UsageError,
+                WorkflowNestingError)
 }
 
 
@@ -145,6 +148,8 @@ def error_to_wire(error: FlowError) -> dict[str, Any]:
         return {"k": "BudgetExceeded", "a": [error.total, error.spent]}
     if isinstance(error, AgentLimitExceeded):
         return {"k": "AgentLimitExceeded", "a": [error.limit]}
+    if isinstance(error, CostLimitExceeded):
+        return {"k": "CostLimitExceeded", "a": [error.limit, error.spent]}
     if isinstance(error, ItemLimitExceeded):
         return {"k": "RunError", "a": [str(error)]}
     kind = type(error).__name__
@@ -157,6 +162,8 @@ def error_from_wire(data: Mapping[str, Any]) -> FlowError:
         return BudgetExceeded(*args)
     if kind == "AgentLimitExceeded":
         return AgentLimitExceeded(*args)
+    if kind == "CostLimitExceeded":
+        return CostLimitExceeded(*args)
     return _ERRORS.get(kind, RunError)(*args)
 
 

@@ -1,0 +1,48 @@
+"""What every store command shares: ``--store`` and ``--json``, opening the store, JSON out."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .._options import RunOptions
+from .._store import DB_NAME, Store, resolve_store_dir
+from .._terminal_text import printable_json
+from .._types import JSONValue
+from ..errors import RunNotFound
+
+__all__ = ["EXIT_OK", "common_options", "has_store", "open_store", "print_json", "store_dir"]
+
+EXIT_OK = 0
+
+
+def common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="DIR",
+                        help="run store directory (default: the configured store, "
+                        "else $FLOWDSL_STORE, else ./.flowdsl)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def store_dir(ns: argparse.Namespace) -> Path:
+    """``--store``, else the configured store, else ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+    return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
+
+
+def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
+    """The existing store (never created by a read or a control command).
+
+    Read commands open it read-only, so they answer on a read-only disk or directory too.
+    """
+    directory = store_dir(ns)
+    if not (directory / DB_NAME).exists():
+        ref = getattr(ns, "run_id", None) or getattr(ns, "source", None)
+        raise RunNotFound(f"no run {ref!r}: no flowdsl store in {directory}")
+    return Store.open(directory, create=False, read_only=read_only)
+
+
+def has_store(ns: argparse.Namespace) -> bool:
+    return (store_dir(ns) / DB_NAME).exists()
+
+
+def print_json(value: JSONValue) -> None:
+    print(printable_json(value))

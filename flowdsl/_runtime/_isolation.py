@@ -1,0 +1,123 @@
+"""Where each agent works: the project directory, or a git worktree of its own.
+
+Every request the run sends carries ``workspace``, the directory its backend must use as
+working directory and tool root. A plain agent works in the project directory. An agent
+called with ``isolation="worktree"`` gets a fresh worktree of the project's repository
+(:mod:`._worktree`): on success its changes are committed on its own branch and the
+worktree is removed (no change: the branch goes too); a failed or cancelled agent's
+worktree and branch are discarded. The record keeps ``{branch, commit, files_changed,
+diffstat}`` and the journal with it, so a resumed run replays the agent without running it
+again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+import anyio
+
+from .._types import AgentRecord, AgentRequest
+from ..errors import IsolationError
+from ._worktree import Worktree, Worktrees, find_repo
+
+__all__ = ["ISOLATIONS", "Workspaces"]
+
+ISOLATIONS = ("worktree",)
+"""The values ``agent(isolation=...)`` takes (None: the project directory)."""
+
+WorktreeBase = Literal["head", "working-tree"]
+
+
+class Workspaces:
+    """The workspaces of one run's agents."""
+
+    def __init__(self, project: str | None, run_id: str | None,
+                 base: WorktreeBase = "head") -> None:
+        self.project = project
+        """The project directory (None: the backend's own working directory)."""
+        self._run_id = run_id or f"unstored-{secrets.token_hex(4)}"
+        self._base: WorktreeBase = base
+        self._worktrees: Worktrees | None = None
+        self._repo_checked = False
+        self._finding = anyio.Lock()
+
+    async def check(self, isolation: str | None) -> None:
+        """Raise ``IsolationError`` before dispatch for a value that cannot be honoured: an
+        unknown one, or ``"worktree"`` outside a git repository."""
+        if isolation is None:
+            return
+        if isolation not in ISOLATIONS:
+            raise IsolationError(f"agent() isolation must be one of {', '.join(ISOLATIONS)} "
+                                 f"(got {isolation!r})")
+        if not self._repo_checked:
+            async with self._finding:  # the first isolated calls of a fan-out arrive at once
+                if not self._repo_checked:
+                    where = Path(self.project) if self.project is not None else Path.cwd()
+                    repo = await find_repo(where)
+                    if repo is not None:
+                        self._worktrees = Worktrees(repo, self._run_id, base=self._base)
+                    self._repo_checked = True
+        if self._worktrees is None:
+            raise IsolationError(f"agent(isolation='worktree') needs a git repository: "
+                                 f"{self.project or 'the current directory'} is not in one")
+
+    async def enter(self, index: int, request: AgentRequest) -> tuple[AgentRequest,
+                                                                      Worktree | None]:
+        """The request with its workspace set, and the worktree made for it (if isolated).
+
+        Raises:
+            IsolationError: git could not create the worktree.
+        """
+        if request.isolation is None or self._worktrees is None:
+            if self.project is None or request.workspace is not None:
+                return request, None
+            return replace(request, workspace=self.project), None
+        tree = await self._worktrees.create(index, request.label)
+        return replace(request, workspace=str(tree.path)), tree
+
+    async def leave(self, tree: Worktree, record: AgentRecord) -> AgentRecord:
+        """After the agent: an ok agent's changes committed on its branch (kept in the
+        record), anything else discarded. A git failure fails the agent."""
+        assert self._worktrees is not None
+        if not record.ok:
+            await self.discard(tree)
+            return record
+        try:
+            kept = await self._worktrees.finish(tree, _commit_message(record.request))
+        except IsolationError as exc:
+            await self.discard(tree)
+            return replace(record, status="failed", output=None,
+                           error=f"{type(exc).__name__}: {exc}")
+        return replace(record, worktree=kept) if kept is not None else record
+
+    async def discard(self, tree: Worktree) -> None:
+        """Remove an agent's worktree and branch, even while the run is being cancelled."""
+        if self._worktrees is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                await self._worktrees.discard(tree)
+            except IsolationError:
+                pass  # cleanup() at the run's end and the next run's sweep try again
+
+    async def cleanup(self) -> None:
+        """At the run's end (completed, failed, stopped): remove leftover worktrees."""
+        if self._worktrees is None:
+            return
+        with anyio.CancelScope(shield=True):
+            try:
+                await self._worktrees.cleanup()
+            except IsolationError:
+                pass  # the next run in the project sweeps them
+
+
+def _commit_message(request: AgentRequest) -> str:
+    """The label and the prompt's first line."""
+    first = next((line.strip() for line in request.prompt.splitlines() if line.strip()), "")
+    subject = f"{request.label}: {first}" if request.label else first
+    if len(subject) > 72:
+        subject = subject[:71] + "…"
+    return f"{subject or 'flowdsl agent'}\n\nCommitted by flowdsl for an isolated agent."
