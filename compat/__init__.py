@@ -17,7 +17,7 @@ from flowdsl._sandbox import ScriptHooks
 
 from ._jsrt import module_members as _module_members
 from ._jsrt._values import error_name as error_name
-from ._parse import parse
+from ._parse import on_fresh_stack, parse
 from ._transpile import Transpiled as Transpiled
 from ._transpile import transpile_parsed
 
@@ -33,7 +33,7 @@ def transpile(source: str, path: str) -> Transpiled:
         MetaError: the first statement is not ``export const meta = <literal>``.
         TranspileError: the script uses a construct the JS layer does not support.
     """
-    return transpile_parsed(parse(source, path), path)
+    return on_fresh_stack(lambda: transpile_parsed(parse(source, path), path))
 
 
 def jsrt_members(hooks: ScriptHooks) -> dict[str, Any]:

@@ -5,6 +5,19 @@ is parsed the way the reference runner runs it: inside ``(async () => { ... })()
 with ``export`` blanked out of the meta statement. The wrapper adds exactly one line
 before the script, so positions map back by subtracting one line; offsets are Python
 string indices (``positionEncoding: 'scalar'``).
+
+Nesting has one limit, :data:`MAX_NESTING` levels, reported as a script error at the
+first place that exceeds it (``check`` and ``run`` alike), never as a RecursionError
+from esprima, the transpiler or Python's ``compile()``, which all recurse on depth:
+
+* before parsing, a token scan counts open brackets (``( [ { ${``): esprima recurses
+  about a dozen frames per bracket and runs out near 70 levels of mixed brackets;
+* after parsing, the transpiler measures the tree (:mod:`._transpile._nesting`):
+  arrow chains, operators and ``else if`` nest without brackets;
+* parsing and transpiling run on a fresh stack (:func:`on_fresh_stack`, a thread of
+  their own): the transpiler's recursion within the limit never meets a deep caller's
+  frames, and when nesting that neither check catches (hundreds of ``else if``)
+  exhausts esprima, it does so at the same place whoever the caller is.
 """
 
 from __future__ import annotations
@@ -13,19 +26,39 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import esprima
 
 from flowdsl.errors import MetaError, ScriptSyntaxError, TranspileError
 
-__all__ = ["Parsed", "parse", "position"]
+__all__ = ["MAX_NESTING", "Parsed", "nesting_error", "on_fresh_stack", "parse", "position"]
 
+_T = TypeVar("_T")
 _META = re.compile(r"^(\s*(?://[^\n]*\n|/\*[\s\S]*?\*/|\s)*)export(\s+const\s+meta\s*=)")
 _PREFIX = "(async () => {\n"
 _OPTIONS = {"loc": True, "positionEncoding": "scalar"}
 _REFUSED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+
+MAX_NESTING = 64
+"""How deep a script may nest: brackets, functions, blocks and operators each count one
+level (the deepest of the reference corpus nests 19; the Python form must stay within
+Python's 200 nested brackets and 100 indentation levels)."""
+_OPENERS = frozenset({"(", "[", "{"})
+_CLOSERS = frozenset({")", "]", "}"})
+_PARSER_LIMIT = "JavaScript nesting exceeds the"
+
+
+def nesting_error(path: str, line: int, column: int, depth: int | None) -> ScriptSyntaxError:
+    """The error for a script nested past :data:`MAX_NESTING` (``depth``: how deep it
+    goes, None when esprima ran out of room first)."""
+    found = f"{depth} levels" if depth is not None else "too deep for the parser"
+    return ScriptSyntaxError(
+        f"the script is nested too deeply ({found}; the limit is {MAX_NESTING} levels of "
+        "brackets, functions, blocks and operators): move inner parts into named "
+        "functions or variables", path=path, line=line, column=column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +108,11 @@ def _parse(source: str, path: str) -> Parsed:
         raise MetaError("the first statement must be `export const meta = {...}`",
                         path=path, line=1, column=1)
     body_text = match.group(1) + " " * len("export") + source[match.end(1) + len("export"):]
+    _check_brackets(source, path)
     try:
         program = esprima.parseScript(_PREFIX + body_text + "\n})()", _OPTIONS)
     except esprima.Error as exc:
         raise _syntax_error(exc, body_text, path) from None
-    except RecursionError:
-        raise ScriptSyntaxError("the script nests too deeply", path=path, line=1,
-                                column=1) from None
     wrapper = program.body[0].expression.callee
     statements = list(wrapper.body.body)
     first = statements[0]
@@ -93,11 +124,58 @@ def _parse(source: str, path: str) -> Parsed:
     return Parsed(wrapper=wrapper, body=statements[1:], meta=meta)
 
 
+def _check_brackets(source: str, path: str) -> None:
+    """Refuse brackets nested past the limit, at the first bracket too deep."""
+    try:
+        tokens = esprima.tokenize(source, _OPTIONS)
+    except (esprima.Error, RecursionError):
+        return  # not valid JavaScript: parsing says where
+    depth = deepest = 0
+    first: Any = None
+    for token in tokens:
+        value = token.value
+        if token.type == "Template":
+            opens, closes = value.endswith("${"), value.startswith("}")
+        else:
+            opens, closes = value in _OPENERS, value in _CLOSERS
+        depth += opens - closes
+        if depth > MAX_NESTING and first is None:
+            first = token
+        deepest = max(deepest, depth)
+    if first is not None:
+        start = first.loc.start
+        raise nesting_error(path, start.line, start.column + 1, deepest)
+
+
+def on_fresh_stack(work: Callable[[], _T]) -> _T:
+    """``work()`` in a thread of its own, which starts with an empty stack: esprima and
+    the transpiler recurse on nesting, and where they run out of frames must not depend
+    on how deep their caller is. Blocks until done; ``work``'s exception is re-raised."""
+    outcome: list[tuple[bool, Any]] = []
+
+    def target() -> None:
+        try:
+            outcome.append((True, work()))
+        except BaseException as exc:  # handed over to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=target, name="flowdsl-transpile", daemon=True)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    result: _T = value
+    return result
+
+
 def _syntax_error(exc: Any, body_text: str, path: str) -> ScriptError:
     line = max(1, (exc.lineNumber or 2) - 1)
     column = exc.column or 1
     message = str(exc.message or exc)
     message = re.sub(r"^Line \d+: ", "", message)
+    if message.startswith(_PARSER_LIMIT):
+        return nesting_error(path, line, column, None)
     lines = body_text.split("\n")
     text = lines[line - 1] if line - 1 < len(lines) else ""
     rest = text[column - 1:]

@@ -9,17 +9,26 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
-from urllib.parse import quote, unquote
 
 from ._arrays import iterate
 from ._collections import JSMap, JSSet
 from ._convert import to_number, to_property_key, to_string
-from ._date import JSURL, JSDate, date_parse, date_utc, new_date
+from ._date import JSDate, date_parse, date_utc, new_date
 from ._json import json_parse, json_stringify
 from ._numbers import parse_float, parse_int, to_integer
 from ._objects import js_spread_object
 from ._promise import JSPromise, adopt, new_promise
 from ._regexp import JSRegExp, regexp_from
+from ._uri import (
+    URIError,
+    decodeURI,
+    decodeURIComponent,
+    encodeURI,
+    encodeURIComponent,
+    escape,
+    unescape,
+)
+from ._url import JSURL, URL_STATICS
 from ._values import (
     JSError,
     JSObjectBase,
@@ -55,12 +64,17 @@ __all__ = [
     "String",
     "SyntaxError",
     "TypeError",
+    "URIError",
+    "decodeURI",
     "decodeURIComponent",
+    "encodeURI",
     "encodeURIComponent",
+    "escape",
     "isFinite",
     "isNaN",
     "parseFloat",
     "parseInt",
+    "unescape",
 ]
 
 NaN = math.nan
@@ -436,7 +450,8 @@ def _date_now(*_: Any) -> Any:
 Date = JSBuiltin("Date", {"now": _date_now, "parse": date_parse, "UTC": date_utc},
                  call=_date_call, construct=new_date,
                  instance_check=lambda v: isinstance(v, JSDate))
-URL = JSBuiltin("URL", {}, construct=JSURL, instance_check=lambda v: isinstance(v, JSURL))
+URL = JSBuiltin("URL", URL_STATICS, construct=JSURL,
+                instance_check=lambda v: isinstance(v, JSURL))
 
 Error = JSError
 TypeError = JSTypeError
@@ -453,14 +468,6 @@ def isNaN(value: Any = undefined, *_: Any) -> bool:
 def isFinite(value: Any = undefined, *_: Any) -> bool:
     number = to_number(value)
     return math.isfinite(number)
-
-
-def encodeURIComponent(value: Any = undefined, *_: Any) -> str:
-    return quote(to_string(value), safe="-_.!~*'()")
-
-
-def decodeURIComponent(value: Any = undefined, *_: Any) -> str:
-    return unquote(to_string(value))
 
 
 parseInt = parse_int

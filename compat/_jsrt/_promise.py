@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import anyio
+import anyio.lowlevel
 
 from flowdsl._sandbox import Scheduler
 
@@ -26,8 +27,20 @@ from ._values import JSObjectBase, JSTypeError, is_callable, js_caught, js_throw
 
 __all__ = ["JSPromise", "adopt", "js_async", "js_await", "scheduling"]
 
-_SCHEDULER: ContextVar[Scheduler | None] = ContextVar("compat_scheduler", default=None)
-"""The scheduler of the run whose script is executing, private to this module.
+class _Loop:
+    """One run's promise machinery: its scheduler, and a count of promise activity."""
+
+    __slots__ = ("activity", "scheduler")
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self.activity = 0
+        """Bumped whenever promise work runs (a task starts or ends, a promise settles, an
+        await resumes): an agent's answer waits for a loop pass in which it did not move."""
+
+
+_SCHEDULER: ContextVar[_Loop | None] = ContextVar("compat_scheduler", default=None)
+"""The promise machinery of the run whose script is executing, private to this module.
 
 Why a ContextVar and not an argument: a promise is created deep inside JS semantics
 (``async`` function calls, ``.then`` chains, ``agent()``), from code paths that carry no
@@ -40,7 +53,7 @@ scheduler starts, so two runs in one process never see each other's."""
 @asynccontextmanager
 async def scheduling(scheduler: Scheduler | None) -> AsyncIterator[None]:
     """Make ``scheduler`` start this task's promises (None: run them when awaited)."""
-    token = _SCHEDULER.set(scheduler)
+    token = _SCHEDULER.set(_Loop(scheduler) if scheduler is not None else None)
     try:
         yield
     finally:
@@ -67,23 +80,31 @@ class JSPromise(JSObjectBase):
     def spawn(cls, fn: Callable[..., Awaitable[Any]], *args: Any) -> JSPromise:
         """Start ``fn(*args)`` now in the run's task group."""
         promise = cls()
-        scheduler = _SCHEDULER.get()
-        if scheduler is None:
+        loop = _SCHEDULER.get()
+        if loop is None:
             promise._coro = _call(fn, *args)
         else:
-            promise._task = scheduler.spawn(_call, fn, *args)
+            promise._task = loop.scheduler.spawn(_call_in, loop, fn, args)
         return promise
 
     @classmethod
     def agent_call(cls, call: Coroutine[Any, Any, Any]) -> JSPromise:
         """An ``agent()`` call, queued at once for the run's agent workers (its value is
-        plain JSON, never a thenable, so nothing is adopted)."""
+        plain JSON, never a thenable, so nothing is adopted).
+
+        Its answer settles the promise only once the script's pending promise work has
+        run (:func:`_answer`), as an agent's answer arrives in JS: after the synchronous
+        code that called it and every microtask it left, whatever the backend's latency.
+        """
         promise = cls()
-        scheduler = _SCHEDULER.get()
-        if scheduler is None:
+        loop = _SCHEDULER.get()
+        if loop is None:
             promise._coro = call
         else:
-            promise._task = scheduler.submit(call)
+            queue = getattr(call, "queue", None)
+            if queue is not None:
+                queue()  # handed to the runtime: not a call dropped unawaited
+            promise._task = loop.scheduler.submit(_answer(loop, call))
         return promise
 
     @classmethod
@@ -128,6 +149,7 @@ class JSPromise(JSObjectBase):
         self._state = _FULFILLED if ok else _REJECTED
         self._value = value if ok else js_throw(value)
         self._event.set()
+        _moved()
 
     # -- awaiting ------------------------------------------------------------------------
 
@@ -143,6 +165,7 @@ class JSPromise(JSObjectBase):
                     self._state, self._value = _REJECTED, exc
                 else:
                     self._state, self._value = _FULFILLED, value
+                _moved()
             elif self._coro is not None:
                 coro, self._coro = self._coro, None
                 try:
@@ -153,6 +176,7 @@ class JSPromise(JSObjectBase):
                     self._state, self._value = _FULFILLED, value
             elif self._event is not None:
                 await self._event.wait()
+                _moved()
         if self._state == _REJECTED:
             raise self._value
         return self._value
@@ -203,6 +227,32 @@ JSPromise.JS_METHODS = {
 
 async def _call(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     return await adopt(await fn(*args))
+
+
+async def _call_in(loop: _Loop, fn: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> Any:
+    loop.activity += 1
+    try:
+        return await adopt(await fn(*args))
+    finally:
+        loop.activity += 1
+
+
+def _moved() -> None:
+    loop = _SCHEDULER.get()
+    if loop is not None:
+        loop.activity += 1
+
+
+async def _answer(loop: _Loop, call: Awaitable[Any]) -> Any:
+    """An agent's answer, once the promise work pending when it came has run: the loop
+    passes until one in which no promise work moved (a zero-latency backend, a replayed
+    result, must not beat ``Promise.resolve()`` in a race)."""
+    value = await call
+    while True:
+        seen = loop.activity
+        await anyio.lowlevel.checkpoint()
+        if loop.activity == seen:
+            return value
 
 
 def is_thenable(value: Any) -> bool:

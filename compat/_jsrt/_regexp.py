@@ -1,136 +1,99 @@
-"""RegExp: JS pattern syntax translated to Python ``re``, and the regex-driven methods.
+"""RegExp objects and the regex-driven String methods (the pattern syntax itself is
+translated by :mod:`._regexp_syntax`).
 
-Translation keeps JS meaning where Python's differs: ``\\d``/``\\w``/``\\b`` are ASCII,
-``\\s`` is JS's whitespace set, ``.`` excludes every line terminator, ``$`` without the
-``m`` flag only matches at the very end, ``(?<name>``/``\\k<name>`` become Python's
-named-group syntax, ``[^]`` matches anything and ``[]`` nothing.
+A JS string is a sequence of UTF-16 code units; this runtime keeps it as a Python ``str``
+of code points (:mod:`._strings`). Without the ``u`` flag a JS pattern sees code units, so
+the pattern and the subject are both spelled in code units here (each astral character
+becomes its surrogate pair): ``.`` matches one unit, ``[😀]`` is a class of two units and
+``/^.$/`` fails on ``'😀'``, as in JS. With ``u`` both stay code points. Either way every
+index that leaves this module (``index``, ``lastIndex``, ``search``, a replacer's offset,
+``indices``) counts UTF-16 units, and every string that leaves it is canonical (pairs
+joined), so the rest of the runtime never sees the difference.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-from functools import lru_cache
 from typing import Any, ClassVar
 
-from flowdsl._sandbox import check_regex
-from flowdsl.errors import FlowError
-
 from ._convert import to_number, to_string
-from ._numbers import WHITESPACE, to_integer
+from ._numbers import to_integer
+from ._regexp_syntax import canonical, to_code_units, translate
 from ._values import JSObjectBase, JSSyntaxError, JSTypeError, is_callable, undefined
 
-__all__ = ["JSRegExp", "MatchArray", "js_regexp", "regexp_replace", "regexp_split"]
-
-_WORD = "A-Za-z0-9_"
-_SPACE = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
-_CLASS_ESCAPES = {"d": "0-9", "w": _WORD, "s": _SPACE}
-_NEGATED = {"D": "0-9", "W": _WORD, "S": _SPACE}
-_LINE_END = "\\n\\r\\u2028\\u2029"
+__all__ = ["JSRegExp", "MatchArray", "js_regexp", "regexp_match", "regexp_match_all",
+           "regexp_replace", "regexp_search", "regexp_split"]
 
 
-def _translate_escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
-    char = pattern[i + 1] if i + 1 < len(pattern) else "\\"
-    if char in _CLASS_ESCAPES:
-        text = _CLASS_ESCAPES[char]
-        return (text if in_class else f"[{text}]"), i + 2
-    if char in _NEGATED:
-        if in_class:
-            raise JSSyntaxError(f"Invalid regular expression: /{pattern}/: negated class escape "
-                                "inside a class is not supported")
-        return f"[^{_NEGATED[char]}]", i + 2
-    if char == "b" and not in_class:
-        return (f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"), i + 2
-    if char == "B" and not in_class:
-        return (f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"), i + 2
-    if char == "k" and pattern[i + 2:i + 3] == "<":
-        end = pattern.index(">", i)
-        return f"(?P={pattern[i + 3:end]})", end + 1
-    if char == "u" and pattern[i + 2:i + 3] == "{":
-        end = pattern.index("}", i)
-        return f"\\U{int(pattern[i + 3:end], 16):08x}", end + 1
-    if char == "c" and i + 2 < len(pattern) and pattern[i + 2].isalpha():
-        return f"\\x{ord(pattern[i + 2]) % 32:02x}", i + 3
-    if char == "/":
-        return "/", i + 2
-    if char == "-" and in_class:
-        return "\\-", i + 2
-    return pattern[i:i + 2], i + 2
+class _Subject:
+    """The string a pattern runs on (code units, or code points under ``u``) and the map
+    from its indices to UTF-16 offsets."""
+
+    __slots__ = ("_offsets", "length", "text", "value")
+
+    def __init__(self, value: str, unicode: bool) -> None:
+        units = to_code_units(value)
+        self.length = len(units)
+        self.value = canonical(units)
+        self.text = self.value if unicode else units
+        self._offsets: list[int] | None = None
+        if len(self.text) != self.length:
+            steps = (2 if c > "\uffff" else 1 for c in self.text)
+            self._offsets = [0, *itertools.accumulate(steps)]
+
+    def unit(self, index: int) -> int:
+        return index if self._offsets is None else self._offsets[index]
+
+    def index(self, unit: int) -> int:
+        """The text index of the character holding UTF-16 offset ``unit``."""
+        if self._offsets is None:
+            return unit
+        return bisect.bisect_right(self._offsets, unit) - 1
+
+    def piece(self, start: int, end: int) -> str:
+        return canonical(self.text[start:end])
+
+    def group(self, match: re.Match[str], group: int | str) -> Any:
+        start, end = match.span(group)
+        return undefined if start < 0 else self.piece(start, end)
 
 
-def _open_class(pattern: str, i: int) -> tuple[str, int, bool]:
-    """A ``[`` at ``i``: JS's ``[^]`` (anything) and ``[]`` (nothing) have no Python form."""
-    if pattern.startswith("[^]", i):
-        return "[\\s\\S]", i + 3, False
-    if pattern.startswith("[]", i):
-        return "(?!)", i + 2, False
-    if pattern.startswith("^", i + 1):
-        return "[^", i + 2, True
-    return "[", i + 1, True
+class _Indices(list[Any]):
+    """``match.indices`` (the ``d`` flag): [start, end] pairs and their ``groups``."""
+
+    __slots__ = ("groups",)
+    groups: Any
+
+    def js_extra(self, key: str) -> Any:
+        return self.groups if key == "groups" else undefined
 
 
-@lru_cache(maxsize=512)
-def translate(pattern: str, flags: str) -> re.Pattern[str]:
-    """Compile a JS pattern (without slashes) with JS flags into a Python pattern."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    in_class = False
-    dotall, multiline = "s" in flags, "m" in flags
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            text, i = _translate_escape(pattern, i, in_class)
-            out.append(text)
-            continue
-        if in_class:
-            if char == "]":
-                in_class = False
-            elif char == "[":
-                char = "\\["
-            out.append(char)
-        elif char == "[":
-            text, i, in_class = _open_class(pattern, i)
-            out.append(text)
-            continue
-        elif (char == "(" and pattern.startswith("(?<", i)
-              and pattern[i + 3:i + 4] not in ("=", "!")):
-            out.append("(?P<")
-            i += 3
-            continue
-        elif char == ".":
-            out.append("[\\s\\S]" if dotall else f"[^{_LINE_END}]")
-        elif char == "$":
-            out.append(f"(?=[{_LINE_END}]|\\Z)" if multiline else "\\Z")
-        elif char == "^":
-            out.append(f"(?:(?<=[{_LINE_END}])|\\A)" if multiline else "\\A")
-        else:
-            out.append(char)
-        i += 1
-    py_flags = re.IGNORECASE if "i" in flags else 0
-    return _compile_checked("".join(out), py_flags, pattern, flags)
-
-
-def _compile_checked(source: str, py_flags: int, pattern: str, flags: str) -> re.Pattern[str]:
-    """Compile, then apply the sandbox's catastrophic-backtracking rule."""
-    try:
-        return check_regex(re.compile(source, py_flags))
-    except (re.error, FlowError) as exc:
-        raise JSSyntaxError(f"Invalid regular expression: /{pattern}/{flags}: {exc}") from None
+def _named(match: re.Match[str], value: Any) -> Any:
+    names = match.re.groupindex
+    return {name: value(name) for name in names} if names else undefined
 
 
 class MatchArray(list[Any]):
-    """The array ``exec``/``match`` return, with ``index``, ``input`` and ``groups``."""
+    """The array ``exec``/``match`` return, with ``index``, ``input``, ``groups`` and, with
+    the ``d`` flag, ``indices``."""
 
-    __slots__ = ("groups", "match_index", "match_input")
+    __slots__ = ("groups", "indices", "match_index", "match_input")
 
-    def __init__(self, match: re.Match[str]) -> None:
-        super().__init__(undefined if g is None else g for g in (match.group(0), *match.groups()))
-        self.match_index = match.start()
-        self.match_input = match.string
-        names = match.re.groupindex
-        self.groups: Any = undefined
-        if names:
-            self.groups = {k: undefined if match.group(k) is None else match.group(k)
-                           for k in names}
+    def __init__(self, match: re.Match[str], subject: _Subject, has_indices: bool) -> None:
+        super().__init__(subject.group(match, g) for g in range(match.re.groups + 1))
+        self.match_index = subject.unit(match.start())
+        self.match_input = subject.value
+        self.groups: Any = _named(match, lambda name: subject.group(match, name))
+        self.indices: Any = undefined
+        if has_indices:
+            def span(group: int | str) -> Any:
+                start, end = match.span(group)
+                return undefined if start < 0 else [subject.unit(start), subject.unit(end)]
+
+            self.indices = _Indices(span(g) for g in range(match.re.groups + 1))
+            self.indices.groups = _named(match, span)
 
     def js_extra(self, key: str) -> Any:
         if key == "index":
@@ -139,13 +102,15 @@ class MatchArray(list[Any]):
             return self.match_input
         if key == "groups":
             return self.groups
+        if key == "indices":
+            return self.indices
         return undefined
 
 
 class JSRegExp(JSObjectBase):
     """A RegExp object: source, flags, lastIndex, exec/test."""
 
-    __slots__ = ("compiled", "flags", "last_index", "source")
+    __slots__ = ("compiled", "flags", "last_index", "source", "unicode")
     js_class = "RegExp"
     JS_METHODS: ClassVar[dict[str, Any]] = {}
 
@@ -155,8 +120,18 @@ class JSRegExp(JSObjectBase):
             raise JSSyntaxError(f"Invalid flags supplied to RegExp constructor '{flags}'")
         self.source = source
         self.flags = "".join(sorted(flags))
+        self.unicode = "u" in flags
         self.compiled = translate(source, self.flags)
         self.last_index = 0
+
+    @classmethod
+    def literal(cls, needle: str, *, every: bool) -> JSRegExp:
+        """A RegExp matching ``needle`` itself (``replace``/``replaceAll`` with a string)."""
+        regexp = cls.__new__(cls)
+        regexp.source, regexp.flags, regexp.last_index = needle, "g" if every else "", 0
+        regexp.unicode = False
+        regexp.compiled = re.compile(re.escape(to_code_units(needle)))
+        return regexp
 
     @property
     def is_global(self) -> bool:
@@ -185,29 +160,32 @@ class JSRegExp(JSObjectBase):
     def js_to_string(self) -> str:
         return f"/{self.source}/{self.flags}"
 
-    def match_at(self, text: str, start: int) -> re.Match[str] | None:
+    def subject(self, text: str) -> _Subject:
+        return _Subject(text, self.unicode)
+
+    def match_at(self, subject: _Subject, start: int) -> re.Match[str] | None:
+        """The match from UTF-16 offset ``start`` (only there when sticky)."""
+        index = subject.index(start)
         if self.sticky:
-            return self.compiled.match(text, start)
-        return self.compiled.search(text, start)
+            return self.compiled.match(subject.text, index)
+        return self.compiled.search(subject.text, index)
+
+    def exec_match(self, subject: _Subject) -> re.Match[str] | None:
+        """The spec's RegExpBuiltinExec: from ``lastIndex`` when global or sticky."""
+        stateful = self.is_global or self.sticky
+        start = max(self.last_index, 0) if stateful else 0
+        match = None if start > subject.length else self.match_at(subject, start)
+        if stateful:
+            self.last_index = 0 if match is None else subject.unit(match.end())
+        return match
 
     def exec(self, text: Any = undefined) -> Any:
-        string = to_string(text)
-        stateful = self.is_global or self.sticky
-        start = self.last_index if stateful else 0
-        if start > len(string):
-            self.last_index = 0
-            return None
-        match = self.match_at(string, start)
-        if match is None:
-            if stateful:
-                self.last_index = 0
-            return None
-        if stateful:
-            self.last_index = match.end()
-        return MatchArray(match)
+        subject = self.subject(to_string(text))
+        match = self.exec_match(subject)
+        return None if match is None else MatchArray(match, subject, "d" in self.flags)
 
     def test(self, text: Any = undefined) -> bool:
-        return self.exec(text) is not None
+        return self.exec_match(self.subject(to_string(text))) is not None
 
 
 _FLAG_NAMES = {"global": "g", "ignoreCase": "i", "multiline": "m", "dotAll": "s",
@@ -234,85 +212,125 @@ def regexp_from(value: Any, flags: Any = undefined) -> JSRegExp:
 # -- the String methods that take a RegExp -------------------------------------------------
 
 
-def expand_replacement(template: str, match: re.Match[str]) -> str:
+def _all_matches(regexp: JSRegExp, subject: _Subject, start: int = 0) -> list[re.Match[str]]:
+    """The spec's loop of ``exec`` from UTF-16 offset ``start``: an empty match moves on by
+    one unit (one code point under ``u``); a sticky pattern stops at its first miss."""
+    find = regexp.compiled.match if regexp.sticky else regexp.compiled.search
+    text, pos = subject.text, subject.index(start)
+    found: list[re.Match[str]] = []
+    while pos <= len(text):
+        match = find(text, pos)
+        if match is None:
+            break
+        found.append(match)
+        pos = match.end() + (match.end() == match.start())
+    return found
+
+
+def _text(value: Any) -> str:
+    return "" if value is undefined else str(value)
+
+
+def _dollar_group(template: str, i: int, match: re.Match[str], subject: _Subject
+                  ) -> tuple[str, int]:
+    """``$n``/``$nn`` at ``i``: two digits when they name a group, else one, else literal."""
+    groups = match.re.groups
+    two = template[i + 1:i + 3]
+    if len(two) == 2 and two.isdigit() and 0 < int(two) <= groups:
+        return _text(subject.group(match, int(two))), i + 3
+    if 0 < int(template[i + 1]) <= groups:
+        return _text(subject.group(match, int(template[i + 1]))), i + 2
+    return template[i:i + 2], i + 2
+
+
+def expand_replacement(template: str, match: re.Match[str], subject: _Subject) -> str:
     """A replacement string's ``$&``, ``$1``, ``$<name>``, ``$$``, ``$```, ``$'``."""
     if "$" not in template:
         return template
     out: list[str] = []
     i, n = 0, len(template)
-    groups = match.re.groups
     while i < n:
         char = template[i]
         nxt = template[i + 1] if i + 1 < n else ""
         if char != "$" or not nxt:
             out.append(char)
             i += 1
-        elif nxt == "$":
-            out.append("$")
-            i += 2
-        elif nxt == "&":
-            out.append(match.group(0))
-            i += 2
-        elif nxt == "`":
-            out.append(match.string[:match.start()])
-            i += 2
-        elif nxt == "'":
-            out.append(match.string[match.end():])
+        elif nxt in "$&`'":
+            out.append({"$": "$", "&": subject.group(match, 0),
+                        "`": subject.piece(0, match.start()),
+                        "'": subject.piece(match.end(), len(subject.text))}[nxt])
             i += 2
         elif nxt.isdigit():
-            two = template[i + 1:i + 3]
-            if len(two) == 2 and two.isdigit() and 0 < int(two) <= groups:
-                out.append(match.group(int(two)) or "")
-                i += 3
-            elif 0 < int(nxt) <= groups:
-                out.append(match.group(int(nxt)) or "")
-                i += 2
-            else:
-                out.append("$" + nxt)
-                i += 2
-        elif nxt == "<" and match.re.groupindex:
+            text, i = _dollar_group(template, i, match, subject)
+            out.append(text)
+        elif nxt == "<" and match.re.groupindex and template.find(">", i) >= 0:
             end = template.find(">", i)
-            if end < 0:
-                out.append("$<")
-                i += 2
-            else:
-                out.append(match.group(template[i + 2:end]) or "")
-                i = end + 1
+            name = template[i + 2:end]
+            out.append(_text(subject.group(match, name)) if name in match.re.groupindex else "")
+            i = end + 1
         else:
             out.append("$")
             i += 1
     return "".join(out)
 
 
-def _replacement(replacement: Any, match: re.Match[str]) -> str:
+def _replacement(replacement: Any, match: re.Match[str], subject: _Subject) -> str:
     if is_callable(replacement):
-        groups = [undefined if g is None else g for g in match.groups()]
-        extra: list[Any] = [match.start(), match.string]
-        if match.re.groupindex:
-            extra.append({k: undefined if v is None else v
-                          for k, v in match.groupdict().items()})
-        return to_string(replacement(match.group(0), *groups, *extra))
-    return expand_replacement(to_string(replacement), match)
+        groups = [subject.group(match, g) for g in range(1, match.re.groups + 1)]
+        extra: list[Any] = [subject.unit(match.start()), subject.value]
+        named = _named(match, lambda name: subject.group(match, name))
+        if named is not undefined:
+            extra.append(named)
+        return to_string(replacement(subject.group(match, 0), *groups, *extra))
+    return expand_replacement(to_string(replacement), match, subject)
 
 
 def regexp_replace(regexp: JSRegExp, text: str, replacement: Any, *, all_required: bool = False
                    ) -> str:
     if all_required and not regexp.is_global:
         raise JSTypeError("replaceAll must be called with a global RegExp")
-    if not regexp.is_global:
-        match = regexp.match_at(text, regexp.last_index if regexp.sticky else 0)
-        if match is None:
-            return text
-        return text[:match.start()] + _replacement(replacement, match) + text[match.end():]
-    regexp.last_index = 0
+    subject = regexp.subject(text)
+    if regexp.is_global:
+        regexp.last_index = 0
+        matches = _all_matches(regexp, subject)
+    else:
+        one = regexp.exec_match(subject)
+        matches = [] if one is None else [one]
     out: list[str] = []
     pos = 0
-    for match in regexp.compiled.finditer(text):
-        out.append(text[pos:match.start()])
-        out.append(_replacement(replacement, match))
+    for match in matches:
+        out.append(subject.text[pos:match.start()])
+        out.append(_replacement(replacement, match, subject))
         pos = match.end()
-    out.append(text[pos:])
-    return "".join(out)
+    out.append(subject.text[pos:])
+    return canonical("".join(out))
+
+
+def regexp_match(regexp: JSRegExp, text: str) -> Any:
+    """``String.prototype.match``: ``exec``, or every match's text when global."""
+    if not regexp.is_global:
+        return regexp.exec(text)
+    subject = regexp.subject(text)
+    regexp.last_index = 0
+    found = [subject.group(m, 0) for m in _all_matches(regexp, subject)]
+    return found or None
+
+
+def regexp_match_all(regexp: JSRegExp, text: str) -> list[MatchArray]:
+    """``String.prototype.matchAll``'s matches, from the pattern's ``lastIndex``."""
+    subject = regexp.subject(text)
+    if max(regexp.last_index, 0) > subject.length:
+        return []
+    return [MatchArray(m, subject, "d" in regexp.flags)
+            for m in _all_matches(regexp, subject, max(regexp.last_index, 0))]
+
+
+def regexp_search(regexp: JSRegExp, text: str) -> int:
+    """``String.prototype.search``: the first match's UTF-16 offset (from 0, whatever
+    ``lastIndex`` says), or -1."""
+    subject = regexp.subject(text)
+    match = regexp.match_at(subject, 0)
+    return -1 if match is None else subject.unit(match.start())
 
 
 def regexp_split(regexp: JSRegExp, text: str, limit: int) -> list[Any]:
@@ -320,23 +338,24 @@ def regexp_split(regexp: JSRegExp, text: str, limit: int) -> list[Any]:
     out: list[Any] = []
     if limit == 0:
         return out
-    compiled = regexp.compiled
-    if not text:
-        return [] if compiled.match(text) else [text]
+    compiled, subject = regexp.compiled, regexp.subject(text)
+    string = subject.text
+    if not string:
+        return [] if compiled.match(string) else [subject.value]
     p = q = 0
-    size = len(text)
+    size = len(string)
     while q < size:
-        match = compiled.match(text, q)
+        match = compiled.match(string, q)
         if match is None or min(match.end(), size) == p:
             q += 1
             continue
-        out.append(text[p:q])
+        out.append(subject.piece(p, q))
         if len(out) == limit:
             return out
-        for group in match.groups():
-            out.append(undefined if group is None else group)
+        for group in range(1, match.re.groups + 1):
+            out.append(subject.group(match, group))
             if len(out) == limit:
                 return out
         p = q = min(match.end(), size)
-    out.append(text[p:])
+    out.append(subject.piece(p, size))
     return out

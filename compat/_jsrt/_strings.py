@@ -8,7 +8,15 @@ from typing import Any
 
 from ._convert import to_number, to_string
 from ._numbers import WHITESPACE, to_integer
-from ._regexp import JSRegExp, MatchArray, regexp_from, regexp_replace, regexp_split
+from ._regexp import (
+    JSRegExp,
+    regexp_from,
+    regexp_match,
+    regexp_match_all,
+    regexp_replace,
+    regexp_search,
+    regexp_split,
+)
 from ._values import JSRangeError, JSTypeError, undefined
 
 __all__ = ["STRING_METHODS", "call_string_method", "relative_index", "string_get"]
@@ -222,21 +230,11 @@ def _replace_all(s: str, pattern: Any = undefined, replacement: Any = undefined,
 
 
 def _replace_string(s: str, needle: str, replacement: Any, *, once: bool) -> str:
-    import re
-
-    regexp = JSRegExp.__new__(JSRegExp)
-    regexp.source, regexp.flags, regexp.last_index = needle, "" if once else "g", 0
-    regexp.compiled = re.compile(re.escape(needle))
-    return regexp_replace(regexp, s, replacement)
+    return regexp_replace(JSRegExp.literal(needle, every=not once), s, replacement)
 
 
 def _match(s: str, pattern: Any = undefined, *_: Any) -> Any:
-    regexp = regexp_from(pattern)
-    if not regexp.is_global:
-        return regexp.exec(s)
-    found = [m.group(0) for m in regexp.compiled.finditer(s)]
-    regexp.last_index = 0
-    return found or None
+    return regexp_match(regexp_from(pattern), s)
 
 
 def _match_all(s: str, pattern: Any = undefined, *_: Any) -> Any:
@@ -245,12 +243,11 @@ def _match_all(s: str, pattern: Any = undefined, *_: Any) -> Any:
         raise JSTypeError("String.prototype.matchAll called with a non-global RegExp argument")
     from ._values import JSIterator
 
-    return JSIterator([MatchArray(m) for m in regexp.compiled.finditer(s, regexp.last_index)])
+    return JSIterator(regexp_match_all(regexp, s))
 
 
 def _search(s: str, pattern: Any = undefined, *_: Any) -> int:
-    match = regexp_from(pattern).compiled.search(s)
-    return -1 if match is None else match.start()
+    return regexp_search(regexp_from(pattern), s)
 
 
 def _locale_key(text: str) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from .._parse import Parsed
 from ._base import DSL_NAMES
 from ._expressions import ExpressionMixin
 from ._functions import FunctionMixin
+from ._nesting import check_nesting
 from ._scope import ScopeAnalysis
 from ._statements import StatementMixin
 from ._writer import Writer
@@ -116,6 +117,7 @@ def format_literal(value: Any, indent: int = 0) -> str:
 
 
 def transpile_parsed(parsed: Parsed, path: str) -> Transpiled:
+    check_nesting(parsed.wrapper, path)
     analysis = ScopeAnalysis()
     analysis.program(parsed.wrapper, parsed.body)
     analysis.assign_names()

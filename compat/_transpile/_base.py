@@ -19,8 +19,9 @@ DSL_NAMES = ("agent", "parallel", "pipeline", "phase", "log", "args", "budget", 
 JSRT_GLOBALS = frozenset({
     "Object", "Array", "Number", "String", "Boolean", "Math", "JSON", "Promise", "Map", "Set",
     "Date", "URL", "RegExp", "Error", "TypeError", "RangeError", "SyntaxError",
-    "ReferenceError", "parseInt", "parseFloat", "isNaN", "isFinite", "NaN", "Infinity",
-    "encodeURIComponent", "decodeURIComponent",
+    "ReferenceError", "URIError", "parseInt", "parseFloat", "isNaN", "isFinite", "NaN",
+    "Infinity", "encodeURI", "decodeURI", "encodeURIComponent", "decodeURIComponent",
+    "escape", "unescape",
 })
 FUNCTION_TYPES = frozenset({"FunctionExpression", "ArrowFunctionExpression",
                             "FunctionDeclaration"})

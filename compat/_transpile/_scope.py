@@ -11,18 +11,17 @@ Over 400 lines on purpose: one analysis (bindings, references, naming) over one 
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from ._names import python_name
 
 __all__ = ["Binding", "FunctionInfo", "Scope", "ScopeAnalysis", "children", "pattern_names"]
 
 Node = Any
 
 _SKIP_KEYS = frozenset({"type", "range", "loc", "_start", "_end", "_line", "_column", "regex"})
-RESERVED = frozenset(keyword.kwlist) | {
-    "undefined", "meta", "script", "print", "NaN", "Infinity", "Exception"}
 
 
 _CHILD_KEYS: dict[str, tuple[str, ...]] = {}
@@ -395,14 +394,18 @@ class ScopeAnalysis:
     # -- Python names --------------------------------------------------------------------
 
     def assign_names(self) -> None:
+        # A binding a closure reads keeps its own Python variable: sibling blocks reuse
+        # names (``x`` in two blocks is one local), which a closure would see change.
+        captured = {b for info in self.order for b in info.free}
         for info in self.order:
             taken_outer = {b.py for b in info.free} | info.free_globals
             named: list[Binding] = []
             for binding in info.bindings:
-                base = self.sanitize(binding.name)
+                base = python_name(binding.name, self.all_names)
                 candidate, n = base, 1
                 while candidate in taken_outer or any(
-                    other.py == candidate and (other.scope.encloses(binding.scope)
+                    other.py == candidate and (other in captured or binding in captured
+                                               or other.scope.encloses(binding.scope)
                                                or binding.scope.encloses(other.scope))
                     for other in named
                 ):
@@ -410,13 +413,3 @@ class ScopeAnalysis:
                     candidate = f"{base}_{n}"
                 binding.py = candidate
                 named.append(binding)
-
-    def sanitize(self, name: str) -> str:
-        out = name.replace("$", "S_")
-        if out in RESERVED or out.startswith("js_"):
-            out = out + "_" if out in RESERVED else "u_" + out
-        elif out.startswith("_") and out != "_":
-            out = "u" + out
-        while out != name and out in self.all_names:
-            out += "_"
-        return out

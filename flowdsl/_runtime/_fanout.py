@@ -3,13 +3,22 @@
 Both take at most ``max_items`` items (more raise :class:`ItemLimitExceeded`), keep the
 input order, and turn an item that raises into None (noted in the run's log) — they
 never raise for an item. A :class:`Halt` (stop, deadline) inside an item ends the run.
+
+Every item starts when ``parallel()``/``pipeline()`` is called: callables (JS thunks)
+and first stages are called then, synchronously and in input order, as JavaScript does.
+Only agent dispatch is limited (by the run's limiter): an item that runs script code
+gets a task of its own, because a pool of ``concurrency`` workers would deadlock a
+fan-out whose early items wait for something a later item produces (16 items awaiting a
+gate that the 17th opens). Bare ``agent()`` calls wait for nothing the script does, so
+they share ``width`` workers (a task costs tens of microseconds on a loaded machine);
+JS promises are already running and are just awaited. The item cap bounds the tasks.
 """
 
 from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Generator, Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +72,64 @@ def _close_unstarted(items: Iterable[Any]) -> None:
             item.close()
 
 
+class _Raised:
+    """An item whose start raised (a callable, a first stage): the item fails with it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _start(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call ``fn`` now (the item's start); an exception it raises fails only the item."""
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        return _Raised(exc)
+
+
+async def _outcome(value: Any) -> Any:
+    if isinstance(value, _Raised):
+        raise value.error
+    return await _resolve(value)
+
+
+class _Started(Coroutine[Any, Any, list[Any]]):
+    """A fan-out whose items were started: closing it unawaited closes them too (no
+    ``agent()`` or coroutine of it is then reported, or warned about, as never awaited)."""
+
+    __slots__ = ("_coro", "_items")
+
+    def __init__(self, coro: Coroutine[Any, Any, list[Any]], items: list[Any]) -> None:
+        self._coro = coro
+        self._items = items
+
+    def __await__(self) -> Generator[Any, None, list[Any]]:
+        return self._coro.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coro.send(value)
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        return self._coro.throw(typ, val, tb)
+
+    def close(self) -> None:
+        try:
+            self._coro.close()
+        finally:
+            _close_unstarted(self._items)
+
+
 class FanOut:
-    """``parallel`` and ``pipeline`` bound to one run."""
+    """``parallel`` and ``pipeline`` bound to one run.
+
+    Both start their items when they are called, before the caller awaits them (JS
+    thunks and first stages are called then, synchronously and in input order, as JS
+    does); awaiting the returned coroutine runs every item to its end.
+    """
 
     __slots__ = ("runner",)
 
@@ -73,71 +138,116 @@ class FanOut:
 
     def _take(self, items: Iterable[Any], what: str) -> list[Any]:
         limit = self.runner.options.max_items
+        if isinstance(items, list) and len(items) > limit:  # nothing of it is started
+            _close_unstarted(items)
+            raise ItemLimitExceeded(what, limit, len(items))
         taken = list(itertools.islice(items, limit + 1))
         if len(taken) > limit:
             _close_unstarted(taken)
-            actual = len(items) if isinstance(items, list) else None
-            raise ItemLimitExceeded(what, limit, actual)
+            raise ItemLimitExceeded(what, limit, None)
         return taken
 
-    async def _each(self, count: int, work: Callable[[int], Awaitable[None]]) -> None:
-        """Run ``work(0..count-1)`` on at most ``runner.width`` worker tasks.
+    async def _each(self, items: list[Any], work: Callable[[int], Coroutine[Any, Any, None]],
+                    *, script_code: bool = False) -> None:
+        """Run ``work(i)`` for every item, all at once (``script_code``: ``work`` itself
+        runs script code for every item, so every item gets a task).
 
-        Only ``concurrency`` agents can run at once anyway, so a pool that size gives
-        the same schedule as one task per item, without thousands of tasks queued on
-        the limiter; and the budget gate is checked when an item really starts.
+        An item that runs script code (a coroutine, a nested fan-out) gets a task of its
+        own, started now in input order: it may wait for what a later item produces. An
+        ``agent()`` call waits for nothing the script does, so the calls share
+        ``runner.width`` worker tasks in input order (only that many are dispatched at
+        once anyway, and a task costs tens of microseconds). Anything else is already
+        running (a JS promise) or a value: the fan-out itself awaits it.
         """
-        indices = iter(range(count))
-
-        async def worker() -> None:
-            for index in indices:  # shared: each next() hands one item to one worker
-                await work(index)
-
         depth = _NESTING.get()
         if depth >= MAX_NESTING:
             raise RunError(f"parallel()/pipeline() nested more than {MAX_NESTING} deep")
-        token = _NESTING.set(depth + 1)  # the workers started below inherit it
+        own = [script_code or inspect.iscoroutine(item) or isinstance(item, AwaitOnce)
+               for item in items]
+        calls = [i for i, item in enumerate(items) if not own[i] and isinstance(item, AgentCall)]
+        pending = iter(calls)
+
+        async def agent_worker() -> None:
+            for index in pending:  # shared: each next() hands one call to one worker
+                await work(index)
+
+        token = _NESTING.set(depth + 1)  # the tasks started below inherit it
         try:
             async with anyio.create_task_group() as tg:
-                for _ in range(min(count, self.runner.width)):
-                    tg.start_soon(worker)
+                start = tg.start_soon
+                for index in range(len(items)):
+                    if own[index]:
+                        start(work, index, name="flowdsl fan-out item")
+                for _ in range(min(len(calls), self.runner.width)):
+                    start(agent_worker, name="flowdsl fan-out agents")
+                for index, item in enumerate(items):
+                    if not own[index] and not isinstance(item, AgentCall):
+                        await work(index)
         except BaseExceptionGroup as group:  # a Halt (deadline, stop) from inside an item
             raise_from_group(group)
         finally:
             _NESTING.reset(token)
 
-    async def parallel(self, tasks: Iterable[Any]) -> list[Any]:
-        """Run every task at once; results in input order; a failed task gives None."""
+    def parallel(self, tasks: Iterable[Any]) -> Coroutine[Any, Any, list[Any]]:
+        """Start every task now (calling the callables, in order); await the result: the
+        results in input order, None for a task that failed."""
         check_headroom("parallel()")
-        items = self._take(iter(tasks) if not isinstance(tasks, list) else tasks, "parallel")
-        results: list[Any] = [None] * len(items)
+        items = self._take(tasks if isinstance(tasks, list) else iter(tasks), "parallel")
+        started: list[Any] = []
+        try:
+            for task in items:
+                started.append(_start(task) if callable(task) else task)
+        except BaseException:  # a Halt or MemoryError: nothing started is left unawaited
+            _close_unstarted(started)
+            _close_unstarted(items[len(started):])
+            raise
+        return _Started(self._gather("parallel", started), started)
+
+    async def _gather(self, what: str, started: list[Any]) -> list[Any]:
+        results: list[Any] = [None] * len(started)
 
         async def one(i: int) -> None:
-            task = items[i]
             try:
-                value = task() if callable(task) else task
-                results[i] = await _resolve(value)
+                results[i] = await _outcome(started[i])
             except MemoryError:
                 raise
             except Exception as exc:
-                self._note_failure("parallel", i, exc)
+                self._note_failure(what, i, exc)
 
         try:
-            await self._each(len(items), one)
+            await self._each(started, one)
         finally:
-            _close_unstarted(items)  # a cancelled run leaves items no worker reached
+            _close_unstarted(started)  # a cancelled run leaves items no task reached
         return results
 
-    async def pipeline(self, items: Iterable[Any], *stages: Callable[..., Any]) -> list[Any]:
-        """Pass each item through the stages independently; a raising item gives None."""
+    def pipeline(self, items: Iterable[Any], *stages: Callable[..., Any],
+                 ) -> Coroutine[Any, Any, list[Any]]:
+        """Start every item now (its first stage is called, in input order); await the
+        result: each item passed through the stages independently, None for one that
+        raised, in input order."""
         check_headroom("pipeline()")
-        values = self._take(iter(items) if not isinstance(items, list) else items, "pipeline")
-        results: list[Any] = [None] * len(values)
+        values = self._take(items if isinstance(items, list) else iter(items), "pipeline")
         arities = [_positional_arity(stage) for stage in stages]
+        if not stages:
+            return _Started(self._gather("pipeline", values), values)
+        first, arity = stages[0], arities[0]
+        started: list[Any] = []
+        try:
+            for index, item in enumerate(values):
+                started.append(_start(first, *(item, item, index)[:arity]))
+        except BaseException:
+            _close_unstarted(started)
+            raise
+        return _Started(self._flow(values, started, stages[1:], arities[1:]), started)
+
+    async def _flow(self, values: list[Any], started: list[Any],
+                    stages: tuple[Callable[..., Any], ...], arities: list[int]) -> list[Any]:
+        results: list[Any] = [None] * len(values)
 
         async def one(index: int) -> None:
-            item = value = values[index]
+            item = values[index]
             try:
+                value = await _outcome(started[index])
                 for stage, arity in zip(stages, arities, strict=True):
                     value = await _resolve(stage(*(value, item, index)[:arity]))
                 results[index] = value
@@ -146,7 +256,10 @@ class FanOut:
             except Exception as exc:
                 self._note_failure("pipeline", index, exc)
 
-        await self._each(len(values), one)
+        try:
+            await self._each(started, one, script_code=bool(stages))
+        finally:
+            _close_unstarted(started)
         return results
 
     def _note_failure(self, what: str, index: int, exc: Exception) -> None:

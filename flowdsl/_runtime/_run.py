@@ -149,6 +149,8 @@ class Run:
             replayed = journal.replay(key)
             if replayed is not None:
                 done, seq = replayed
+                # the calls made together with this one are replayed (or pass the gate) first
+                await anyio.lowlevel.cancel_shielded_checkpoint()
                 record = AgentRecord(request=request, status="replayed", output=done.output,
                                      usage=done.usage, worktree=done.worktree)
                 return AgentReply(self.record(index, key, record, journal=False),
@@ -168,6 +170,9 @@ class Run:
                 raise self._refuse(index, request, refusal, key)
             sent = True
             control.sent()
+            # the calls the script made together with this one pass the budget gate before
+            # its usage is booked (a zero-latency backend answers without yielding)
+            await anyio.lowlevel.checkpoint()
             record = await self._call(index, request, validator)
             reply = AgentReply(self.record(index, key, record), self.spent,
                                worktree=_worktree_json(record))

@@ -33,11 +33,12 @@ FAN_OUT = 'return await parallel(agent(f"item {i}") for i in range(10))'
 
 class QuotaAfter:
     """A model that answers ``ok`` ``n`` times, then refuses every request with ``refusal``
-    until :meth:`lift` is called."""
+    until :meth:`lift` is called (or, with ``refusals``, after that many refusals)."""
 
-    def __init__(self, n: int, refusal: Step) -> None:
+    def __init__(self, n: int, refusal: Step, refusals: int | None = None) -> None:
         self.n = n
         self.refusal = refusal
+        self.refusals = refusals
         self.lifted = False
         self._lock = threading.Lock()
 
@@ -46,6 +47,9 @@ class QuotaAfter:
             if self.lifted or self.n > 0:
                 self.n -= 1
                 return Step.reply("ok")
+            if self.refusals is not None:
+                self.refusals -= 1
+                self.lifted = self.refusals <= 0
             return self.refusal
 
     def lift(self) -> None:
@@ -175,9 +179,7 @@ def test_resume_after_quota_waits_for_the_reset_then_finishes(
     refusal = Step.failure(429, {"error": {"type": "usage_limit_reached", "message": "The "
                                            "usage limit has been reached",
                                            "resets_in_seconds": 1}})
-    model = QuotaAfter(4, refusal)
-    server.responder = model
-    threading.Timer(0.5, model.lift).start()
+    server.responder = QuotaAfter(4, refusal, refusals=1)  # the reset comes in 1 s
     started = time.monotonic()
     code, data = run_json(capsys, *openai_run(script(FAN_OUT), server, "--resume-after-quota"))
     assert code == 0

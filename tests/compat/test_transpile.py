@@ -104,3 +104,11 @@ def test_a_1500_line_script_transpiles_quickly() -> None:
     started = time.perf_counter()
     transpile_parsed(_parse.parse(source, "big.js"), "big.js")
     assert time.perf_counter() - started < 3.0
+
+
+def test_every_global_jsrt_offers_is_known_to_the_transpiler() -> None:
+    import compat._jsrt as jsrt
+    from compat._transpile._base import JSRT_GLOBALS
+
+    offered = {name for name in jsrt.__all__ if not name.startswith("js_")} - {"undefined"}
+    assert offered == JSRT_GLOBALS

@@ -58,7 +58,7 @@ def test_a_policy_refusal_the_script_catches_still_fails_the_run(
 
 @pytest.mark.parametrize(("isolation", "refused"), [
     ("process", 3),  # the child asked for all five; three waited in the run's queue
-    ("inline", 0),   # parallel() pulls items as slots free up: three were never called
+    ("inline", 0),   # agent() items share the fan-out's workers: three were never sent
 ])
 def test_a_stop_cancels_running_agents_and_refuses_waiting_ones(
         script: Callable[..., Path], isolation: str, refused: int) -> None:
