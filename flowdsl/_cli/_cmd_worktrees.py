@@ -14,7 +14,7 @@ import anyio
 
 from .._durable import run_repo
 from .._runtime import _worktree as wt
-from .._store import JournalEntry
+from .._store import JournalEntry, RunInfo
 from .._terminal_text import printable
 from .._types import JSONValue
 from ..errors import UsageError
@@ -29,18 +29,10 @@ def cmd_worktrees(ns: argparse.Namespace) -> int:
         if ns.prune and info.live:
             raise UsageError(f"run {info.id} is {info.status}; its worktrees are in use")
         entries = [e for e in store.journal(info.id) if e.record.worktree is not None]
-    repo = anyio.run(run_repo, info)
-    if repo is None:
-        raise UsageError(f"run {info.id}: its project is not a git repository")
-    trees, branches = anyio.run(wt.run_worktrees, repo, info.id)
     kept = {e.record.worktree.branch: e for e in entries if e.record.worktree is not None}
+    trees, branches = anyio.run(_look, info, ns.prune, set(kept))
     strays = sorted(b for b in branches if b not in kept)
-    pruned: list[str] = []
-    if ns.prune:
-        anyio.run(wt.Worktrees(repo, info.id).cleanup)  # also drops branches with no commit
-        _, left = anyio.run(wt.run_worktrees, repo, info.id)
-        anyio.run(wt.delete_branches, repo, [b for b in strays if b in left])
-        pruned = [str(t) for t in trees] + strays
+    pruned = [str(t) for t in trees] + strays if ns.prune else []
     if ns.json:
         print_json(_as_json(kept, trees, strays, pruned, set(branches)))
         return EXIT_OK
@@ -56,6 +48,20 @@ def cmd_worktrees(ns: argparse.Namespace) -> int:
               for b in strays]
     print(printable("\n".join(lines) if lines else f"run {info.id}: no worktrees or branches"))
     return EXIT_OK
+
+
+async def _look(info: RunInfo, prune: bool, kept: set[str]) -> tuple[list[Path], list[str]]:
+    """The run's leftover worktrees and branches (as they were); ``prune`` removes the
+    leftovers and the branches no journaled agent kept."""
+    repo = await run_repo(info)
+    if repo is None:
+        raise UsageError(f"run {info.id}: its project is not a git repository")
+    trees, branches = await wt.run_worktrees(repo, info.id)
+    if prune:
+        await wt.Worktrees(repo, info.id).cleanup()  # also drops branches with no commit
+        _, left = await wt.run_worktrees(repo, info.id)
+        await wt.delete_branches(repo, [b for b in left if b not in kept])
+    return trees, branches
 
 
 def _as_json(kept: dict[str, JournalEntry], trees: list[Path], strays: list[str],

@@ -16,6 +16,7 @@ from ._dispatch import AgentDispatch
 from ._fanout import FanOut
 from ._must_await import must_await
 from ._outcome import to_json
+from ._worktree._names import agent_number
 
 if TYPE_CHECKING:
     from ._script import ScriptRunner
@@ -80,7 +81,7 @@ class ScriptContext:
     def branches(self) -> list[dict[str, Any]]:
         """The branches isolated agents kept, in the order the agents were called:
         ``[{label, branch, commit, files_changed, diffstat}]`` (replayed ones included)."""
-        kept = sorted(self.runner.branches, key=_call_number)
+        kept = sorted(self.runner.branches, key=lambda b: agent_number(b["branch"]))
         return [dict(b, files_changed=list(b["files_changed"])) for b in kept]
 
     def phase(self, title: Any) -> None:
@@ -108,10 +109,3 @@ class ScriptContext:
         child = ScriptContext(self.runner, compiled, to_json(args), depth=self.depth + 1)
         value = await compiled.start(child.globals(), self.runner.hooks)
         return to_json(value)
-
-
-def _call_number(kept: dict[str, Any]) -> int:
-    """``n`` of the branch ``flowdsl/<run>/<n>-<label>``: the agent's place in call order."""
-    leaf = str(kept["branch"]).rsplit("/", 1)[-1]
-    number = leaf.split("-", 1)[0]
-    return int(number) if number.isdigit() else 0

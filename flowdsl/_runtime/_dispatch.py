@@ -5,8 +5,8 @@ and a frozen copy of its schema: the script may change its dict afterwards) and 
 an :class:`AgentCall`. Awaiting the call (or handing it to ``parallel`` or a JS promise)
 sends the request to the run's owner through the :class:`RunPort`, which gates, replays
 or runs it and accounts for it. A replayed result waits for its turn in the original
-completion order (:class:`ReplayOrder`). An answer is handed over after a checkpoint, so
-that tasks ready when it came run first, whatever the backend's latency.
+completion order (:class:`ReplayOrder`). The run yields once after an agent passes its
+gate (``Run.agent``), so tasks ready then run before even a zero-latency answer.
 
 A call that is never awaited is a script error at its line — the run fails with
 ``agent() was called but its result was never awaited`` — and calls alive but not
@@ -20,8 +20,6 @@ import json
 import sys
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
-
-import anyio.lowlevel
 
 from .._types import AgentRequest
 from ..errors import AgentLimitExceeded, RunError, SchemaError
@@ -204,10 +202,6 @@ class AgentDispatch:
             runner.replay_order.changed()
         if reply.worktree is not None:
             runner.branches.append({"label": request.label, **reply.worktree})
-        # The answer is visible only after the tasks that were ready when it came have
-        # had their turn: a zero-latency backend or a replayed result must not overtake
-        # work the script started before it, as no real agent could.
-        await anyio.lowlevel.checkpoint()
         return reply.output
 
 

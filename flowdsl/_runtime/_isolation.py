@@ -94,24 +94,16 @@ class Workspaces:
         return replace(record, worktree=kept) if kept is not None else record
 
     async def discard(self, tree: Worktree) -> None:
-        """Remove an agent's worktree and branch, even while the run is being cancelled."""
-        if self._worktrees is None:
-            return
-        with anyio.CancelScope(shield=True):
-            try:
-                await self._worktrees.discard(tree)
-            except IsolationError:
-                pass  # cleanup() at the run's end and the next run's sweep try again
+        """Remove an agent's worktree and branch, even while the run is being cancelled
+        (shielded; what git refuses is left to :meth:`cleanup` and the next sweep)."""
+        if self._worktrees is not None:
+            await self._worktrees.discard(tree)
 
     async def cleanup(self) -> None:
         """At the run's end (completed, failed, stopped): remove leftover worktrees."""
-        if self._worktrees is None:
-            return
-        with anyio.CancelScope(shield=True):
-            try:
+        if self._worktrees is not None:
+            with anyio.CancelScope(shield=True):
                 await self._worktrees.cleanup()
-            except IsolationError:
-                pass  # the next run in the project sweeps them
 
 
 def _commit_message(request: AgentRequest) -> str:

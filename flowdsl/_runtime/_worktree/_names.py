@@ -15,6 +15,7 @@ from pathlib import Path
 __all__ = [
     "BRANCH_PREFIX",
     "MAX_SLUG",
+    "agent_number",
     "branch_name",
     "check_run_id",
     "owner_lock",
@@ -76,3 +77,9 @@ def owner_lock(repo: Path, run_id: str) -> Path:
     """``<repo>/.flowdsl/worktrees/<run_id>.lock``: held (``flock``) while the run that owns
     those worktrees is alive, so that no other process sweeps them as a crashed run's."""
     return runs_dir(repo) / f"{run_id}.lock"
+
+
+def agent_number(branch: str) -> int:
+    """``n`` of a branch ``flowdsl/<run_id>/<n>-<slug>`` (0 for another name)."""
+    number = branch.rsplit("/", 1)[-1].split("-", 1)[0]
+    return int(number) if number.isdigit() else 0
