@@ -48,7 +48,9 @@ class ReplayOrder:
         """Wait until the replayed result ``seq`` may be handed to the script."""
         if seq > self._next and seq < self._count:
             event = self._waiting[seq] = anyio.Event()
-            if not self._watching:
+            if self._watching:
+                self.changed()  # the watcher may be waiting for this very call's answer
+            else:
                 self._watching = True
                 self._start_soon(self._watch)
             await event.wait()

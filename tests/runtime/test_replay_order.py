@@ -54,3 +54,25 @@ async def test_a_later_request_waits_for_a_live_call_before_skipping() -> None:
         assert handed == []  # 0 may still come: a live call is in flight
         tg.start_soon(one, 0)
     assert handed == [0, 1]
+
+
+async def test_a_call_in_flight_that_comes_back_replayed_wakes_the_watcher() -> None:
+    in_flight = 1  # a call on its way to the journal while the watcher looks
+    handed: list[int] = []
+
+    def flying() -> int:
+        return in_flight
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            order = ReplayOrder(4, flying, tg.start_soon)
+
+            async def one(seq: int) -> None:
+                await order.turn(seq)
+                handed.append(seq)
+
+            tg.start_soon(one, 2)
+            await anyio.wait_all_tasks_blocked()  # the watcher now waits for that call
+            in_flight = 0
+            tg.start_soon(one, 3)  # it came back replayed: 0 and 1 will never be asked for
+    assert handed == [2, 3]
