@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYER_OF_PREFIX = (
     ("flowdsl._cli", "faces"),
+    ("flowdsl._mcp", "faces"),
     ("flowdsl.testing", "faces"),
     ("flowdsl._durable", "durable"),
     ("flowdsl._runtime", "runtime"),

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _cmd_save
 
     _cmd_save.register(sub)
+    from . import _cmd_mcp
+
+    _cmd_mcp.register(sub)
     return parser
 
 

@@ -10,8 +10,6 @@ lines, errors, results) is printed through ``flowdsl._terminal_text``: never raw
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -19,11 +17,18 @@ from typing import Any
 
 import anyio
 
-from .._durable import remove_run_worktrees, resume, resume_background
-from .._store import EventRow, RunInfo, Store
+from .._durable import (
+    pause_run,
+    remove_run_worktrees,
+    resume,
+    resume_run,
+    stop_run,
+    wait_for,
+)
+from .._store import EventRow, RunInfo
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import JSONValue
-from ..errors import StoreError, UsageError
+from ..errors import UsageError
 from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
 from ._cmd_worktrees import cmd_worktrees
@@ -43,7 +48,6 @@ __all__ = [
 ]
 
 EXIT_FAILED = 1
-POLL = 0.05
 
 
 def register(subparsers: Any) -> None:
@@ -102,18 +106,6 @@ def _age(seconds: float) -> str:
         if seconds >= size:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
-
-
-def _wait_for(store: Store, run_id: str, done: Callable[[RunInfo], bool],
-              timeout: float | None) -> RunInfo:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    info = store.get_run(run_id)
-    while not done(info):
-        if deadline is not None and time.monotonic() > deadline:
-            break
-        time.sleep(POLL)
-        info = store.get_run(run_id)
-    return info
 
 
 # -- runs list / status / logs / result ------------------------------------------------------
@@ -224,7 +216,7 @@ def cmd_result(ns: argparse.Namespace) -> int:
     with open_store(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         if ns.wait:
-            info = _wait_for(store, info.id, lambda i: not i.live, ns.timeout)
+            info = wait_for(store, info.id, lambda i: not i.live, ns.timeout)
     if ns.json:
         print_json({"run_id": info.id, "status": info.status, "result": info.result,
                      "error": info.error})
@@ -250,49 +242,16 @@ def _report(ns: argparse.Namespace, info: RunInfo, text: str) -> None:
         print(text)
 
 
-def _signal(info: RunInfo, sig: int) -> None:
-    if info.pid is not None and info.live:
-        try:
-            os.kill(info.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
 def cmd_stop(ns: argparse.Namespace) -> int:
     with open_store(ns) as store:
-        info = store.get_run(ns.run_id)
-        if info.status == "interrupted" or info.paused_for_quota:
-            store.set_status(info.id, "stopped")  # no worker to tell (a waiting one sees it)
-            info = store.get_run(info.id)
-        elif info.live:
-            store.request_control(info.id, "stop")
-            info = _wait_for(store, info.id, lambda i: not i.live, ns.timeout)
-            if info.live:  # the worker does not answer: SIGTERM (it stops), then SIGKILL
-                _signal(info, signal.SIGTERM)
-                info = _wait_for(store, info.id, lambda i: not i.live, 5.0)
-            if info.live:
-                _signal(info, signal.SIGKILL)
-                info = _wait_for(store, info.id, lambda i: not i.live, 5.0)
-            if info.status == "interrupted":
-                store.set_status(info.id, "stopped")
-                info = store.get_run(info.id)
-        elif info.status != "stopped":
-            raise UsageError(f"run {info.id} is not running (status {info.status})")
+        info = stop_run(store, ns.run_id, timeout=ns.timeout)
     _report(ns, info, f"run {info.id} {info.status}")
     return EXIT_OK
 
 
 def cmd_pause(ns: argparse.Namespace) -> int:
     with open_store(ns) as store:
-        info = store.get_run(ns.run_id)
-        if info.status == "running":
-            store.request_control(info.id, "pause")
-            info = _wait_for(store, info.id, lambda i: i.status != "running", ns.timeout)
-            if info.status == "running":
-                raise StoreError(f"run {info.id}: the worker did not acknowledge the pause "
-                                 f"within {ns.timeout:g} s")
-        elif info.status != "paused":
-            raise UsageError(f"run {info.id} is not running (status {info.status})")
+        info = pause_run(store, ns.run_id, timeout=ns.timeout)
     _report(ns, info, f"run {info.id} {info.status}; in-flight agents finish, no new ones "
                       f"start (continue with 'flowdsl runs resume {info.id}')")
     return EXIT_OK
@@ -302,13 +261,8 @@ def cmd_resume(ns: argparse.Namespace) -> int:
     if ns.foreground:
         return _resume_foreground(ns)
     with open_store(ns) as store:
-        before = store.get_run(ns.run_id)
-        run_id = resume_background(store, before.id, script=ns.script, backend=ns.backend,
-                                   rerun_missing=ns.rerun_missing)
-        if before.status == "paused" and before.live:
-            info = _wait_for(store, run_id, lambda i: i.status != "paused", 10.0)
-        else:
-            info = store.get_run(run_id)
+        info = resume_run(store, ns.run_id, script=ns.script, backend=ns.backend,
+                          rerun_missing=ns.rerun_missing)
     _report(ns, info, f"run {info.id} {info.status}"
             + (f" (worker pid {info.pid})" if info.pid and info.live else ""))
     return EXIT_OK

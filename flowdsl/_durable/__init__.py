@@ -13,6 +13,7 @@ Layout::
     _workflow_lookup.py  saved workflows: save, list, find by name
     _worktrees.py        isolated agents' worktrees: sweep orphans, missing branches
     _quota_wait.py       --resume-after-quota: wait for the reset, then resume
+    _control.py          from any process: wait for a run, stop, pause or resume it
 
 Why the journal is SQLite with content-addressed keys: the store's package docstring
 (:mod:`flowdsl._store`).
@@ -21,6 +22,10 @@ Why the journal is SQLite with content-addressed keys: the store's package docst
 from ._backend_choice import choose_backend as choose_backend
 from ._background import resume_background as resume_background
 from ._background import start_background as start_background
+from ._control import pause_run as pause_run
+from ._control import resume_run as resume_run
+from ._control import stop_run as stop_run
+from ._control import wait_for as wait_for
 from ._execute_stored import execute_compiled as execute_compiled
 from ._execute_stored import execute_stored as execute_stored
 from ._execute_stored import run_journaled as run_journaled
@@ -51,10 +56,12 @@ __all__ = (
     "execute_stored",
     "find_workflow",
     "list_workflows",
+    "pause_run",
     "remove_run_worktrees",
     "resume",
     "resume_async",
     "resume_background",
+    "resume_run",
     "run",
     "run_async",
     "run_journaled",
@@ -62,4 +69,6 @@ __all__ = (
     "save_workflow",
     "saved_workflow_finder",
     "start_background",
+    "stop_run",
+    "wait_for",
 )

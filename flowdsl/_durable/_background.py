@@ -62,6 +62,7 @@ def spawn_worker(store: Store, run_id: str, cwd: str | None = None) -> int:
 
 def start_background(
     script_path: str | os.PathLike[str], *, args: JSONValue, options: RunOptions,
+    idempotency_key: str | None = None,
 ) -> str:
     """Store a new run of ``script_path`` and start it in a background worker.
 
@@ -70,22 +71,41 @@ def start_background(
         args: the script's ``args``.
         options: the resolved run options (stored with the run; ``options.store`` is
             the store, ``options.cwd`` the worker's directory).
+        idempotency_key: a run started before with this key is not started again: its
+            id is returned (when it was asked for with the same script, args and options).
 
     Returns:
-        The new run id.
+        The new run id, or the earlier run's.
 
     Raises:
-        UsageError: unreadable file. ScriptError: the script is invalid.
+        UsageError: unreadable file; the key was used for a different run.
+        ScriptError: the script is invalid.
         StoreError: the store cannot be used or the worker cannot start.
     """
     path = Path(script_path).resolve()
     text = read_workflow(path)
     compiled = compile_source(text, str(path))
+    stored_options = options.to_json()
     with Store.open(options.store) as store:
-        run_id = store.create_run(name=compiled.name, script_path=str(path), script_text=text,
-                                  args=args, options=options.to_json(), background=True)
-        spawn_worker(store, run_id, options.cwd)
+        run_id, created = store.create_run_once(
+            idempotency_key, name=compiled.name, script_path=str(path), script_text=text,
+            args=args, options=stored_options, background=True)
+        if created:
+            spawn_worker(store, run_id, options.cwd)
+        else:
+            _check_same_request(store.get_run(run_id), idempotency_key, text, args,
+                                stored_options)
     return run_id
+
+
+def _check_same_request(earlier: RunInfo, key: str | None, text: str, args: JSONValue,
+                        options: dict[str, JSONValue]) -> None:
+    differs = [what for what, same in (("script", earlier.script_text == text),
+                                       ("args", earlier.args == args),
+                                       ("options", earlier.options == options)) if not same]
+    if differs:
+        raise UsageError(f"idempotency key {key!r} was used for run {earlier.id} with other "
+                         f"{' and '.join(differs)}; use a new key for a new run")
 
 
 def check_resumable(info: RunInfo) -> None:

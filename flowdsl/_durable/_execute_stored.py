@@ -117,13 +117,15 @@ async def _execute_once(
     journal = StoreJournal(store, run_id)
     if journal.size:
         journal.note("status", f"resuming: {journal.size} finished agents in the journal")
-    supervisor = Supervisor(store, run_id, journal, handle_signals=handle_signals)
+    observer = StoreObserver(journal)
+    supervisor = Supervisor(store, run_id, journal, observer=observer,
+                            handle_signals=handle_signals)
     finished = False
     store.set_autocheckpoint(False)  # the supervisor checkpoints instead
     try:
         result = await execute(
             compiled, args=info.args, backend=live, options=options, journal=journal,
-            observers=[StoreObserver(journal), *observers], supervisors=[supervisor],
+            observers=[observer, *observers], supervisors=[supervisor],
             run_id=run_id, find_workflow=saved_workflow_finder(store.directory),
             prestarted=prestarted,
         )

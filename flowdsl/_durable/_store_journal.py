@@ -13,7 +13,14 @@ from __future__ import annotations
 
 import time
 
-from .._runtime import AgentFinished, LogLine, PhaseStarted, RunEvent, StatusChanged
+from .._runtime import (
+    AgentFinished,
+    AgentStarted,
+    LogLine,
+    PhaseStarted,
+    RunEvent,
+    StatusChanged,
+)
 from .._store import Store
 from .._types import AgentRecord
 
@@ -76,15 +83,28 @@ class StoreJournal:
 
 
 class StoreObserver:
-    """Turns run events into stored events: phases, logs, failed agents, pause/unpause."""
+    """Turns run events into stored events: phases, logs, failed agents, pause/unpause;
+    and keeps the labels of the agents running now (the supervisor stores them)."""
 
-    __slots__ = ("_journal",)
+    __slots__ = ("_journal", "_running", "running_changed")
 
     def __init__(self, journal: StoreJournal) -> None:
         self._journal = journal
+        self._running: dict[int, str] = {}
+        self.running_changed = False
+
+    @property
+    def running(self) -> list[str]:
+        """The labels of the agents running now, in start order."""
+        return list(self._running.values())
 
     def __call__(self, event: RunEvent) -> None:
-        if isinstance(event, AgentFinished):
+        if isinstance(event, AgentStarted):
+            self._running[event.index] = event.request.label or f"agent #{event.index + 1}"
+            self.running_changed = True
+        elif isinstance(event, AgentFinished):
+            self._running.pop(event.index, None)
+            self.running_changed = True
             record = event.record
             if not record.ok:
                 who = record.request.label or f"agent #{event.index + 1}"

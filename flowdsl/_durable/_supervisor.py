@@ -12,12 +12,15 @@ import anyio.to_thread
 from .._runtime import Run
 from .._store import HEARTBEAT_EVERY, Store, checkpoint
 from ..errors import StoreError
-from ._store_journal import StoreJournal
+from ._store_journal import StoreJournal, StoreObserver
 
 __all__ = ["CHECKPOINT_EVERY", "Supervisor"]
 
 CHECKPOINT_EVERY = 2.0
 """Seconds between the supervisor's WAL checkpoints (taken in a thread)."""
+
+RUNNING_EVERY = 0.5
+"""Seconds between two writes of the running agents' labels (when they changed)."""
 
 
 class Supervisor:
@@ -29,10 +32,12 @@ class Supervisor:
     """
 
     def __init__(self, store: Store, run_id: str, journal: StoreJournal, *,
-                 poll: float = 0.1, handle_signals: bool = False) -> None:
+                 observer: StoreObserver | None = None, poll: float = 0.1,
+                 handle_signals: bool = False) -> None:
         self.store = store
         self.run_id = run_id
         self.journal = journal
+        self.observer = observer
         self.poll = poll
         self.handle_signals = handle_signals
 
@@ -51,11 +56,17 @@ class Supervisor:
                 signal.signal(sig, handler)
 
     async def _loop(self, run: Run) -> None:
-        last_beat = last_checkpoint = time.monotonic()
+        last_beat = last_checkpoint = last_running = time.monotonic()
         while True:
             await anyio.sleep(self.poll)
             try:
                 self._tick(run)
+                observer = self.observer
+                if (observer is not None and observer.running_changed
+                        and time.monotonic() - last_running >= RUNNING_EVERY):
+                    observer.running_changed = False
+                    self.store.set_running(self.run_id, observer.running)
+                    last_running = time.monotonic()
                 if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
                     self.store.heartbeat(self.run_id)
                     last_beat = time.monotonic()

@@ -34,6 +34,7 @@ from ._rows import (
     LIVE_STATUSES,
     RECORD_COLUMNS,
     RUN_COLUMNS,
+    RUNNING_SHOWN,
     SELECT_TOTALS,
     TERMINAL_STATUSES,
     EventRow,
@@ -139,8 +140,17 @@ class Store(Database):
 
     # -- runs ----------------------------------------------------------------------------
 
-    def create_run(
+    def create_run(self, *, name: str, script_path: str, script_text: str, args: JSONValue,
+                   options: dict[str, JSONValue], background: bool) -> str:
+        """Insert a new run (status running, no worker yet) and return its id."""
+        run_id, _ = self.create_run_once(
+            None, name=name, script_path=script_path, script_text=script_text, args=args,
+            options=options, background=background)
+        return run_id
+
+    def create_run_once(
         self,
+        idempotency_key: str | None,
         *,
         name: str,
         script_path: str,
@@ -148,30 +158,40 @@ class Store(Database):
         args: JSONValue,
         options: dict[str, JSONValue],
         background: bool,
-    ) -> str:
-        """Insert a new run (status running, no worker yet) and return its id."""
+    ) -> tuple[str, bool]:
+        """:meth:`create_run`, once per ``idempotency_key``.
+
+        Returns:
+            ``(run id, created)``: a run created before with the same key is not created
+            again; its id comes back with ``created`` False (one transaction decides, so
+            two racing callers get the same run). A None key always creates.
+        """
         now = time.time()
         try:
             args_text = json.dumps(args, ensure_ascii=False)
             options_text = json.dumps(options, ensure_ascii=False)
         except (TypeError, ValueError) as exc:
             raise UsageError(f"run args and options must be JSON: {exc}") from None
-        for _ in range(8):
-            run_id = secrets.token_hex(4)
-            try:
-                self.conn.execute(
-                    "INSERT INTO runs (id, name, script_path, script_text, args, options, "
-                    "status, background, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
-                    (run_id, name, script_path, script_text, args_text, options_text,
-                     int(background), now, now),
-                )
-            except sqlite3.IntegrityError:
-                continue
-            except sqlite3.Error as exc:
-                raise translate(exc, self.db_path) from exc
-            self._event(run_id, "status", "created")
-            return run_id
+        with self._write() as conn:
+            if idempotency_key is not None:
+                row = conn.execute("SELECT id FROM runs WHERE idempotency_key = ?",
+                                   (idempotency_key,)).fetchone()
+                if row is not None:
+                    return str(row[0]), False
+            for _ in range(8):
+                run_id = secrets.token_hex(4)
+                try:
+                    conn.execute(
+                        "INSERT INTO runs (id, name, script_path, script_text, args, options, "
+                        "status, background, created_at, updated_at, idempotency_key) "
+                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+                        (run_id, name, script_path, script_text, args_text, options_text,
+                         int(background), now, now, idempotency_key),
+                    )
+                except sqlite3.IntegrityError:
+                    continue  # the id is taken
+                conn.execute(INSERT_EVENT, (run_id, now, "status", "created"))
+                return run_id, True
         raise StoreError("could not allocate a run id")  # pragma: no cover
 
     def resolve_id(self, ref: str) -> str:
@@ -206,12 +226,22 @@ class Store(Database):
             raise RunNotFound(f"no run {ref!r} in {self.directory}")
         return self._info(rows[0])
 
-    def list_runs(self, *, limit: int | None = None) -> list[RunInfo]:
-        """Runs, newest first."""
+    def list_runs(self, *, limit: int | None = None,
+                  status: RunStatus | None = None) -> list[RunInfo]:
+        """Runs, newest first; only those whose (derived) status is ``status``, if given."""
         sql = f"SELECT {RUN_COLUMNS} FROM runs ORDER BY created_at DESC, id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [self._info(row) for row in self._query(sql)]
+        if status is None:
+            if limit is not None:
+                sql += f" LIMIT {int(limit)}"
+            return [self._info(row) for row in self._query(sql)]
+        found: list[RunInfo] = []
+        for row in self._query(sql):  # the status is derived: a dead worker's is interrupted
+            info = self._info(row)
+            if info.status == status:
+                found.append(info)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
 
     def _journal_totals(self, run_id: str) -> JournalTotals:
         """What the journal of ``run_id`` adds up to (the one totals query)."""
@@ -221,7 +251,7 @@ class Store(Database):
     def _info(self, row: Sequence[Any]) -> RunInfo:
         """The run of a row; a live run's totals come from its journal, being written."""
         (run_id, _, status, _, _, _, _, _, pid, pid_start, run_boot, host, heartbeat,
-         *_, updated, finished, _) = row  # RUN_COLUMNS
+         *_, updated, finished, _resets, _running) = row  # RUN_COLUMNS
         done = status in TERMINAL_STATUSES or finished is not None  # paused for quota too
         totals = None if done else self._journal_totals(run_id)
         if not done and status in LIVE_STATUSES and not _liveness.worker_alive(
@@ -285,6 +315,11 @@ class Store(Database):
     def heartbeat(self, run_id: str) -> None:
         self._exec("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time(), run_id))
 
+    def set_running(self, run_id: str, labels: Sequence[str]) -> None:
+        """The labels of the agents running now (the first :data:`RUNNING_SHOWN`)."""
+        text = json.dumps(list(labels[:RUNNING_SHOWN]), ensure_ascii=False)
+        self._exec("UPDATE runs SET running = ? WHERE id = ?", (text, run_id))
+
     def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:
         now = time.time()
         with self._write() as conn:
@@ -305,7 +340,8 @@ class Store(Database):
             conn.execute(
                 "UPDATE runs SET status = ?, result = ?, error = ?, agents_done = ?, "
                 "agents_failed = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, "
-                "unpriced_tokens = ?, control = NULL, updated_at = ?, finished_at = ?, "
+                "unpriced_tokens = ?, control = NULL, running = NULL, updated_at = ?, "
+                "finished_at = ?, "
                 "resets_at = ? WHERE id = ?",
                 (result.status, value, result.error, totals.done, totals.failed,
                  usage.input_tokens, usage.output_tokens, usage.cost_usd,
@@ -419,8 +455,19 @@ class Store(Database):
             with self._write() as conn:
                 conn.executemany(INSERT_EVENT, events)
 
-    def events(self, run_id: str, *, after: int = 0) -> list[EventRow]:
-        rows = self._query("SELECT id, at, kind, text FROM events WHERE run_id = ? AND id > ? "
-                           "ORDER BY id", (run_id, after))
+    def last_event(self, run_id: str, kind: StoredEventKind) -> EventRow | None:
+        """The run's newest event of ``kind`` (its current phase, say)."""
+        rows = self._query("SELECT id, at, kind, text FROM events WHERE run_id = ? AND kind = ? "
+                           "ORDER BY id DESC LIMIT 1", (run_id, kind))
+        return EventRow(id=rows[0][0], at=rows[0][1], kind=rows[0][2], text=rows[0][3]) \
+            if rows else None
+
+    def events(self, run_id: str, *, after: int = 0, limit: int | None = None,
+               ) -> list[EventRow]:
+        """The run's events after the event id ``after``, oldest first (at most ``limit``)."""
+        sql = "SELECT id, at, kind, text FROM events WHERE run_id = ? AND id > ? ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self._query(sql, (run_id, after))
         return [EventRow(id=r[0], at=r[1], kind=r[2], text=r[3]) for r in rows]
 

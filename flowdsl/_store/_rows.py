@@ -30,6 +30,7 @@ __all__ = [
     "INSERT_JOURNAL",
     "LIVE_STATUSES",
     "RECORD_COLUMNS",
+    "RUNNING_SHOWN",
     "RUN_COLUMNS",
     "SELECT_TOTALS",
     "TERMINAL_STATUSES",
@@ -64,8 +65,10 @@ RUN_COLUMNS = (
     "id, name, status, script_path, script_text, args, options, background, pid, pid_start, "
     "boot_id, host, heartbeat, workers, result, error, agents_done, agents_failed, "
     "input_tokens, output_tokens, cost_usd, unpriced_tokens, created_at, updated_at, "
-    "finished_at, resets_at"
+    "finished_at, resets_at, running"
 )
+RUNNING_SHOWN = 100
+"""How many running agents' labels a run's row keeps (the count is exact elsewhere)."""
 SELECT_TOTALS = (
     "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
     "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
@@ -100,6 +103,9 @@ class RunInfo:
     finished_at: float | None
     resets_at: float | None = None
     """A run paused for quota: the provider's reset time, if it gave one."""
+    running: tuple[str, ...] = ()
+    """The labels of the agents running now (as of the supervisor's last write; at most
+    :data:`RUNNING_SHOWN`); empty once the run is not live."""
 
     @property
     def live(self) -> bool:
@@ -131,6 +137,7 @@ class RunInfo:
             "heartbeat": self.heartbeat,
             "workers": self.workers,
             "paused": pause_json(self.resets_at) if self.paused_for_quota else None,
+            "running": list(self.running),
         }
 
 
@@ -235,7 +242,7 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
     """
     (run_id, name, _, script_path, script_text, args, options, background, pid,
      _pid_start, _boot, _host, heartbeat, workers, result, error, done, failed,
-     tin, tout, cost, unpriced, created, updated, finished, resets_at) = row
+     tin, tout, cost, unpriced, created, updated, finished, resets_at, running) = row
     if totals is None:
         totals = JournalTotals(done=done, failed=failed, usage=Usage(
             input_tokens=tin, output_tokens=tout, cost_usd=cost, unpriced_tokens=unpriced))
@@ -246,4 +253,5 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
         result=json.loads(result) if result is not None else None, error=error,
         agents_done=totals.done, agents_failed=totals.failed, usage=totals.usage,
         created_at=created, updated_at=updated, finished_at=finished, resets_at=resets_at,
+        running=tuple(json.loads(running)) if running and status in LIVE_STATUSES else (),
     )

@@ -135,7 +135,17 @@ _V5 = (
     "ALTER TABLE journal ADD COLUMN worktree TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+_V6 = (
+    # A run started with an idempotency key (MCP ``workflow_run``): the same key gives the
+    # same run, also when two calls race (the unique index decides). And the labels of the
+    # agents running now (JSON; written by the supervisor), for ``workflow_status`` (issue 14).
+    "ALTER TABLE runs ADD COLUMN idempotency_key TEXT",
+    "CREATE UNIQUE INDEX runs_idempotency ON runs (idempotency_key) "
+    "WHERE idempotency_key IS NOT NULL",
+    "ALTER TABLE runs ADD COLUMN running TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -196,7 +206,13 @@ def connect(
     """
     steps = MIGRATIONS if migrations is None else migrations
     if read_only:
-        return _connect_read_only(path, len(steps))
+        try:
+            return _connect_read_only(path, len(steps))
+        except StoreNeedsMigration:
+            if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+                raise
+            connect(path, migrations=steps).close()  # an older store: upgrade it once
+            return _connect_read_only(path, len(steps))
     try:
         conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None)
     except sqlite3.Error as exc:
@@ -232,6 +248,10 @@ def _connect_read_only(path: Path, latest: int) -> sqlite3.Connection:
         raise translate(exc, path) from exc
 
 
+class StoreNeedsMigration(StoreError):
+    """A read-only open of a store an older flowdsl wrote (upgraded when it may be written)."""
+
+
 def _wal_files_uncreatable(exc: sqlite3.Error, path: Path) -> bool:
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     wal = path.with_name(path.name + "-wal")
@@ -244,7 +264,7 @@ def _open_read_only(uri: str, path: Path, latest: int) -> sqlite3.Connection:
         _check(conn, path, latest)
         version = _user_version(conn)
         if version < latest:
-            raise StoreError(
+            raise StoreNeedsMigration(
                 f"{path}: store schema version {version} must be upgraded to {latest}, "
                 "which a read-only open cannot do; open it once with write access")
     except BaseException:

@@ -115,14 +115,28 @@ def test_a_read_only_reader_sees_a_live_writers_commits(tmp_path: Path) -> None:
         assert [e.key for e in reader.journal(run_id)] == ["k1", "k2", "k3"]
 
 
-def test_a_store_that_needs_a_migration_is_refused_read_only(tmp_path: Path) -> None:
+def test_a_store_that_needs_a_migration_is_refused_read_only_where_it_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     make_store(tmp_path)
     before = database(tmp_path)
     newer = (*MIGRATIONS, ("ALTER TABLE events ADD COLUMN extra TEXT",))
+    monkeypatch.setattr(os, "access", lambda *_a, **_k: False)  # root may write anything
     with pytest.raises(StoreError, match="read-only open cannot do") as error:
         connect(tmp_path / DB_NAME, migrations=newer, read_only=True)
     assert "\n" not in str(error.value)
     assert database(tmp_path) == before
+
+
+def test_a_writable_store_an_older_flowdsl_wrote_is_upgraded_by_a_read(tmp_path: Path) -> None:
+    run_id = make_store(tmp_path)
+    newer = (*MIGRATIONS, ("ALTER TABLE events ADD COLUMN extra TEXT",))
+    conn = connect(tmp_path / DB_NAME, migrations=newer, read_only=True)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(newer)
+        assert conn.execute("SELECT id FROM runs").fetchall() == [(run_id,)]
+    finally:
+        conn.close()
 
 
 READER = """

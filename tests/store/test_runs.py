@@ -147,3 +147,77 @@ def test_finish_stores_result_and_totals_and_rm_deletes_everything(tmp_path: Pat
         with pytest.raises(RunNotFound):
             store.get_run(run_id)
         assert store.events(run_id) == []
+
+
+def keyed_run(store: Store, key: str | None) -> tuple[str, bool]:
+    return store.create_run_once(key, name="k", script_path="k.flow.py", script_text="",
+                                 args=None, options={}, background=True)
+
+
+def test_an_idempotency_key_creates_its_run_once(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        first = keyed_run(store, "job-1")
+        assert first[1] is True
+        assert keyed_run(store, "job-1") == (first[0], False)
+        assert keyed_run(store, "job-2")[0] != first[0]
+        assert keyed_run(store, None)[1] is True
+        assert keyed_run(store, None)[1] is True  # no key: always a new run
+        assert len(store.list_runs()) == 4
+
+
+RACE = """
+import sys
+from flowdsl._store import Store
+with Store.open(sys.argv[1]) as store:
+    run_id, _ = store.create_run_once("race", name="r", script_path="r.flow.py",
+                                      script_text="", args=None, options={}, background=True)
+print(run_id)
+"""
+
+
+def test_racing_processes_with_one_key_get_one_run(tmp_path: Path) -> None:
+    with Store.open(tmp_path):
+        pass  # created and migrated once, before the race
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    ids = {p.communicate(timeout=120)[0].strip() for p in procs}
+    assert len(ids) == 1
+    with Store.open(tmp_path) as store:
+        assert [r.id for r in store.list_runs()] == list(ids)
+
+
+def test_runs_are_listed_by_status(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        done, failed, other = new_run(store), new_run(store), new_run(store)
+        store.finish(done, RunResult(status="completed", value=1))
+        store.finish(failed, RunResult(status="failed", value=None, error="x"))
+        store.finish(other, RunResult(status="completed", value=2))
+        assert [r.id for r in store.list_runs(status="completed")] == [other, done]
+        assert [r.id for r in store.list_runs(status="completed", limit=1)] == [other]
+        assert [r.id for r in store.list_runs(status="failed")] == [failed]
+
+
+def test_running_labels_show_while_the_run_is_live_only(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        store.claim(run_id, pid=os.getpid())
+        store.set_running(run_id, ["a", "b"])
+        assert store.get_run(run_id).running == ("a", "b")
+        store.finish(run_id, RunResult(status="completed", value=None))
+        assert store.get_run(run_id).running == ()
+
+
+def test_events_come_after_a_cursor_up_to_a_limit_and_the_last_of_a_kind(
+        tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        now = time.time()
+        store.append_events([(run_id, now, "phase", "one"), (run_id, now, "log", "x"),
+                             (run_id, now, "phase", "two")])
+        everything = store.events(run_id)
+        assert [e.text for e in store.events(run_id, limit=2)] == ["created", "one"]
+        assert store.events(run_id, after=everything[1].id, limit=1)[0].text == "x"
+        last = store.last_event(run_id, "phase")
+        assert last is not None
+        assert last.text == "two"
+        assert store.last_event(run_id, "agent") is None
