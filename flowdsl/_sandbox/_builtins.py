@@ -24,10 +24,13 @@ from ..errors import (
     AgentLimitExceeded,
     AgentTypeError,
     BudgetExceeded,
+    CostLimitExceeded,
+    FailurePolicyExceeded,
     FlowError,
     IsolationError,
     ItemLimitExceeded,
     SchemaError,
+    WorkflowNestingError,
 )
 from ._guards import SCRIPT_MARKER, guarded_exc, guarded_write, violation
 from ._hooks import ScriptHooks, Tick
@@ -62,6 +65,9 @@ SAFE_BUILTINS: Mapping[str, object] = {
     "SchemaError": SchemaError,
     "AgentTypeError": AgentTypeError,
     "IsolationError": IsolationError,
+    "CostLimitExceeded": CostLimitExceeded,
+    "FailurePolicyExceeded": FailurePolicyExceeded,
+    "WorkflowNestingError": WorkflowNestingError,
     "pow": guarded_pow,
 }
 """The default policy's builtins; ``script_globals`` adds the per-run ones and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import anyio
+import pytest
 
 import flowdsl
 from flowdsl import AgentRequest, AgentResult, Usage
@@ -130,3 +131,22 @@ def test_budget_gate_stops_a_fan_out_before_dispatch(script):
     # Five agents reach the budget; at most the other in-flight slot's agent overshoots.
     assert 5 <= backend.calls <= 6
     assert result.value == backend.calls
+
+
+CATCHABLE = ["FlowError", "BudgetExceeded", "CostLimitExceeded", "AgentLimitExceeded",
+             "ItemLimitExceeded", "FailurePolicyExceeded", "SchemaError", "AgentTypeError",
+             "IsolationError", "WorkflowNestingError"]
+
+
+@pytest.mark.parametrize("name", CATCHABLE)
+def test_every_error_agent_calls_raise_can_be_named_in_an_except(script, name):
+    body = f'''
+    try:
+        await agent("q")
+    except {name}:
+        return "caught"
+    known = {name}
+    return "named"
+    '''
+    result = flowdsl.run(script(body), backend=FunctionBackend(lambda r: "x"))
+    assert result.value == "named", result.error
