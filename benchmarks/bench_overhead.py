@@ -17,6 +17,7 @@ N = 0) / N, so fixed costs (globals, file read, vm context) cancel on both sides
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -153,10 +154,21 @@ def _ratio(variants: dict[str, Any], a: str, b: str) -> float | None:
     return float(x["per_agent_us"] / y["per_agent_us"])
 
 
+async def _on_uvloop(n: int, repeats: int) -> dict[str, Any]:
+    """The two flowdsl fan-outs again, on uvloop (what ``flowdsl[fast]`` runs on)."""
+    variants: dict[str, Any] = {}
+    for name, frontend in (("flowdsl_py_uvloop", "sandboxed"), ("flowdsl_js_uvloop", "js")):
+        variants[name] = await _measure_python(frontend, n, repeats)
+        progress(f"{name}: {variants[name]['per_agent_us']:.1f} µs/agent")
+    return variants
+
+
 def run(quick: bool) -> dict[str, Any]:
     n = 200 if quick else 1000
     repeats = 3 if quick else 9
     variants = anyio.run(_all_python, n, repeats)
+    if importlib.util.find_spec("uvloop") is not None:
+        variants.update(anyio.run(_on_uvloop, n, repeats, backend_options={"use_uvloop": True}))
     with tempfile.TemporaryDirectory() as tmp:
         try:
             variants["node_reference"] = measure_node(n, repeats, Path(tmp))
@@ -172,6 +184,8 @@ def run(quick: bool) -> dict[str, Any]:
         "ratios": {
             "py_vs_node": _ratio(variants, "flowdsl_py", "node_reference"),
             "js_vs_node": _ratio(variants, "flowdsl_js", "node_reference"),
+            "py_uvloop_vs_node": _ratio(variants, "flowdsl_py_uvloop", "node_reference"),
+            "js_uvloop_vs_node": _ratio(variants, "flowdsl_js_uvloop", "node_reference"),
             "js_vs_py": _ratio(variants, "flowdsl_js", "flowdsl_py"),
             "py_vs_unsandboxed": _ratio(variants, "flowdsl_py", "flowdsl_unsandboxed"),
             "unsandboxed_vs_bare": _ratio(variants, "flowdsl_unsandboxed", "bare_anyio"),

@@ -10,8 +10,12 @@ Nesting has one limit, :data:`MAX_NESTING` levels, reported as a script error at
 first place that exceeds it (``check`` and ``run`` alike), never as a RecursionError
 from esprima, the transpiler or Python's ``compile()``, which all recurse on depth:
 
-* before parsing, a token scan counts open brackets (``( [ { ${``): esprima recurses
-  about a dozen frames per bracket and runs out near 70 levels of mixed brackets;
+* brackets (``( [ { ${``) are counted on the parser's own token stream: esprima recurses
+  about a dozen frames per bracket and runs out near 70 levels of mixed brackets, so
+  when a parse fails, or its tokens go past the limit, a separate token scan (with
+  positions) finds the first bracket too deep before anything else is reported (the
+  two token streams agree, except where the scan must guess whether a ``/`` starts a
+  regular expression: the parser knows);
 * after parsing, the transpiler measures the tree (:mod:`._transpile._nesting`):
   arrow chains, operators and ``else if`` nest without brackets;
 * parsing and transpiling run on a fresh stack (:func:`on_fresh_stack`, a thread of
@@ -32,6 +36,7 @@ from typing import Any, TypeVar
 
 import esprima
 
+from flowdsl._sandbox import collector_paused
 from flowdsl.errors import MetaError, ScriptSyntaxError, TranspileError
 
 __all__ = ["MAX_NESTING", "Parsed", "nesting_error", "on_fresh_stack", "parse", "position"]
@@ -39,7 +44,11 @@ __all__ = ["MAX_NESTING", "Parsed", "nesting_error", "on_fresh_stack", "parse", 
 _T = TypeVar("_T")
 _META = re.compile(r"^(\s*(?://[^\n]*\n|/\*[\s\S]*?\*/|\s)*)export(\s+const\s+meta\s*=)")
 _PREFIX = "(async () => {\n"
-_OPTIONS = {"loc": True, "positionEncoding": "scalar"}
+_PARSE_OPTIONS = {"positionEncoding": "scalar", "tokens": True}
+"""No ``loc``: esprima gives every node its start as ``_line``/``_column`` anyway, and
+``loc`` repeats it in three more objects per node (a sixth of the parse's time). The
+tokens give the bracket depth without a scan of their own."""
+_SCAN_OPTIONS = {"loc": True, "positionEncoding": "scalar"}
 _REFUSED_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 
 MAX_NESTING = 64
@@ -72,8 +81,7 @@ class Parsed:
 
 def position(node: Any) -> tuple[int, int]:
     """A node's (line, 1-based column) in the original source."""
-    start = node.loc.start
-    return start.line - 1, start.column + 1
+    return node._line - 1, node._column + 1
 
 
 _CACHE: OrderedDict[str, Parsed] = OrderedDict()
@@ -94,7 +102,8 @@ def parse(source: str, path: str) -> Parsed:
         if cached is not None:
             _CACHE.move_to_end(key)
             return cached
-    parsed = _parse(source, path)
+    with collector_paused():
+        parsed = _parse(source, path)
     with _LOCK:
         _CACHE[key] = parsed
         while len(_CACHE) > 64:
@@ -108,11 +117,13 @@ def _parse(source: str, path: str) -> Parsed:
         raise MetaError("the first statement must be `export const meta = {...}`",
                         path=path, line=1, column=1)
     body_text = match.group(1) + " " * len("export") + source[match.end(1) + len("export"):]
-    _check_brackets(source, path)
     try:
-        program = esprima.parseScript(_PREFIX + body_text + "\n})()", _OPTIONS)
+        program = esprima.parseScript(_PREFIX + body_text + "\n})()", _PARSE_OPTIONS)
     except esprima.Error as exc:
+        _check_brackets(source, path)  # nesting too deep is what to report, if it is
         raise _syntax_error(exc, body_text, path) from None
+    if _bracket_depth(program.tokens) > MAX_NESTING + _PREFIX_DEPTH:
+        _check_brackets(source, path)
     wrapper = program.body[0].expression.callee
     statements = list(wrapper.body.body)
     first = statements[0]
@@ -124,10 +135,37 @@ def _parse(source: str, path: str) -> Parsed:
     return Parsed(wrapper=wrapper, body=statements[1:], meta=meta)
 
 
+_PREFIX_DEPTH = 2
+"""The brackets of :data:`_PREFIX` around the script: ``(`` and ``{``."""
+
+
+def _bracket_depth(tokens: list[Any]) -> int:
+    """How deep the brackets of the parser's tokens nest (a Template token opens with
+    ``${`` and closes with ``}``)."""
+    depth = deepest = 0
+    for token in tokens:
+        kind = token.type
+        if kind == "Punctuator":
+            value = token.value
+            if value in _OPENERS:
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+            elif value in _CLOSERS:
+                depth -= 1
+        elif kind == "Template":
+            value = token.value
+            depth += value.endswith("${") - value.startswith("}")
+            if depth > deepest:
+                deepest = depth
+    return deepest
+
+
 def _check_brackets(source: str, path: str) -> None:
-    """Refuse brackets nested past the limit, at the first bracket too deep."""
+    """Refuse brackets nested past the limit, at the first bracket too deep (a scan of
+    its own, which a parse that failed or went too deep asks for)."""
     try:
-        tokens = esprima.tokenize(source, _OPTIONS)
+        tokens = esprima.tokenize(source, _SCAN_OPTIONS)
     except (esprima.Error, RecursionError):
         return  # not valid JavaScript: parsing says where
     depth = deepest = 0

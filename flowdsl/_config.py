@@ -61,7 +61,6 @@ The run knobs (``backend``, ``model``, ``base_url``, ``concurrency``, ``max_agen
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -252,6 +251,8 @@ def _find(start: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # here: loaded only when a flowdsl.toml or pyproject.toml is found
+
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)

@@ -28,17 +28,17 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
-import jsonschema
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
-
-from ._json_schema_safety import REGISTRY, TooCostly, metered, safe_class
 from ._regex_safety import BACKTRACKING_HINT, backtracks_catastrophically
 from .errors import SchemaError
+
+# jsonschema (with referencing, attrs and ``_json_schema_safety``: ~100 ms of imports)
+# loads with the first schema checked, in _validator; the functions that take a validator
+# import what they use of it then. Importing this module (the runtime does) loads none.
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = [
     "MAX_OUTPUT_BYTES",
@@ -71,7 +71,6 @@ jsonschema at worst."""
 _REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 _NODES_PER_STEP = 4  # walking an output's values before validating it
 _META_STEPS = 300_000  # checking a schema against its meta-schema (a 60 KiB one: ~100,000)
-_LEGACY_ID_DIALECTS = (jsonschema.Draft3Validator, jsonschema.Draft4Validator)
 _NOT_JSON = "(only objects with string keys, arrays, strings, numbers, booleans and null)"
 _MISMATCH = "output does not match the schema"
 _UNCHECKED = "output could not be checked against the schema"
@@ -118,10 +117,15 @@ def schema_validator(schema: Any) -> jsonschema.protocols.Validator:
 
 @lru_cache(maxsize=512)
 def _validator(key: str) -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    from ._json_schema_safety import REGISTRY, safe_class
+
     schema = json.loads(key)
     cls = safe_class(jsonschema.validators.validator_for(
         schema, default=jsonschema.Draft202012Validator))
-    _check_keywords(schema, legacy_id=issubclass(cls, _LEGACY_ID_DIALECTS))
+    legacy_id = issubclass(cls, (jsonschema.Draft3Validator, jsonschema.Draft4Validator))
+    _check_keywords(schema, legacy_id=legacy_id)
     _check_against_meta_schema(cls, schema)
     validator: jsonschema.protocols.Validator = cls(schema, registry=REGISTRY)
     return validator
@@ -219,6 +223,8 @@ def _check_pattern(pattern: str, keyword: str) -> None:
 
 
 def _check_against_meta_schema(cls: Any, schema: dict[str, Any]) -> None:
+    from ._json_schema_safety import TooCostly, metered
+
     try:
         with metered(_META_STEPS):
             error = next(iter(_meta_validator(cls).iter_errors(schema)), None)
@@ -234,6 +240,8 @@ def _check_against_meta_schema(cls: Any, schema: dict[str, Any]) -> None:
 
 @lru_cache(maxsize=16)
 def _meta_validator(cls: Any) -> Any:
+    from ._json_schema_safety import REGISTRY
+
     return cls(cls.META_SCHEMA, format_checker=cls.FORMAT_CHECKER, registry=REGISTRY)
 
 
@@ -256,6 +264,8 @@ def check_output(
     ``[?]``) and the failing keyword, e.g. ``output does not match the schema at
     $.items[3]: 'type'``; never a value of the output or the schema.
     """
+    from ._json_schema_safety import metered
+
     try:
         problem, nodes = _output_shape(output, max_bytes, max_depth, max_steps)
         if problem is not None:
@@ -279,6 +289,8 @@ def output_errors(
     values, cut to a few hundred characters. Same caps as :func:`check_output`; never
     raises.
     """
+    from ._json_schema_safety import metered
+
     try:
         steps = MAX_VALIDATION_STEPS
         problem, nodes = _output_shape(output, MAX_OUTPUT_BYTES, MAX_OUTPUT_DEPTH, steps)
@@ -301,6 +313,11 @@ def _too_costly(max_steps: int) -> str:
 
 
 def _unchecked(exc: Exception, max_steps: int) -> str:
+    import referencing.exceptions
+    import referencing.jsonschema
+
+    from ._json_schema_safety import TooCostly
+
     if isinstance(exc, TooCostly):
         return _too_costly(max_steps)
     if isinstance(exc, RecursionError):

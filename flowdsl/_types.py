@@ -3,15 +3,22 @@
 They are plain data (JSON-compatible fields, but for the runtime's ``budget_gate``, which
 is never stored); the store's row codec encodes them and a journal row round-trips
 exactly.
+
+The ones made for every agent (usage, request, result, record, tool call) are built by
+:func:`_fast_frozen_init`'s ``__init__``: the same signature and the same frozen instance,
+without the per-field guarded ``object.__setattr__`` of the one ``dataclass`` writes; the
+runtime's hot path builds requests and records positionally (``build_agent_request``,
+``build_agent_record``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "OUTCOMES",
@@ -26,6 +33,8 @@ __all__ = [
     "ToolCall",
     "Usage",
     "WorktreeResult",
+    "build_agent_record",
+    "build_agent_request",
     "outcome_of",
 ]
 
@@ -51,6 +60,90 @@ def outcome_of(status: str) -> str:
     return "failed" if status == "timeout" else status
 
 
+_Frozen = TypeVar("_Frozen")
+
+
+class _Factory:
+    """The default of a field that has a ``default_factory`` (shown as ``dataclass`` does)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_NO_VALUE: Any = _Factory()
+
+
+def _fast_frozen_init(cls: type[_Frozen]) -> type[_Frozen]:
+    """Give the frozen slots dataclass ``cls`` a faster ``__init__`` of the same signature.
+
+    ``dataclass`` makes a frozen class's ``__init__`` store every field through
+    ``object.__setattr__`` (plain assignment is forbidden), a guarded call looked up per
+    field: the request, result, usage and record of every agent built that way were
+    about an eighth of the runtime's cost per agent. The ``__init__`` made here turns
+    the new instance into one of a plain class with the very same slots, assigns the
+    fields as ordinary attributes, and turns it back: a ``cls`` instance, frozen from
+    then on, equal to what the original made. It is generated from the fields, as
+    ``dataclass`` generates its own, so a new field is never forgotten.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if (not all(f.init and f.kw_only for f in fields) or hasattr(cls, "__post_init__")
+            or "__slots__" not in cls.__dict__):
+        raise TypeError(f"{cls.__name__}: only kw-only slots dataclasses without "
+                        "__post_init__ are supported")
+    namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
+    params, defaults = [], []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            namespace[f"_default_{f.name}"] = f.default
+            params.append(f"{f.name}=_default_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            namespace[f"_factory_{f.name}"] = f.default_factory
+            params.append(f"{f.name}=_NO_VALUE")
+            defaults.append(f"if {f.name} is _NO_VALUE: {f.name} = _factory_{f.name}()")
+        else:
+            params.append(f.name)
+    swap_out = ["try: _set(self, '__class__', _assignable)",
+                "except TypeError: raise RecursionError(_TOO_DEEP) from None"]
+    init = _compile_assigning(cls, f"__init__(self, *, {', '.join(params)})",
+                              [*defaults, *swap_out], [], namespace)
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = cls.__init__.__annotations__
+    cls.__init__ = init  # type: ignore[method-assign]
+    return cls
+
+
+def _positional_builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
+    """``cls(...)`` taking every field positionally, in field order, none left out: three
+    times as fast again as the fast ``__init__`` (no keywords to match, no ``type`` call),
+    for the runtime's hot path."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    build: Callable[..., _Frozen] = _compile_assigning(
+        cls, f"build_{cls.__name__}({', '.join(names)})", ["self = _assignable()"],
+        ["return self"], {})
+    return build
+
+
+def _compile_assigning(cls: type, header: str, before: list[str], after: list[str],
+                       namespace: dict[str, Any]) -> Any:
+    """The function ``def <header>`` that runs ``before`` (``self`` is then a plain
+    object with the slots of ``cls``), assigns every field, makes ``self`` a ``cls``
+    and runs ``after``."""
+    namespace.update(_set=object.__setattr__, _cls=cls, _assignable=type(
+        f"_{cls.__name__}Fields", (), {"__slots__": cls.__dict__["__slots__"]}),
+        _TOO_DEEP=f"maximum recursion depth exceeded building {cls.__name__}")
+    # A class swap compares the two classes' slot names, a comparison that fails one
+    # frame short of the recursion limit (a script may build a request that deep): the
+    # TypeError it then raises is the RecursionError the original raises a call deeper.
+    swap_in = ["try: self.__class__ = _cls",
+               "except TypeError: raise RecursionError(_TOO_DEEP) from None"]
+    assign = [f"self.{f.name} = {f.name}" for f in dataclasses.fields(cls)]
+    body = "\n    ".join([*before, *assign, *swap_in, *after])
+    exec(f"def {header}:\n    {body}", namespace)  # from the class's own fields
+    return namespace[header.partition("(")[0]]
+
+
+@_fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Usage:
     """Tokens and money one agent (or a whole run) consumed, as the backend reported."""
@@ -96,6 +189,7 @@ class Usage:
         )
 
 
+@_fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRequest:
     """Everything a backend needs to run one subagent; also the journal's resume key."""
@@ -132,11 +226,15 @@ class AgentRequest:
 
     def key_material(self) -> str:
         """Canonical text of the fields that identify a call (timeout excluded)."""
-        return json.dumps(
+        return _encode_key_material(
             [self.prompt, self.label, self.phase, self.model, self.schema,
-             self.effort, self.agent_type, self.isolation],
-            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-        )
+             self.effort, self.agent_type, self.isolation])
+
+
+_encode_key_material = json.JSONEncoder(sort_keys=True, separators=(",", ":"),
+                                        ensure_ascii=False).encode
+"""``json.dumps`` with these options, its encoder built once (not per call): the text,
+and so every journal key, is the same."""
 
 
 _REQUEST_FIELDS = (
@@ -169,6 +267,7 @@ class WorktreeResult:
                    diffstat=str(data.get("diffstat") or ""))
 
 
+@_fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCall:
     """One tool call an agent made: what it asked for and how it went."""
@@ -191,6 +290,7 @@ class ToolCall:
                    error=None if data.get("error") is None else str(data["error"]))
 
 
+@_fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentResult:
     """What a backend returns: the final text (or the schema object) and its usage."""
@@ -201,6 +301,7 @@ class AgentResult:
     """The tools the agent called, in order (API agents; empty for the CLI backends)."""
 
 
+@_fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRecord:
     """One agent call as the run saw it: request, outcome, usage and wall time."""
@@ -280,3 +381,16 @@ def pause_json(resets_at: float | None) -> dict[str, JSONValue]:
     if resets_at is not None:
         when = datetime.fromtimestamp(resets_at, UTC).isoformat(timespec="seconds")
     return {"reason": "quota", "resets_at": when}
+
+
+build_agent_request: Callable[
+    [str, str | None, str | None, str | None, dict[str, JSONValue] | None, str | None,
+     str | None, str | None, float | None, int | None, BudgetGate | None, str | None],
+    AgentRequest] = _positional_builder(AgentRequest)
+"""``AgentRequest(...)`` with every field positional, in field order (the hot path's)."""
+
+build_agent_record: Callable[
+    [AgentRequest, AgentStatus, JSONValue, Usage, float, str | None, tuple[ToolCall, ...],
+     WorktreeResult | None],
+    AgentRecord] = _positional_builder(AgentRecord)
+"""``AgentRecord(...)`` with every field positional, in field order (the hot path's)."""

@@ -33,6 +33,7 @@ LAYER_OF_PREFIX = (
     ("flowdsl._regex_safety", "bottom"),
     ("flowdsl._terminal_text", "bottom"),
     ("flowdsl._lazy", "bottom"),
+    ("flowdsl._event_loop", "bottom"),
     ("flowdsl._failure_limit", "bottom"),
     ("flowdsl._json_schema_safety", "bottom"),
     ("flowdsl", "faces"),  # the package itself: the public API

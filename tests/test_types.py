@@ -1,8 +1,19 @@
-"""``flowdsl._types``: a usage's cost is partly unknown without losing the known part."""
+"""``flowdsl._types``: usage sums and costs, the text that identifies a call."""
 
 from __future__ import annotations
 
-from flowdsl._types import RunResult, Usage
+import dataclasses
+
+import pytest
+
+from flowdsl._types import (
+    AgentRecord,
+    AgentRequest,
+    RunResult,
+    Usage,
+    build_agent_record,
+    build_agent_request,
+)
 
 PRICED = Usage(input_tokens=100, output_tokens=20, cost_usd=0.5)
 UNPRICED = Usage(input_tokens=30, output_tokens=12, unpriced_tokens=42)
@@ -37,3 +48,32 @@ def test_usage_json_keeps_the_known_part_of_a_partial_cost() -> None:
 def test_run_result_json_carries_the_usage_json() -> None:
     result = RunResult(status="completed", usage=UNPRICED)
     assert result.to_json()["usage"] == UNPRICED.to_json()
+
+
+def test_the_key_material_of_a_request_is_unchanged() -> None:
+    # stored journals are found by a hash of this text: it must never change
+    request = AgentRequest(prompt="héllo", label="l", schema={"b": 1, "a": [2]}, effort="low")
+    assert request.key_material() == \
+        '["héllo","l",null,null,{"a":[2],"b":1},"low",null,null]'
+
+
+def test_the_fast_init_builds_an_equal_frozen_instance_of_the_class() -> None:
+    request = AgentRequest(prompt="p", model="m")
+    record = AgentRecord(request=request, status="ok", output={"a": 1})
+    assert type(record) is AgentRecord
+    assert record.usage == Usage()
+    assert record == dataclasses.replace(record)
+    assert hash(request) == hash(AgentRequest(prompt="p", model="m"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.status = "failed"  # type: ignore[misc]
+
+
+def test_the_positional_builders_build_what_the_constructors_build() -> None:
+    request = build_agent_request("p", "l", None, "m", {"type": "object"}, None, None, None,
+                                  2.0, 3, None, "/w")
+    assert request == AgentRequest(prompt="p", label="l", model="m", schema={"type": "object"},
+                                   timeout=2.0, max_turns=3, workspace="/w")
+    assert (type(request), request.workspace) == (AgentRequest, "/w")
+    record = build_agent_record(request, "ok", "out", PRICED, 1.5, None, (), None)
+    assert record == AgentRecord(request=request, status="ok", output="out", usage=PRICED,
+                                 duration=1.5)

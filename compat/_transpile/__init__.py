@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flowdsl._sandbox import LineMap
+from flowdsl._sandbox import LineMap, collector_paused
 
 from .._parse import Parsed
 from ._base import DSL_NAMES
@@ -117,8 +117,9 @@ def format_literal(value: Any, indent: int = 0) -> str:
 
 
 def transpile_parsed(parsed: Parsed, path: str) -> Transpiled:
-    check_nesting(parsed.wrapper, path)
-    analysis = ScopeAnalysis()
-    analysis.program(parsed.wrapper, parsed.body)
-    analysis.assign_names()
-    return Transpiler(path, analysis).program(parsed)
+    with collector_paused():  # no full collection over the JS tree it walks
+        check_nesting(parsed.wrapper, path)
+        analysis = ScopeAnalysis()
+        analysis.program(parsed.wrapper, parsed.body)
+        analysis.assign_names()
+        return Transpiler(path, analysis).program(parsed)

@@ -38,6 +38,8 @@ _HOLDERS = frozenset({
 })
 _LOOPS = frozenset({"ForStatement", "ForOfStatement", "ForInStatement", "WhileStatement",
                     "DoWhileStatement"})
+_OPENS_BLOCKS = FUNCTION_TYPES | _LOOPS | {"TryStatement"}
+"""The nodes whose children :func:`_blocks` counts differently from the node itself."""
 
 
 def check_nesting(root: Any, path: str) -> None:
@@ -54,17 +56,23 @@ def check_nesting(root: Any, path: str) -> None:
         kind = node.type
         if kind not in _HOLDERS:
             depth += 1
-            if depth > MAX_NESTING and first is None:
-                first = node
-            deepest = max(deepest, depth)
-        inner = [(child, depth, _blocks(node, child, blocks),
-                  finals + (kind == "TryStatement" and child is node.finalizer))
-                 for child in reversed(list(children(node)))]
-        if any(b > MAX_BLOCKS for _, _, b, _ in inner):
+            if depth > deepest:
+                deepest = depth
+                if depth > MAX_NESTING and first is None:
+                    first = node
+        inner = list(children(node))
+        inner.reverse()
+        if kind not in _OPENS_BLOCKS:  # the children are as deep in blocks as the node
+            stack.extend([(child, depth, blocks, finals) for child in inner])
+            continue
+        entries = [(child, depth, _blocks(node, child, blocks),
+                    finals + (kind == "TryStatement" and child is node.finalizer))
+                   for child in inner]
+        if any(b > MAX_BLOCKS for _, _, b, _ in entries):
             raise _blocks_error(node, path)
-        if any(f > MAX_FINALLY for _, _, _, f in inner):
+        if any(f > MAX_FINALLY for _, _, _, f in entries):
             raise _finally_error(node, path)
-        stack.extend(inner)
+        stack.extend(entries)
     if first is not None:
         line, column = position(first)
         raise nesting_error(path, line, column, deepest)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .._store import JournalEntry
 from .._terminal_text import indented, one_line, printable
-from .._types import AgentRecord, JSONValue
+
+if TYPE_CHECKING:
+    from .._store import JournalEntry
+    from .._types import AgentRecord, JSONValue
 
 __all__ = ["agents_json", "format_agents", "tools_summary"]
 

@@ -7,7 +7,6 @@ the command finds the checkout this package was imported from and runs the suite
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ def _checkout() -> Path:
 
 
 def _handle(ns: argparse.Namespace) -> int:
+    import subprocess  # not at the top: every command builds this parser
+
     argv = [sys.executable, "-m", "benchmarks"]
     argv += ["--quick"] if ns.quick else []
     argv += ["--only", *ns.only] if ns.only else []

@@ -13,8 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import anyio
-
+from .._event_loop import run_loop
 from .._terminal_text import printable
 from ..errors import UsageError
 from . import EXIT_OK
@@ -72,7 +71,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     service = Service(project_dir=Path.cwd(), store=ns.store, run_defaults=defaults)
     service.options()  # a bad configuration is an error now, not at the first run
     if ns.http is None:
-        anyio.run(build_server(service).run_stdio_async)
+        run_loop(build_server(service).run_stdio_async)
         return EXIT_OK
     from .._mcp._http import bind, serve_http, token_from_env
 
@@ -81,7 +80,7 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     token, generated = token_from_env()
     sock = bind(ns.http)
     try:
-        anyio.run(partial(serve_http, service, sock, token, announce=generated))
+        run_loop(partial(serve_http, service, sock, token, announce=generated))
     finally:
         sock.close()
     return EXIT_OK

@@ -9,26 +9,23 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from .._durable import choose_backend, execute_compiled, find_workflow, start_background
-from .._failure_limit import FailureLimit
-from .._frontends import CompiledWorkflow, compile_file, is_javascript, read_workflow, transpile
-from .._options import RunOptions
-from .._store import Store
+# A command's machinery imports when the command runs: every command imports this module
+# to build its parser, and `flowdsl check` needs the compiler but no runtime, store or view.
+from .. import _durable, _frontends  # their names import on first use (flowdsl._lazy)
+from .._event_loop import run_loop
 from .._terminal_text import printable, printable_json
-from .._types import JSONValue, RunResult
-from ..backends import AgentBackend
 from ..errors import FlowError, UsageError
 from . import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ._argtypes import byte_size, non_negative_int, positive_int, seconds, usd
-from ._confirm import confirm_cost
-from ._dry_run import format_projection, project
 from ._exit import exit_code, exit_meaning
-from ._view import format_summary, format_value, make_view
 
 if TYPE_CHECKING:
+    from .._failure_limit import FailureLimit
+    from .._frontends import CompiledWorkflow
+    from .._options import RunOptions
     from .._runtime import ScriptProcess
+    from .._types import JSONValue, RunResult
+    from ..backends import AgentBackend
 
 __all__ = ["load_args", "register", "resolve_script", "run_options", "simulated"]
 
@@ -137,7 +134,7 @@ def resolve_script(ref: str, *, store: str | None = None) -> Path:
             return path
         if path.suffix or "/" in ref:
             raise UsageError(f"{ref}: no such file")
-    found = find_workflow(ref, Path.cwd(), store_dir=store)
+    found = _durable.find_workflow(ref, Path.cwd(), store_dir=store)
     if found is None:
         raise UsageError(f"{ref}: no such file or saved workflow")
     return found
@@ -149,6 +146,8 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
     These are the real run's, also for ``--dry-run``: the dry run executes on
     :func:`simulated` options and is priced with these.
     """
+    from .._options import RunOptions
+
     return RunOptions.resolve(
         backend=ns.backend,
         model=ns.model,
@@ -175,6 +174,10 @@ def simulated(options: RunOptions) -> RunOptions:
 
 
 def _failure_limit(text: str) -> FailureLimit:
+    # here, when the flag is given: a dataclass module (dataclasses, inspect) that building
+    # the parser need not load
+    from .._failure_limit import FailureLimit
+
     try:
         return FailureLimit.parse(text, "--allow-failures")
     except UsageError as exc:
@@ -189,12 +192,12 @@ def cmd_run(ns: argparse.Namespace) -> int:
     options = run_options(ns)
     script = resolve_script(ns.script, store=options.store)
     if ns.dry_run:
-        return _dry_run(ns, compile_file(script), args, options)
+        return _dry_run(ns, _frontends.compile_file(script), args, options)
     if ns.background:
-        refused = _confirm(ns, compile_file(script), args, options)
+        refused = _confirm(ns, _frontends.compile_file(script), args, options)
         return refused if refused is not None else _background_run(ns, script, args, options)
-    compiled = compile_file(script)
-    backend = choose_backend(None, options)  # a configuration error before any dry run
+    compiled = _frontends.compile_file(script)
+    backend = _durable.choose_backend(None, options)  # a configuration error before any dry run
     refused = _confirm(ns, compiled, args, options)
     if refused is not None:
         return refused
@@ -209,6 +212,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
     if ns.json:
         print(printable_json({**result.to_json(), "exit_code": code}))
     else:
+        from ._view import format_summary, format_value
+
         print(format_summary(result) + "\n" + exit_meaning(code, result), file=sys.stderr)
         if result.status == "completed":
             print(format_value(result.value))
@@ -220,10 +225,13 @@ def _dry_run(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue
     """``flowdsl run --dry-run``: on the simulate backend, unstored, priced as ``options``
     would spend it (:mod:`._dry_run`). The exit code is the simulated run's, or 2 when the
     real run would stop on a model name it refuses."""
+    from ._dry_run import format_projection, project
+    from ._view import format_summary, format_value
+
     dry = simulated(options)
     prestarted = _prestarted(ns, dry)
-    result = _foreground(ns, compiled, args, choose_backend(None, dry), dry, journal=False,
-                         prestarted=prestarted)
+    result = _foreground(ns, compiled, args, _durable.choose_backend(None, dry), dry,
+                         journal=False, prestarted=prestarted)
     if result is None:
         return EXIT_INTERRUPTED
     projection = project(result, options)
@@ -246,13 +254,16 @@ def _confirm(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue
     the exit code of not starting it (1). A run on simulate costs nothing: not asked."""
     if ns.confirm_over is None or options.backend == "simulate":
         return None
+    from ._confirm import confirm_cost
+    from ._dry_run import project
+
     dry = simulated(options)
 
     async def go() -> RunResult:
-        return await execute_compiled(compiled, args=args, backend=choose_backend(None, dry),
-                                      options=dry, journal=False)
+        return await _durable.execute_compiled(compiled, args=args, options=dry, journal=False,
+                                               backend=_durable.choose_backend(None, dry))
 
-    result = anyio.run(go)
+    result = run_loop(go)
     projection = project(result, options)
     refusal = confirm_cost(projection, ns.confirm_over, finished=result.status == "completed")
     if refusal is None:
@@ -278,19 +289,21 @@ def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONVa
                 prestarted: ScriptProcess | None) -> RunResult | None:
     """Run with the live view (plain lines off a terminal; none with ``--json``);
     None when interrupted (after saying so)."""
+    from ._view import make_view
+
     view = make_view(sys.stderr) if not ns.json else None
     observers = [view] if view is not None else []
 
     async def go() -> RunResult:
-        return await execute_compiled(compiled, args=args, backend=backend, options=options,
-                                      journal=journal, observers=observers,
-                                      prestarted=prestarted)
+        return await _durable.execute_compiled(compiled, args=args, backend=backend,
+                                               options=options, journal=journal,
+                                               observers=observers, prestarted=prestarted)
 
     try:
         if view is not None:
             with view:
-                return anyio.run(go)
-        return anyio.run(go)
+                return run_loop(go)
+        return run_loop(go)
     except KeyboardInterrupt:
         _say_interrupted(ns, options if journal else None)
         return None
@@ -299,6 +312,8 @@ def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONVa
 def _say_interrupted(ns: argparse.Namespace, stored: RunOptions | None) -> None:
     """After Ctrl-C: how the run's agents ended and how to continue it, from the store
     (the journal recorded the agents cut short); ``--json`` also prints it as an object."""
+    from .._store import Store
+
     info, counts = None, None
     if stored is not None:
         try:
@@ -326,7 +341,9 @@ def _background_run(ns: argparse.Namespace, script: Path, args: JSONValue,
 
     Prints the id (``--json``: ``{"run_id": ..., "status": ...}``); exit code 0.
     """
-    run_id = start_background(script, args=args, options=options)
+    from .._store import Store
+
+    run_id = _durable.start_background(script, args=args, options=options)
     with Store.open(options.store, create=False) as store:
         status = store.get_run(run_id).status
     if ns.json:
@@ -351,7 +368,7 @@ def describe(compiled: CompiledWorkflow) -> dict[str, Any]:
 
 
 def cmd_check(ns: argparse.Namespace) -> int:
-    compiled = compile_file(resolve_script(ns.script))
+    compiled = _frontends.compile_file(resolve_script(ns.script))
     info = describe(compiled)
     if ns.json:
         print(printable_json({"ok": True, **info}))
@@ -364,9 +381,9 @@ def cmd_check(ns: argparse.Namespace) -> int:
 
 def cmd_transpile(ns: argparse.Namespace) -> int:
     path = resolve_script(ns.script)
-    if not is_javascript(path):
+    if not _frontends.is_javascript(path):
         raise UsageError(f"{path}: transpile takes a JavaScript workflow (.js, .mjs, .cjs)")
-    python_source = transpile(read_workflow(path), str(path))
+    python_source = _frontends.transpile(_frontends.read_workflow(path), str(path))
     if ns.output:
         try:
             Path(ns.output).write_text(python_source, encoding="utf-8")

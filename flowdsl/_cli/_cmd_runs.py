@@ -13,21 +13,11 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from .._durable import (
-    pause_run,
-    remove_run_worktrees,
-    resume,
-    resume_run,
-    stop_run,
-    wait_for,
-)
-from .._store import EventRow, RunInfo
+from .. import _durable  # its names import on first use: `runs list` loads no runtime
+from .._event_loop import run_loop
 from .._terminal_text import indented, one_line, printable, printable_json
-from .._types import JSONValue
 from ..errors import UsageError
 from ._agents_view import agents_json, format_agents
 from ._argtypes import seconds
@@ -35,6 +25,10 @@ from ._cmd_worktrees import cmd_worktrees
 from ._cost import format_cost
 from ._exit import quota_words
 from ._store_args import EXIT_OK, common_options, has_store, open_store, print_json
+
+if TYPE_CHECKING:
+    from .._store import EventRow, RunInfo
+    from .._types import JSONValue
 
 __all__ = [
     "cmd_agents",
@@ -216,7 +210,7 @@ def cmd_result(ns: argparse.Namespace) -> int:
     with open_store(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         if ns.wait:
-            info = wait_for(store, info.id, lambda i: not i.live, ns.timeout)
+            info = _durable.wait_for(store, info.id, lambda i: not i.live, ns.timeout)
     if ns.json:
         print_json({"run_id": info.id, "status": info.status, "result": info.result,
                      "error": info.error})
@@ -244,14 +238,14 @@ def _report(ns: argparse.Namespace, info: RunInfo, text: str) -> None:
 
 def cmd_stop(ns: argparse.Namespace) -> int:
     with open_store(ns) as store:
-        info = stop_run(store, ns.run_id, timeout=ns.timeout)
+        info = _durable.stop_run(store, ns.run_id, timeout=ns.timeout)
     _report(ns, info, f"run {info.id} {info.status}")
     return EXIT_OK
 
 
 def cmd_pause(ns: argparse.Namespace) -> int:
     with open_store(ns) as store:
-        info = pause_run(store, ns.run_id, timeout=ns.timeout)
+        info = _durable.pause_run(store, ns.run_id, timeout=ns.timeout)
     _report(ns, info, f"run {info.id} {info.status}; in-flight agents finish, no new ones "
                       f"start (continue with 'flowdsl runs resume {info.id}')")
     return EXIT_OK
@@ -261,7 +255,7 @@ def cmd_resume(ns: argparse.Namespace) -> int:
     if ns.foreground:
         return _resume_foreground(ns)
     with open_store(ns) as store:
-        info = resume_run(store, ns.run_id, script=ns.script, backend=ns.backend,
+        info = _durable.resume_run(store, ns.run_id, script=ns.script, backend=ns.backend,
                           rerun_missing=ns.rerun_missing)
     _report(ns, info, f"run {info.id} {info.status}"
             + (f" (worker pid {info.pid})" if info.pid and info.live else ""))
@@ -275,7 +269,7 @@ def _resume_foreground(ns: argparse.Namespace) -> int:
     view = None if ns.json else make_view(sys.stderr)
     with open_store(ns) as store:
         run_id = store.resolve_id(ns.run_id)
-        result = resume(run_id, store=store, script=ns.script, backend=ns.backend,
+        result = _durable.resume(run_id, store=store, script=ns.script, backend=ns.backend,
                         rerun_missing=ns.rerun_missing,
                         observers=[view] if view is not None else [])
     code = exit_code(result)
@@ -294,7 +288,7 @@ def cmd_rm(ns: argparse.Namespace) -> int:
         if info.live:
             raise UsageError(f"run {info.id} is {info.status}; stop it first "
                              f"(flowdsl runs stop {info.id})")
-        anyio.run(remove_run_worktrees, info)
+        run_loop(_durable.remove_run_worktrees, info)
         store.delete_run(info.id)
     if ns.json:
         print_json({"run_id": info.id, "deleted": True})

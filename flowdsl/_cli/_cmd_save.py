@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._durable import list_workflows, save_workflow
-from .._frontends import read_workflow, suffix_of
+from .. import _durable, _frontends  # their names import on first use (flowdsl._lazy)
 from .._terminal_text import printable
 from ..errors import RunNotFound, UsageError
 from ._store_args import EXIT_OK, common_options, has_store, open_store, print_json, store_dir
@@ -34,8 +33,8 @@ def register(subparsers: Any) -> None:
 def cmd_save(ns: argparse.Namespace) -> int:
     source = Path(ns.source)
     if source.is_file():
-        text = read_workflow(source)
-        suffix = suffix_of(source)
+        text = _frontends.read_workflow(source)
+        suffix = _frontends.suffix_of(source)
     else:
         if not has_store(ns):
             raise UsageError(f"{ns.source}: no such file or run")
@@ -44,8 +43,8 @@ def cmd_save(ns: argparse.Namespace) -> int:
                 info = store.get_run(ns.source)
             except RunNotFound:
                 raise UsageError(f"{ns.source}: no such file or run") from None
-        text, suffix = info.script_text, suffix_of(info.script_path)
-    path = save_workflow(text, suffix, ns.name, store_dir=store_dir(ns),
+        text, suffix = info.script_text, _frontends.suffix_of(info.script_path)
+    path = _durable.save_workflow(text, suffix, ns.name, store_dir=store_dir(ns),
                          force=ns.force)
     if ns.json:
         print_json({"name": path.name[: -len(suffix)], "path": str(path)})
@@ -55,7 +54,7 @@ def cmd_save(ns: argparse.Namespace) -> int:
 
 
 def cmd_workflows(ns: argparse.Namespace) -> int:
-    found = list_workflows(Path.cwd(), store_dir=store_dir(ns), bundled=True)
+    found = _durable.list_workflows(Path.cwd(), store_dir=store_dir(ns), bundled=True)
     if ns.json:
         print_json([{"name": w.name, "ref": w.ref, "source": w.source, "path": str(w.path),
                       "description": w.description} for w in found])

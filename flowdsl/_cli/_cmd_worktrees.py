@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
-
-from .._durable import run_repo
-from .._runtime import _worktree as wt
-from .._store import JournalEntry, RunInfo
+from .._event_loop import run_loop
 from .._terminal_text import printable
-from .._types import JSONValue
 from ..errors import UsageError
 from ._store_args import EXIT_OK, open_store, print_json
+
+if TYPE_CHECKING:  # the store and the runtime's worktrees import when the command runs
+    from .._store import JournalEntry, RunInfo
+    from .._types import JSONValue
 
 __all__ = ["cmd_worktrees"]
 
@@ -30,7 +30,7 @@ def cmd_worktrees(ns: argparse.Namespace) -> int:
             raise UsageError(f"run {info.id} is {info.status}; its worktrees are in use")
         entries = [e for e in store.journal(info.id) if e.record.worktree is not None]
     kept = {e.record.worktree.branch: e for e in entries if e.record.worktree is not None}
-    trees, branches = anyio.run(_look, info, ns.prune, set(kept))
+    trees, branches = run_loop(_look, info, ns.prune, set(kept))
     strays = sorted(b for b in branches if b not in kept)
     pruned = [str(t) for t in trees] + strays if ns.prune else []
     if ns.json:
@@ -53,6 +53,9 @@ def cmd_worktrees(ns: argparse.Namespace) -> int:
 async def _look(info: RunInfo, prune: bool, kept: set[str]) -> tuple[list[Path], list[str]]:
     """The run's leftover worktrees and branches (as they were); ``prune`` removes the
     leftovers and the branches no journaled agent kept."""
+    from .._durable import run_repo
+    from .._runtime import _worktree as wt
+
     repo = await run_repo(info)
     if repo is None:
         raise UsageError(f"run {info.id}: its project is not a git repository")

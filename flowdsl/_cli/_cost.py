@@ -7,8 +7,10 @@ CLI never prints their cost as $0.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .._types import AgentRecord, Usage
+if TYPE_CHECKING:
+    from .._types import AgentRecord, Usage
 
 __all__ = ["format_cost", "unpriced_models"]
 

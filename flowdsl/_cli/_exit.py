@@ -13,10 +13,11 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from .._failure_limit import FailureLimit
-from .._types import RunResult
+if TYPE_CHECKING:
+    from .._failure_limit import FailureLimit
+    from .._types import RunResult
 
 __all__ = ["EXIT_AGENTS_FAILED", "EXIT_QUOTA", "exit_code", "exit_meaning", "quota_words"]
 
@@ -44,6 +45,8 @@ def quota_words(resets_at: float | None, now: float | None = None) -> str:
     """``quota; resets 2026-12-03 00:00 UTC (in 2 h 30 min)``, or that no time was given."""
     if resets_at is None:
         return "quota; the provider gave no reset time"
+    from datetime import UTC, datetime  # only a paused run's status needs dates
+
     now = time.time() if now is None else now
     when = datetime.fromtimestamp(resets_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     left = resets_at - now

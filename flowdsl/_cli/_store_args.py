@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .._options import RunOptions
-from .._store import DB_NAME, Store, resolve_store_dir
 from .._terminal_text import printable_json
-from .._types import JSONValue
 from ..errors import RunNotFound
+
+# The options and the store import when a command opens a store, not when the parser is
+# built (every command's parser uses common_options).
+if TYPE_CHECKING:
+    from .._store import Store
+    from .._types import JSONValue
 
 __all__ = ["EXIT_OK", "common_options", "has_store", "open_store", "print_json", "store_dir"]
 
@@ -25,6 +29,9 @@ def common_options(parser: argparse.ArgumentParser) -> None:
 
 def store_dir(ns: argparse.Namespace) -> Path:
     """``--store``, else the configured store, else ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+    from .._options import RunOptions
+    from .._store import resolve_store_dir
+
     return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
 
 
@@ -33,6 +40,8 @@ def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
 
     Read commands open it read-only, so they answer on a read-only disk or directory too.
     """
+    from .._store import DB_NAME, Store
+
     directory = store_dir(ns)
     if not (directory / DB_NAME).exists():
         ref = getattr(ns, "run_id", None) or getattr(ns, "source", None)
@@ -41,6 +50,8 @@ def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
 
 
 def has_store(ns: argparse.Namespace) -> bool:
+    from .._store import DB_NAME
+
     return (store_dir(ns) / DB_NAME).exists()
 
 

@@ -7,17 +7,17 @@ import sys
 import time
 from collections import Counter
 from types import TracebackType
-from typing import Any, TextIO
-
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, RunEvent
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import RunResult, Usage
 from ._cost import format_cost, unpriced_models
+
+# rich (~45 ms of imports) is for a terminal only: imported by LiveView and make_view when
+# they draw on one, never for plain lines, --json or the summary.
+if TYPE_CHECKING:
+    from rich.console import Console, Group
 
 __all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
 
@@ -95,6 +95,8 @@ class LiveView(Progress):
     """
 
     def __init__(self, console: Console) -> None:
+        from rich.live import Live
+
         super().__init__()
         self.console = console
         self.logs: list[str] = []
@@ -104,9 +106,15 @@ class LiveView(Progress):
     def __call__(self, event: RunEvent) -> None:
         super().__call__(event)
         if isinstance(event, LogLine):
+            from rich.text import Text
+
             self.console.print(Text(printable(event.text), style="dim"))
 
     def render(self) -> Group:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table.grid(padding=(0, 2))
         table.add_row(
             Text("phase", style="bold"), Text(one_line(self.phase or "-")),
@@ -138,6 +146,8 @@ class LiveView(Progress):
 def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
     stream = stream or sys.stderr
     if stream.isatty():
+        from rich.console import Console
+
         return LiveView(Console(file=stream))
     return PlainView(stream)
 

@@ -13,8 +13,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-import anyio
-
+from .._event_loop import run_loop
 from .._frontends import compile_source, read_workflow
 from .._options import RunOptions
 from .._store import RunInfo, Store
@@ -150,7 +149,7 @@ def resume_background(
         store.request_control(info.id, "unpause")
         return info.id
     check_resumable(info)
-    anyio.run(partial(check_branches, store, info, rerun_missing=rerun_missing))
+    run_loop(partial(check_branches, store, info, rerun_missing=rerun_missing))
     info = prepare_resume(store, ref, script, backend)
     cwd = info.options.get("cwd")
     spawn_worker(store, info.id, cwd if isinstance(cwd, str) else None)

@@ -10,8 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-import anyio
-
+from .._event_loop import run_loop
 from .._frontends import compile_file
 from .._options import RunOptions
 from .._runtime import Observer
@@ -72,7 +71,7 @@ def run(script: str | os.PathLike[str], **kwargs: Any) -> RunResult:
     async def main() -> RunResult:
         return await run_async(script, **kwargs)
 
-    return anyio.run(main)
+    return run_loop(main)
 
 
 async def resume_async(
@@ -122,4 +121,4 @@ def resume(run_id: str, **kwargs: Any) -> RunResult:
     async def main() -> RunResult:
         return await resume_async(run_id, **kwargs)
 
-    return anyio.run(main)
+    return run_loop(main)

@@ -1,17 +1,31 @@
 """The runtime's journal and observer, backed by the store.
 
 The journal is loaded once when a run (re)starts — one query, then every ``replay`` is a
-dict lookup — and each ``record`` is one committed write (``Store.append_journal``)
-before it returns: the runtime hands the result to the script only afterwards. Events
-(phases, logs, failed agents, pauses) are buffered in memory and written in the same
-transaction as the next journal row, or by the supervisor's periodic flush: they cost
+dict lookup. Rows are written by group commit (``commit``): the first agent to finish
+in an event-loop turn opens a batch and yields once, the others that finish in that
+turn add their rows and wait; then the batch is committed in one transaction
+(``Store.append_journal_batch``, one ``executemany``, rows in completion order) and
+every agent of it is released — the runtime hands a result to the script only then. A
+failed commit raises in every agent of that batch, and the run ends. ``record`` commits
+at once (with the open batch's rows first), for the runtime's paths that cannot wait.
+
+Rejected: holding a batch open for several turns (every agent in flight is already
+waiting on it, so nothing more finishes meanwhile: only latency is added) and committing
+from a worker thread (the same CPU plus a hand-off per batch, and the loop turn is what
+forms the batch anyway).
+
+Events (phases, logs, failed agents, pauses) are buffered in memory and written in the
+same transaction as the next batch, or by the supervisor's periodic flush: they cost
 almost nothing per agent, and a crash can lose at most the last fraction of a second of
-*events*, never a journal row.
+*events*, never a journal row the script has seen.
 """
 
 from __future__ import annotations
 
 import time
+
+import anyio
+import anyio.lowlevel
 
 from .._runtime import (
     AgentFinished,
@@ -23,16 +37,28 @@ from .._runtime import (
 )
 from .._store import Store
 from .._types import AgentRecord
+from ..errors import StoreError
 
 __all__ = ["StoreJournal", "StoreObserver"]
 
 _TERMINAL = ("completed", "failed", "stopped")
 
 
-class StoreJournal:
-    """The :class:`~flowdsl._runtime.Journal` of one run, backed by the store."""
+class _Batch:
+    """The rows of one loop turn, waiting for their commit."""
 
-    __slots__ = ("_pending", "_replay", "_store", "recorded", "replayed", "run_id")
+    __slots__ = ("done", "error")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.error: BaseException | None = None
+
+
+class StoreJournal:
+    """The :class:`~flowdsl._runtime.GroupCommitJournal` of one run, backed by the store."""
+
+    __slots__ = ("_batch", "_pending", "_replay", "_rows", "_store", "batches", "recorded",
+                 "replayed", "run_id")
 
     def __init__(self, store: Store, run_id: str, *, preload: bool = True) -> None:
         self._store = store
@@ -42,8 +68,12 @@ class StoreJournal:
             {key: (record, seq) for seq, (key, record)
              in enumerate(store.load_replay(run_id).items())} if preload else {})
         self._pending: list[tuple[str, float, str, str]] = []
+        self._rows: list[tuple[str, AgentRecord]] = []  # not committed yet, in completion order
+        self._batch: _Batch | None = None  # the waiters of those rows
         self.replayed = 0
         self.recorded = 0
+        self.batches = 0
+        """Journal transactions committed (``recorded / batches``: the mean batch)."""
 
     @property
     def size(self) -> int:
@@ -58,17 +88,62 @@ class StoreJournal:
         return found
 
     def record(self, key: str, record: AgentRecord) -> None:
-        """Commit one finished agent (ok or failed), with the buffered events, before returning."""
+        """Commit one finished agent (ok or failed), after the open batch's rows and with
+        the buffered events, before returning."""
+        self._rows.append((key, record))
+        self._write()
+
+    async def commit(self, key: str, record: AgentRecord) -> None:
+        """Commit one finished agent with the others that finish in this loop turn.
+
+        Returns once the row is durable. A caller cancelled meanwhile still waits for the
+        commit (at most a loop turn) before the cancellation goes on: the row is committed
+        either way, and the runtime counts the agent as finished.
+
+        Raises:
+            StoreError: the batch's commit failed (raised in each agent of the batch).
+        """
+        self._rows.append((key, record))
+        batch = self._batch
+        if batch is None:  # the first of this turn: let the others add their rows, commit
+            batch = self._batch = _Batch()
+            try:
+                await anyio.lowlevel.checkpoint()
+            finally:
+                if self._batch is batch:  # not written meanwhile by ``record``
+                    self._write()
+        else:
+            try:
+                await batch.done.wait()
+            except anyio.get_cancelled_exc_class():
+                with anyio.CancelScope(shield=True):  # rare: the run is ending
+                    await batch.done.wait()
+                if batch.error is None:
+                    raise
+        if batch.error is not None:
+            raise batch.error
+
+    def _write(self) -> None:
+        """Commit every buffered row and event in one transaction; release the batch."""
+        rows, self._rows = self._rows, []
         events, self._pending = self._pending, []
+        batch, self._batch = self._batch, None
         try:
-            self._store.append_journal(self.run_id, key, record, events)
-        except BaseException:
+            self._store.append_journal_batch(self.run_id, rows, events)
+        except BaseException as exc:
             self._pending[:0] = events  # not written: keep them for the next write
+            if batch is not None:
+                batch.error = exc if isinstance(exc, Exception) else StoreError(
+                    f"{self._store.db_path}: the journal's commit was interrupted")
+                batch.done.set()
             raise
-        self.recorded += 1
+        self.recorded += len(rows)
+        self.batches += 1
+        if batch is not None:
+            batch.done.set()
 
     def note(self, kind: str, text: str) -> None:
-        """Buffer one event; it is written with the next journal row or :meth:`flush`."""
+        """Buffer one event; it is written with the next journal batch or :meth:`flush`."""
         self._pending.append((self.run_id, time.time(), kind, text))
 
     def flush(self) -> None:
@@ -90,17 +165,17 @@ class StoreObserver:
 
     def __init__(self, journal: StoreJournal) -> None:
         self._journal = journal
-        self._running: dict[int, str] = {}
+        self._running: dict[int, str | None] = {}  # labels by agent index
         self.running_changed = False
 
     @property
     def running(self) -> list[str]:
         """The labels of the agents running now, in start order."""
-        return list(self._running.values())
+        return [label or f"agent #{index + 1}" for index, label in self._running.items()]
 
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, AgentStarted):
-            self._running[event.index] = event.request.label or f"agent #{event.index + 1}"
+            self._running[event.index] = event.request.label  # the default made when read
             self.running_changed = True
         elif isinstance(event, AgentFinished):
             self._running.pop(event.index, None)

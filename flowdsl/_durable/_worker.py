@@ -16,9 +16,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-import anyio
-
 from flowdsl._durable._execute_stored import execute_stored
+from flowdsl._event_loop import run_loop
 from flowdsl._store import Store
 from flowdsl._types import RunResult
 from flowdsl.errors import FlowError
@@ -56,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"[{stamp}] worker pid {os.getpid()} for run {ns.run_id}", flush=True)
     try:
         with Store.open(ns.store, create=False) as store:
-            result = anyio.run(_work, store, ns.run_id)
+            result = run_loop(_work, store, ns.run_id)
     except FlowError as exc:
         print(f"flowdsl worker: error: {exc}", file=sys.stderr, flush=True)
         return 2

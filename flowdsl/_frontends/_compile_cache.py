@@ -35,10 +35,8 @@ import hmac
 import importlib.util
 import marshal
 import os
-import secrets
 import stat
 import sys
-import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -191,6 +189,8 @@ def _replace_key(path: Path) -> bytes | None:
 def _new_key(path: Path) -> bytes | None:
     """Write a new key atomically: a private O_EXCL file, hard-linked into place (a
     process that races us keeps its key; we skip the disk this once)."""
+    import secrets  # only to make a key: a process that finds one never loads it
+
     key = secrets.token_bytes(_KEY_SIZE)
     staging = path.with_name(f".{_KEY_FILE}-{secrets.token_hex(8)}")
     try:
@@ -255,6 +255,8 @@ def _decode(data: Any, source: str, path: str) -> CompiledWorkflow | None:
 
 def _save(compiled: CompiledWorkflow) -> None:
     """Store a successful compile (atomically; errors are ignored)."""
+    import tempfile  # only to write an entry: a cache hit never loads it
+
     try:
         directory = _trusted_dir()
         if directory is None:

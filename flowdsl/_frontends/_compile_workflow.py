@@ -10,7 +10,7 @@ from __future__ import annotations
 from os import PathLike
 from pathlib import Path
 
-from .._sandbox import compile_python
+from .._sandbox import collector_paused, compile_python
 from ..errors import UsageError
 from ._compile_cache import CACHE
 from ._compiled import CompiledWorkflow
@@ -47,9 +47,10 @@ def compile_source(source: str, path: str | PathLike[str]) -> CompiledWorkflow:
     cached = CACHE.get(source, text_path)
     if cached is not None:
         return cached
-    python_source, line_map = frontend.to_python(source, text_path)
-    script = compile_python(python_source, text_path, policy=workflow_policy(),
-                            line_map=line_map)
+    with collector_paused():  # no GC within the compile (_sandbox/_collector_pause.py)
+        python_source, line_map = frontend.to_python(source, text_path)
+        script = compile_python(python_source, text_path, policy=workflow_policy(),
+                                line_map=line_map)
     compiled = CompiledWorkflow(
         path=text_path, language=frontend.language, meta=script.meta, source=source,
         python_source=python_source, code=script.code, line_map=line_map,

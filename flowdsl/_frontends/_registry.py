@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from os import PathLike
 from typing import TYPE_CHECKING, Literal
 
-from .._sandbox import LineMap, SandboxPolicy, ScriptHooks
+from .._sandbox import LineMap, SandboxPolicy, ScriptHooks, collector_paused
 from ..errors import SandboxViolation, UsageError
 
 if TYPE_CHECKING:
@@ -60,7 +60,8 @@ class Frontend:
         """
         if self.language == "python":
             return source, None
-        transpiled = _javascript_layer(path).transpile(source, path)
+        with collector_paused():  # no GC between parse and transpile (_collector_pause)
+            transpiled = _javascript_layer(path).transpile(source, path)
         return transpiled.source, transpiled.line_map
 
     def error_name(self, error: BaseException) -> str:

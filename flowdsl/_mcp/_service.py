@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
-
 from .._cli._dry_run import project
 from .._durable import (
     choose_backend,
@@ -29,6 +27,7 @@ from .._durable import (
     start_background,
     stop_run,
 )
+from .._event_loop import run_loop
 from .._frontends import CompiledWorkflow, compile_file
 from .._options import RunOptions
 from .._store import DB_NAME, RunInfo, Store, resolve_store_dir
@@ -127,7 +126,7 @@ class Service:
                                           backend=choose_backend(None, dry), options=dry,
                                           journal=False)
 
-        result = anyio.run(go)
+        result = run_loop(go)
         projection = project(result, options)
         return {"ok": True, "errors": [], **_meta(loaded.compiled),
                 "path": str(loaded.path) if loaded.path else None,

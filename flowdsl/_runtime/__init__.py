@@ -31,6 +31,7 @@ if _typing.TYPE_CHECKING:
     from ._events import StatusChanged as StatusChanged
     from ._execute import execute as execute
     from ._halt import Halt as Halt
+    from ._journal import GroupCommitJournal as GroupCommitJournal
     from ._journal import Journal as Journal
     from ._journal import KeyCounter as KeyCounter
     from ._process import ScriptProcess as ScriptProcess
@@ -52,6 +53,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "StatusChanged": ("._events", "StatusChanged"),
     "execute": ("._execute", "execute"),
     "Halt": ("._halt", "Halt"),
+    "GroupCommitJournal": ("._journal", "GroupCommitJournal"),
     "Journal": ("._journal", "Journal"),
     "KeyCounter": ("._journal", "KeyCounter"),
     "ScriptProcess": ("._process", "ScriptProcess"),
@@ -71,6 +73,7 @@ __all__ = (
     "AgentFinished",
     "AgentStarted",
     "EventKind",
+    "GroupCommitJournal",
     "Halt",
     "Journal",
     "KeyCounter",

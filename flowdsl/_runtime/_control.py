@@ -47,6 +47,8 @@ class RunControl:
         self.listeners: list[HaltListener] = []
         self._stopped = False
         self._paused = False
+        self.holding = False
+        """Whether :meth:`wait_unpaused` would hold a call now (paused, or for quota)."""
         self._unpaused = anyio.Event()
         self._unpaused.set()
         self._in_flight = 0
@@ -110,13 +112,14 @@ class RunControl:
     def pause(self) -> None:
         """Dispatch no new agent until :meth:`unpause`; in-flight agents finish."""
         if not self._paused:
-            self._paused = True
+            self._paused = self.holding = True
             self._unpaused = anyio.Event()
             self._emit(StatusChanged(status="paused"))
 
     def unpause(self) -> None:
         if self._paused:
             self._paused = False
+            self.holding = self.quota is not None
             self._unpaused.set()
             self._emit(StatusChanged(status="running"))
 
@@ -132,6 +135,7 @@ class RunControl:
         latest reset time any of them was told is kept)."""
         if self.quota is None:
             self.quota = error
+            self.holding = True
             self._note(f"quota: {error}; no new agent is sent, the run pauses when the "
                        "agents in flight are done")
             self._emit(StatusChanged(status="paused"))

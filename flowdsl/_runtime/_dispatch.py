@@ -5,8 +5,14 @@ and a frozen copy of its schema: the script may change its dict afterwards) and 
 an :class:`AgentCall`. Awaiting the call (or handing it to ``parallel`` or a JS promise)
 sends the request to the run's owner through the :class:`RunPort`, which gates, replays
 or runs it and accounts for it. A replayed result waits for its turn in the original
-completion order (:class:`ReplayOrder`). The run yields once after an agent passes its
-gate (``Run.agent``), so tasks ready then run before even a zero-latency answer.
+completion order (:class:`ReplayOrder`). Between an agent passing its gate and its answer
+being booked the event loop gets at least one turn (``Run.agent``; after an answer that
+came without one, ``call_agent``), so the calls made with it pass the gate first and the
+tasks ready then run before even a zero-latency answer.
+
+A call awaited by script code is first checked for stack headroom (:func:`check_headroom`);
+one the runtime took (:meth:`AgentCall.queue`: a fan-out's or the scheduler's worker
+awaits it, a task whose stack is a handful of frames deep) skips that probe.
 
 A call that is never awaited is a script error at its line — the run fails with
 ``agent() was called but its result was never awaited`` — and calls alive but not
@@ -21,7 +27,7 @@ import sys
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._types import AgentRequest
+from .._types import AgentRequest, build_agent_request
 from ..errors import AgentLimitExceeded, RunError, SchemaError
 
 if TYPE_CHECKING:
@@ -84,18 +90,19 @@ class AgentCall:
         self._state = _NEW
 
     def __await__(self) -> Generator[Any, None, Any]:
-        self._claim()
+        state = self._state
+        if state == _NEW:
+            self._dispatch.runner.unclaimed -= 1
+        elif state != _QUEUED:
+            raise RuntimeError("an agent() call can be awaited only once")
+        self._state = _STARTED
+        if state == _NEW:  # awaited by script code, maybe deep in a recursion
+            check_headroom("agent()")
         return self._dispatch.run(self._request).__await__()
 
-    def _claim(self) -> None:
-        if self._state not in (_NEW, _QUEUED):
-            raise RuntimeError("an agent() call can be awaited only once")
-        if self._state == _NEW:
-            self._dispatch.runner.unclaimed -= 1
-        self._state = _STARTED
-
     def queue(self) -> None:
-        """The runtime took the call to start it later (a JS promise): it is not dropped."""
+        """The runtime took the call, for one of its worker tasks to await (a JS promise,
+        a fan-out item): it is not dropped."""
         if self._state == _NEW:
             self._state = _QUEUED
             self._dispatch.runner.unclaimed -= 1
@@ -155,11 +162,13 @@ class AgentDispatch:
         if len(prompt) > options.max_result_bytes:
             raise RunError(f"agent() prompt of {len(prompt)} characters is over the limit of "
                            f"{options.max_result_bytes} (max_result_bytes)")
-        for name, text in (("label", label), ("phase", phase), ("model", model),
-                           ("effort", effort), ("agent_type", agent_type),
-                           ("isolation", isolation)):
-            if text is not None:
-                runner.check_text(f"agent() {name}", text)
+        if (label is not None or phase is not None or model is not None or effort is not None
+                or agent_type is not None or isolation is not None):
+            for name, text in (("label", label), ("phase", phase), ("model", model),
+                               ("effort", effort), ("agent_type", agent_type),
+                               ("isolation", isolation)):
+                if text is not None:
+                    runner.check_text(f"agent() {name}", text)
         if timeout is not None and (isinstance(timeout, bool)
                                     or not isinstance(timeout, int | float)
                                     or not timeout > 0 or timeout == float("inf")):
@@ -170,18 +179,10 @@ class AgentDispatch:
         if runner.unclaimed >= options.max_agents:
             raise AgentLimitExceeded(options.max_agents)
         phase = phase if phase is not None else self.current_phase
-        request = AgentRequest(
-            prompt=prompt,
-            label=label,
-            phase=phase,
-            model=model or self._phase_models.get(phase or "") or options.model,
-            schema=freeze_schema(schema, options.max_result_bytes),
-            effort=effort,
-            agent_type=agent_type,
-            isolation=isolation,
-            timeout=timeout,
-            max_turns=max_turns,
-        )
+        request = build_agent_request(  # AgentRequest(...), positional: in field order
+            prompt, label, phase, model or self._phase_models.get(phase or "") or options.model,
+            None if schema is None else freeze_schema(schema, options.max_result_bytes),
+            effort, agent_type, isolation, timeout, max_turns, None, None)
         caller = sys._getframe(1)
         line = caller.f_lineno if caller.f_code.co_filename == runner.compiled.path else None
         runner.unclaimed += 1
@@ -189,7 +190,6 @@ class AgentDispatch:
 
     async def run(self, request: AgentRequest) -> Any:
         """Send one request to the run and wait for its answer (and its replay turn)."""
-        check_headroom("agent()")
         runner = self.runner
         runner.in_flight += 1
         try:
@@ -202,7 +202,10 @@ class AgentDispatch:
             runner.replay_order.changed()
         if reply.worktree is not None:
             runner.branches.append({"label": request.label, **reply.worktree})
-        return reply.output
+        output = reply.output
+        if runner.port.shares_outputs and isinstance(output, dict | list):
+            return json.loads(json.dumps(output))  # the script gets its own copy
+        return output
 
 
 def never_awaited_error(path: str, line: int | None, what: str = "agent()") -> RunError:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Callable, Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
 from contextvars import ContextVar
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -68,8 +69,13 @@ async def _resolve(value: Any) -> Any:
 def _close_unstarted(items: Iterable[Any]) -> None:
     """Close coroutines and agent calls never awaited (closing a finished one is a no-op)."""
     for item in items:
-        if inspect.iscoroutine(item) or isinstance(item, AgentCall | AwaitOnce):
+        if isinstance(item, _CLOSABLE):
             item.close()
+
+
+_CLOSABLE = (CoroutineType, AgentCall, AwaitOnce)
+_OWN_TASK = (CoroutineType, AwaitOnce)
+"""Items that run script code when awaited: each gets a task of its own."""
 
 
 class _Raised:
@@ -91,10 +97,25 @@ def _start(fn: Callable[..., Any], *args: Any) -> Any:
         return _Raised(exc)
 
 
-async def _outcome(value: Any) -> Any:
+def _outcome(value: Any) -> Awaitable[Any]:
+    """What an item's value awaits to: an awaitable is awaited as it is (an ``agent()``
+    call taken by the runtime: only a fan-out task awaits it here, on a shallow stack)."""
+    if isinstance(value, AgentCall):
+        value.queue()
+        return value
     if isinstance(value, _Raised):
-        raise value.error
-    return await _resolve(value)
+        return _raise(value.error)
+    if inspect.isawaitable(value):
+        return value
+    return _plain(value)
+
+
+async def _raise(error: Exception) -> Any:
+    raise error
+
+
+async def _plain(value: Any) -> Any:
+    return value
 
 
 class _Started(Coroutine[Any, Any, list[Any]]):
@@ -162,8 +183,8 @@ class FanOut:
         depth = _NESTING.get()
         if depth >= MAX_NESTING:
             raise RunError(f"parallel()/pipeline() nested more than {MAX_NESTING} deep")
-        own = [script_code or inspect.iscoroutine(item) or isinstance(item, AwaitOnce)
-               for item in items]
+        own = [True] * len(items) if script_code else [isinstance(item, _OWN_TASK)
+                                                        for item in items]
         calls = [i for i, item in enumerate(items) if not own[i] and isinstance(item, AgentCall)]
         pending = iter(calls)
 

@@ -64,6 +64,12 @@ class Workspaces:
             raise IsolationError(f"agent(isolation='worktree') needs a git repository: "
                                  f"{self.project or 'the current directory'} is not in one")
 
+    def shared(self, request: AgentRequest) -> AgentRequest:
+        """A request without isolation, its workspace set: the project directory."""
+        if self.project is None or request.workspace is not None:
+            return request
+        return replace(request, workspace=self.project)
+
     async def enter(self, index: int, request: AgentRequest) -> tuple[AgentRequest,
                                                                       Worktree | None]:
         """The request with its workspace set, and the worktree made for it (if isolated).
@@ -72,9 +78,7 @@ class Workspaces:
             IsolationError: git could not create the worktree.
         """
         if request.isolation is None or self._worktrees is None:
-            if self.project is None or request.workspace is not None:
-                return request, None
-            return replace(request, workspace=self.project), None
+            return self.shared(request), None
         tree = await self._worktrees.create(index, request.label)
         return replace(request, workspace=str(tree.path)), tree
 

@@ -46,6 +46,7 @@ from ..errors import (
 from ._agent_call import call_agent
 from ._backend_start import check_models, enter_backend
 from ._control import HaltListener, RunControl
+from ._deadlines import AgentDeadlines
 from ._events import (
     AgentFinished,
     AgentStarted,
@@ -109,6 +110,10 @@ class Run:
         """Stop, pause, halt and the quota pause."""
         self.workspaces = Workspaces(options.cwd, run_id, options.worktree_base)
         """Where agents work: the project directory, or a git worktree each."""
+        self.deadlines = AgentDeadlines()
+        """The agents' timeouts, enforced by one watchdog task while the run executes."""
+        self._capped = options.budget is not None or options.max_cost is not None
+        """A token budget or a cost cap applies (each agent gets a budget gate)."""
 
     # -- what the script asks for (through its port) -----------------------------------
 
@@ -127,11 +132,7 @@ class Run:
            match the schema makes ``agent()`` return None;
         5. :meth:`record` accounts for it — whatever happened after the backend answered.
         """
-        refusal = self._refusal()
-        if refusal is None and self.agents_started >= self.options.max_agents:
-            refusal = AgentLimitExceeded(self.options.max_agents)
-        if refusal is not None:
-            raise self._refuse(self.agents_started, request, refusal)
+        self._check_start(request)
         schema = request.schema
         validator = schema_validator(schema) if schema is not None else None
         if request.agent_type is not None:
@@ -139,7 +140,7 @@ class Run:
         if request.isolation is not None:
             await self.workspaces.check(request.isolation)  # IsolationError before dispatch
         index = self.start_agent()
-        if self.options.budget is not None or self.options.max_cost is not None:
+        if self._capped:
             request = replace(request, budget_gate=self.ledger.gate(
                 index, self.options.budget, self.options.max_cost))
         journal = self.journal
@@ -158,30 +159,36 @@ class Run:
         limiter, control = self.limiter, self.control
         acquired = sent = False
         try:
-            await control.wait_unpaused()
+            if control.holding:
+                await control.wait_unpaused()
+            # the agent's index is its borrower: unique, and no lookup of the current task
             try:
-                limiter.acquire_nowait()  # the common case needs no extra trip through the loop
+                limiter.acquire_on_behalf_of_nowait(index)  # no extra trip through the loop
             except anyio.WouldBlock:
-                await limiter.acquire()
+                await limiter.acquire_on_behalf_of(index)
             acquired = True
-            await control.wait_unpaused()
+            if control.holding:
+                await control.wait_unpaused()
             refusal = self._refusal()  # the budget spent, or the policy tripped, meanwhile
             if refusal is not None:
                 raise self._refuse(index, request, refusal, key)
             sent = True
             control.sent()
-            # the calls the script made together with this one pass the budget gate before
-            # its usage is booked (a zero-latency backend answers without yielding)
-            await anyio.lowlevel.checkpoint()
+            if self._capped:
+                # the calls the script made together with this one pass the budget gate
+                # before it reports any usage (a backend reports each turn as it ends);
+                # uncapped, the turn comes before its booking (call_agent), and only
+                # when no other agent started meanwhile
+                await anyio.lowlevel.checkpoint()
             record = await self._call(index, request, validator)
-            reply = AgentReply(self.record(index, key, record), self.spent,
+            reply = AgentReply(await self.record_batched(index, key, record), self.spent,
                                worktree=_worktree_json(record))
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
             raise
         finally:
             if acquired:
-                limiter.release()
+                limiter.release_on_behalf_of(index)
             if sent:
                 control.returned()
         if control.quota is not None:
@@ -196,9 +203,20 @@ class Run:
         except (Exception, Halt):
             pass  # the run is ending anyway
 
+    def _check_start(self, request: AgentRequest) -> None:
+        """Refuse a call that may not start: the run ending, the budget, the cost cap, the
+        failure policy, the agent cap (recorded ``refused``, raised to the script)."""
+        refusal = self._refusal()
+        if refusal is None and self.agents_started >= self.options.max_agents:
+            refusal = AgentLimitExceeded(self.options.max_agents)
+        if refusal is not None:
+            raise self._refuse(self.agents_started, request, refusal)
+
     def _refusal(self) -> RunError | None:
         """Why a new agent may not be sent now (the run ending, the budget, the cost cap,
         the failure policy), or None."""
+        if self.control.halt is None and not self._capped and self.ledger.policy_error is None:
+            return None  # the common case, asked twice per agent
         return (self.control.refusal()
                 or self.ledger.refusal(self.options.budget, self.options.max_cost))
 
@@ -219,19 +237,25 @@ class Run:
 
     async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
         """The agent in its workspace (a worktree of its own, if isolated), on the backend."""
+        gated = self.agents_started  # another start after this proves the loop had a turn
         workspaces = self.workspaces
-        try:
-            request, tree = await workspaces.enter(index, request)
-        except IsolationError as exc:
-            return AgentRecord(request=request, status="failed",
-                               error=f"{type(exc).__name__}: {exc}")
+        tree = None
+        if request.isolation is None:
+            request = workspaces.shared(request)
+        else:
+            try:
+                request, tree = await workspaces.enter(index, request)
+            except IsolationError as exc:
+                return AgentRecord(request=request, status="failed",
+                                   error=f"{type(exc).__name__}: {exc}")
         if self.observers:
             self.emit(AgentStarted(index=index, request=request))
         timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
         try:
             record, error = await call_agent(
                 self.backend, request, seconds=timeout, validator=validator,
-                turns_usage=lambda: self.ledger.running_usage(index))
+                turns_usage=lambda: self.ledger.running_usage(index), deadlines=self.deadlines,
+                others_started=None if self._capped else lambda: self.agents_started != gated)
         except anyio.get_cancelled_exc_class():
             if tree is not None:
                 await workspaces.discard(tree)
@@ -287,12 +311,47 @@ class Run:
         self.agents_started += 1
         return index
 
+    _settled: frozenset[int] = frozenset()
+    """Agents accounted by :meth:`record_batched` whose wait for the commit was cancelled:
+    finished, not cut short (:meth:`record` ignores a second account of them)."""
+
     def record(self, index: int, key: str, record: AgentRecord, *, journal: bool = True) -> Any:
         """Account one finished agent: usage, the records, the journal, the observers.
 
         Returns what ``agent()`` gives the script: the output, or None when it failed.
-        The journal row is durable before this returns (the script sees the result after).
+        The journal row is committed on its own before this returns (the script sees the
+        result after): for the paths that cannot wait (refusals, agents cut short).
         """
+        if index in self._settled:
+            return None
+        self._account(index, record)
+        if journal and self.journal is not None:
+            try:
+                self.journal.record(key, record)
+            except Exception as exc:
+                raise self._journal_failed(exc) from exc
+        return self._finished(index, record)
+
+    async def record_batched(self, index: int, key: str, record: AgentRecord) -> Any:
+        """:meth:`record` of an answered agent, by group commit when the journal has it
+        (:class:`~._journal.GroupCommitJournal`): the row shares one transaction with the
+        agents finishing in the same loop turn, and this returns once that is durable."""
+        commit: Callable[[str, AgentRecord], Awaitable[None]] | None = (
+            getattr(self.journal, "commit", None) if key else None)
+        if commit is None:
+            return self.record(index, key, record)
+        self._account(index, record)
+        try:
+            await commit(key, record)
+        except anyio.get_cancelled_exc_class():
+            self._settled |= {index}  # its row is committed: finished, not cut short
+            self._finished(index, record)
+            raise
+        except Exception as exc:
+            raise self._journal_failed(exc) from exc  # every agent of the failed batch
+        return self._finished(index, record)
+
+    def _account(self, index: int, record: AgentRecord) -> None:
         if self.ledger.add(index, record):
             self.note(f"failure policy: {self.ledger.policy_error}")
         if self.options.max_cost is not None and record.usage.unpriced_tokens:
@@ -300,11 +359,8 @@ class Run:
             self.control.fail(BackendConfigError(
                 f"max_cost cannot be enforced: {model} has no known price (give it one in "
                 "[tool.flowdsl.prices], or run without --max-cost)"))
-        if journal and self.journal is not None:
-            try:
-                self.journal.record(key, record)
-            except Exception as exc:
-                raise self._journal_failed(exc) from exc
+
+    def _finished(self, index: int, record: AgentRecord) -> Any:
         if self.observers:
             self.emit(AgentFinished(index=index, record=record))
         return record.output if record.ok else None
@@ -354,6 +410,7 @@ class Run:
                     outcome = ScriptOutcome("failed", error=problem)
                 else:
                     async with anyio.create_task_group() as tg:
+                        self.deadlines.start(tg)
                         for supervisor in supervisors:
                             tg.start_soon(supervisor, self)
                         if supervisors:

@@ -12,6 +12,10 @@ Layout (modelled on temporal's ``worker/workflow_sandbox``)::
     _attributes.py    the default policy's per-type attribute tables
     _compile.py       compile_python(): parse, meta, transformer, wrap in ``async def``,
                       compile -> CompiledScript
+    _ast_walk.py      the compile's tree walks (bound names, the transformer's child
+                      visits, positions of new nodes), each equal to its ``ast`` original
+    _collector_pause.py  collector_paused(): no cyclic GC during a compile step (the
+                      JavaScript layer's parse and transpile use it too)
     _meta.py          the leading ``meta = {...}`` literal, read with ``ast`` only
     _transformer.py   the RestrictedPython transformer subclass: ticks, async, refusals
     _line_map.py      LineMap: Python-form lines -> the original script's positions
@@ -103,6 +107,7 @@ if _typing.TYPE_CHECKING:
     from ._builtins import ENTRY as ENTRY
     from ._builtins import script_globals as script_globals
     from ._builtins import start_script as start_script
+    from ._collector_pause import collector_paused as collector_paused
     from ._compile import CompiledScript as CompiledScript
     from ._compile import compile_python as compile_python
     from ._hooks import Scheduler as Scheduler
@@ -119,6 +124,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ENTRY": ("._builtins", "ENTRY"),
     "script_globals": ("._builtins", "script_globals"),
     "start_script": ("._builtins", "start_script"),
+    "collector_paused": ("._collector_pause", "collector_paused"),
     "CompiledScript": ("._compile", "CompiledScript"),
     "compile_python": ("._compile", "compile_python"),
     "Scheduler": ("._hooks", "Scheduler"),
@@ -148,6 +154,7 @@ __all__ = (
     "TaskHandle",
     "Tick",
     "check_regex",
+    "collector_paused",
     "compile_python",
     "script_globals",
     "start_script",

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import SandboxViolation, ScriptSyntaxError
 from ._builtins import ENTRY
+from ._collector_pause import collector_paused
 from ._line_map import LineMap
 from ._meta import extract_meta
 from ._policy import SandboxPolicy
@@ -80,7 +81,8 @@ def compile_python(
         SandboxViolation: the script uses something the policy does not allow.
     """
     locate = _Locator(source, line_map)
-    return _compile(source, path, policy or SandboxPolicy.default(), locate)
+    with collector_paused():
+        return _compile(source, path, policy or SandboxPolicy.default(), locate)
 
 
 def _compile(
@@ -135,12 +137,15 @@ def _violation(transformer: FlowTransformer, path: str, locate: _Locator) -> San
 
 
 def _wrap(tree: ast.Module) -> ast.Module:
-    """``<body>`` -> ``async def __flow_main__(): <body>``, positions kept."""
+    """``<body>`` -> ``async def __flow_main__(): <body>``, positions kept.
+
+    Every node already has its position: the parser gave the script's, the transformer
+    gives each node it makes the position of the one it replaces, and the wrapper is
+    parsed (a tree-wide ``fix_missing_locations`` here would only walk it again)."""
     wrapper = ast.parse(f"async def {ENTRY}():\n    pass\n").body[0]
     assert isinstance(wrapper, ast.AsyncFunctionDef)
     wrapper.body = tree.body
-    module = ast.Module(body=[wrapper], type_ignores=[])
-    return ast.fix_missing_locations(module)
+    return ast.Module(body=[wrapper], type_ignores=[])
 
 
 def _compile_tree(module: ast.Module, path: str, locate: _Locator) -> CodeType:

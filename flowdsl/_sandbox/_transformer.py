@@ -36,13 +36,14 @@ compile-time policy; split up, it would be read in pieces.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer
 
 from ..errors import SandboxViolation
+from ._ast_walk import bound_names, locate_new, transform_children
 from ._modules import check_import
 from ._size_caps import safe_constant_operation
 
@@ -105,30 +106,8 @@ Scope = Literal["function", "loop", "finally"]
 _Node = TypeVar("_Node", bound=ast.AST)
 
 
-def _bound_names(tree: ast.AST) -> set[str]:
-    """Every name the script binds anywhere (a script may shadow a missing builtin)."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            names.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.arg):
-            names.add(node.arg)
-        elif isinstance(node, ast.alias):
-            names.add((node.asname or node.name).partition(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-    return names
-
-
 def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
-
-
-def _located(new: _Node, old: ast.AST) -> _Node:
-    ast.copy_location(new, old)
-    return ast.fix_missing_locations(new)
 
 
 class FlowTransformer(RestrictingNodeTransformer):
@@ -139,8 +118,21 @@ class FlowTransformer(RestrictingNodeTransformer):
         super().__init__()
         self.violations: list[Violation] = []
         self.policy = policy
-        self._bound = _bound_names(tree)
+        self._bound = bound_names(tree)
         self._scopes: list[Scope] = []
+        self._visitors: dict[type[ast.AST], Callable[[ast.AST], Any]] = {}
+
+    # -- traversal (what ast.NodeTransformer does, without its per-node generators) ------
+
+    def visit(self, node: ast.AST) -> Any:
+        visitor = self._visitors.get(type(node))
+        if visitor is None:
+            name = "visit_" + type(node).__name__
+            visitor = self._visitors[type(node)] = getattr(self, name, self.generic_visit)
+        return visitor(node)
+
+    def node_contents_visit(self, node: _Node) -> _Node:
+        return transform_children(self.visit, node)
 
     # -- errors ---------------------------------------------------------------------
 
@@ -235,12 +227,12 @@ class FlowTransformer(RestrictingNodeTransformer):
                 f"attribute `{node.attr}` is not available in workflows: "
                 "frames, code and tracebacks are out of reach",
             )
-        return _located(_call("_getattr_", value, ast.Constant(node.attr)), node)
+        return locate_new(_call("_getattr_", value, ast.Constant(node.attr)), node)
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
         node = self.node_contents_visit(node)
         if not isinstance(node.ctx, ast.Load):
-            node.value = _located(_call("_write_", node.value), node.value)
+            node.value = locate_new(_call("_write_", node.value), node.value)
         return node
 
     def visit_Assign(self, node: ast.Assign) -> ast.AST:
@@ -253,7 +245,7 @@ class FlowTransformer(RestrictingNodeTransformer):
         guard = _OPERATOR_GUARDS.get(type(node.op))
         if guard is None or _small_constants(node):
             return node
-        return _located(_call(guard[0], node.left, node.right), node)
+        return locate_new(_call(guard[0], node.left, node.right), node)
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST | list[ast.stmt]:
         node = self.node_contents_visit(node)
@@ -263,7 +255,7 @@ class FlowTransformer(RestrictingNodeTransformer):
         target = node.target
         if isinstance(target, ast.Name):
             load = ast.Name(target.id, ast.Load())
-            return _located(ast.Assign([target], _call(guard[1], load, node.value)), node)
+            return locate_new(ast.Assign([target], _call(guard[1], load, node.value)), node)
         if isinstance(target, ast.Subscript) and not isinstance(target.slice, ast.Slice):
             return _guarded_item_update(node, target, guard[1])
         self.error(
@@ -276,9 +268,9 @@ class FlowTransformer(RestrictingNodeTransformer):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
         # The annotation is never evaluated in a function body: drop it.
         if node.value is None:
-            return _located(ast.Pass(), node)
+            return locate_new(ast.Pass(), node)
         assign = ast.Assign(targets=[node.target], value=node.value)
-        return self.visit(_located(assign, node))  # type: ignore[no-any-return]
+        return self.visit(locate_new(assign, node))  # type: ignore[no-any-return]
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         return self.node_contents_visit(node)
@@ -324,7 +316,7 @@ class FlowTransformer(RestrictingNodeTransformer):
     # -- ticks and loops ------------------------------------------------------------
 
     def _tick_statement(self, node: ast.AST) -> ast.stmt:
-        return _located(ast.Expr(_call("_tick_")), node)
+        return locate_new(ast.Expr(_call("_tick_")), node)
 
     def _visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> ast.AST:
         if not isinstance(node, ast.While):
@@ -360,7 +352,7 @@ class FlowTransformer(RestrictingNodeTransformer):
         node = self.node_contents_visit(node)
         # `_tick_() or True`: a condition that ticks and always holds.
         tick = ast.BoolOp(op=ast.Or(), values=[_call("_tick_"), ast.Constant(True)])
-        node.ifs.insert(0, _located(tick, node.iter))
+        node.ifs.insert(0, locate_new(tick, node.iter))
         return node
 
     def _refuse_in_finally(self, node: ast.stmt, keyword: str, stop_at: tuple[Scope, ...]) -> None:
@@ -398,8 +390,8 @@ class FlowTransformer(RestrictingNodeTransformer):
         self.check_name(node, node.name)
         # A bare `except:` means `except Exception:`; every class goes through `_exc_`,
         # which refuses anything that could catch the run's stop signal.
-        handler = node.type or _located(ast.Name("Exception", ast.Load()), node)
-        node.type = _located(_call("_exc_", handler), handler)
+        handler = node.type or locate_new(ast.Name("Exception", ast.Load()), node)
+        node.type = locate_new(_call("_exc_", handler), handler)
         return node
 
     # -- functions ------------------------------------------------------------------
@@ -427,7 +419,7 @@ class FlowTransformer(RestrictingNodeTransformer):
         node.args = self.visit(node.args)
         with self._scope("function"):
             body = self.visit(node.body)
-        node.body = _located(ast.BoolOp(op=ast.Or(), values=[_call("_tick_"), body]), body)
+        node.body = locate_new(ast.BoolOp(op=ast.Or(), values=[_call("_tick_"), body]), body)
         return node
 
     def visit_Yield(self, node: ast.Yield) -> ast.AST:
@@ -479,7 +471,7 @@ def _guarded_item_update(node: ast.AugAssign, target: ast.Subscript, guard: str)
         return ast.Subscript(ast.Name("_aug_c_", ast.Load()), ast.Name("_aug_k_", ast.Load()), ctx)
 
     update = ast.Assign([item(ast.Store())], _call(guard, item(ast.Load()), node.value))
-    return [_located(bind, node), _located(update, node)]
+    return [locate_new(bind, node), locate_new(update, node)]
 
 
 def _strip_annotations(args: ast.arguments) -> None:

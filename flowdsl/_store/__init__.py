@@ -3,7 +3,10 @@
 It imports nothing above it (no runtime, backends, compat, CLI or ``_durable``): the
 ``_durable`` layer executes stored runs and hands the store what to write.
 
-- ``_db``: :class:`Store`, one run store directory and its methods;
+- ``_db``: :class:`Store`, one run store directory and its methods (runs, control,
+  events);
+- ``_journal``: the journal table's methods, :class:`Store`'s base (rows appended in
+  batches, read back for replay and listing);
 - ``_rows``: the row codec (:class:`RunInfo`, :class:`JournalEntry`, :class:`EventRow`,
   the journal's INSERT and its parameters);
 - ``_sqlite``: the SQLite file (schema, migrations, read-only opening, checkpoints)
@@ -18,10 +21,12 @@ Approaches considered and rejected:
 - keys by start index (the seed) or replaying a prefix in start order (Claude Code):
   any fan-out reorders starts, so resume re-runs finished agents.
 
-Chosen: stdlib ``sqlite3`` in WAL mode, one INSERT per finished agent committed before
-the script sees the result, content-addressed keys computed by the runtime
-(``sha256(request) : occurrence``), and the whole journal of a run loaded into a dict
-when it (re)starts, so replay is a dict lookup.
+Chosen: stdlib ``sqlite3`` in WAL mode, one row per finished agent committed before
+the script sees the result — the rows of the agents that finish in the same event-loop
+turn in one transaction (group commit: one ``executemany``, one commit per batch) —,
+content-addressed keys computed by the runtime (``sha256(request) : occurrence``), and
+the whole journal of a run loaded into a dict when it (re)starts, so replay is a dict
+lookup.
 """
 
 from ._db import DB_NAME as DB_NAME

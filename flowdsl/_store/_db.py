@@ -17,37 +17,29 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._types import AgentRecord, JSONValue, RunResult, RunStatus, outcome_of
+from .._types import JSONValue, RunResult, RunStatus
 from ..errors import RunNotFound, StoreCorrupt, StoreError, UsageError
 from . import _liveness
+from ._journal import JournalTable
 from ._reserve import keep_reserve, release_reserve
 from ._rows import (
     INSERT_EVENT,
-    INSERT_JOURNAL,
     LIVE_STATUSES,
-    RECORD_COLUMNS,
     RUN_COLUMNS,
     RUNNING_SHOWN,
-    SELECT_TOTALS,
     TERMINAL_STATUSES,
     EventRow,
-    JournalEntry,
-    JournalTotals,
     RunInfo,
     StoredEventKind,
-    decode_record,
     decode_run,
-    decode_totals,
-    journal_params,
 )
-from ._sqlite import Database, connect, translate
+from ._sqlite import connect
 
 __all__ = [
     "DB_NAME",
@@ -74,7 +66,7 @@ def resolve_store_dir(store: str | os.PathLike[str] | None = None) -> Path:
     return Path.cwd() / ".flowdsl"
 
 
-class Store(Database):
+class Store(JournalTable):
     """A run store directory. Open with :meth:`open`; close (or use ``with``) when done.
 
     One ``Store`` holds one SQLite connection and must be used from one thread.
@@ -179,7 +171,7 @@ class Store(Database):
                 if row is not None:
                     return str(row[0]), False
             for _ in range(8):
-                run_id = secrets.token_hex(4)
+                run_id = os.urandom(4).hex()  # secrets.token_hex(4), without importing it
                 try:
                     conn.execute(
                         "INSERT INTO runs (id, name, script_path, script_text, args, options, "
@@ -242,11 +234,6 @@ class Store(Database):
                 if limit is not None and len(found) >= limit:
                     break
         return found
-
-    def _journal_totals(self, run_id: str) -> JournalTotals:
-        """What the journal of ``run_id`` adds up to (the one totals query)."""
-        (row,) = self._query(SELECT_TOTALS, (run_id,))
-        return decode_totals(row)
 
     def _info(self, row: Sequence[Any]) -> RunInfo:
         """The run of a row; a live run's totals come from its journal, being written."""
@@ -376,73 +363,6 @@ class Store(Database):
             conn.execute("UPDATE runs SET control = NULL WHERE id = ?", (run_id,))
         action = row[0] if row else None
         return action if action in ("pause", "unpause", "stop") else None
-
-    # -- journal -------------------------------------------------------------------------
-
-    def append_journal(
-        self, run_id: str, key: str, record: AgentRecord,
-        events: Sequence[tuple[str, float, str, str]] = (),
-    ) -> None:
-        """Commit one finished agent, and any buffered events, before returning.
-
-        The one way a journal row is written. It is the hot path of a run: with no
-        events it is a single autocommit INSERT, otherwise one ``BEGIN IMMEDIATE``
-        transaction holding the events and the row (all written, or none).
-
-        Args:
-            run_id: the run.
-            key: the call's content-addressed key (a row with the same key is replaced).
-            record: the finished agent.
-            events: ``(run_id, at, kind, text)`` events to commit with it.
-
-        Raises:
-            StoreError: nothing was written (e.g. "database or disk is full").
-        """
-        params = journal_params(run_id, key, record)
-        if not events:
-            try:
-                self.conn.execute(INSERT_JOURNAL, params)
-            except sqlite3.Error as exc:
-                raise translate(exc, self.db_path) from exc
-            return
-        with self._write() as conn:
-            conn.executemany(INSERT_EVENT, events)
-            conn.execute(INSERT_JOURNAL, params)
-
-    def load_replay(self, run_id: str) -> dict[str, AgentRecord]:
-        """The journal's successful agents of a run by key, in the order they completed."""
-        rows = self._query(f"SELECT key, {RECORD_COLUMNS} FROM journal "
-                           "WHERE run_id = ? AND status = 'ok' ORDER BY seq", (run_id,))
-        return {row[0]: decode_record(row[1:]) for row in rows}
-
-    def kept_branches(self, run_id: str) -> dict[str, str]:
-        """The branches isolated agents of a run kept their changes on, by journal key."""
-        rows = self._query("SELECT key, json_extract(worktree, '$.branch') FROM journal "
-                           "WHERE run_id = ? AND worktree IS NOT NULL", (run_id,))
-        return {key: branch for key, branch in rows}
-
-    def forget_agents(self, run_id: str, keys: Sequence[str]) -> None:
-        """Drop journal rows so a resume runs those agents again (``--rerun-missing``)."""
-        with self._write() as conn:
-            conn.executemany("DELETE FROM journal WHERE run_id = ? AND key = ?",
-                             [(run_id, key) for key in keys])
-
-    def journal(self, run_id: str) -> list[JournalEntry]:
-        """Every journal row of a run, in the order they were recorded."""
-        rows = self._query(f"SELECT key, recorded_at, {RECORD_COLUMNS} FROM journal "
-                           "WHERE run_id = ? ORDER BY seq", (run_id,))
-        return [JournalEntry(key=r[0], recorded_at=r[1], record=decode_record(r[2:]))
-                for r in rows]
-
-    def outcomes(self, run_id: str) -> dict[str, int]:
-        """How the journaled agents of a run ended: ``{ok, failed, refused, cancelled}``
-        (a ``timeout`` counts as failed; replays are not journal rows)."""
-        counts = {"ok": 0, "failed": 0, "refused": 0, "cancelled": 0}
-        for status, n in self._query("SELECT status, count(*) FROM journal WHERE run_id = ? "
-                                     "GROUP BY status", (run_id,)):
-            outcome = outcome_of(status)
-            counts[outcome] = counts.get(outcome, 0) + n
-        return counts
 
     # -- events --------------------------------------------------------------------------
 

@@ -10,7 +10,6 @@ seconds is dead.
 from __future__ import annotations
 
 import os
-import socket
 from functools import lru_cache
 
 __all__ = [
@@ -43,6 +42,8 @@ def boot_id() -> str | None:
 
 @lru_cache(maxsize=1)
 def hostname() -> str:
+    import socket  # only when a live run's host is compared: keeps `runs list` light
+
     return socket.gethostname()
 
 

@@ -174,22 +174,48 @@ encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), defaul
 JSON cannot hold (a backend returning a set) is journaled as its ``str``."""
 
 
+_REQUEST_TEXTS: dict[tuple[Any, ...], str] = {}
+"""``encode_request`` of recent requests without a schema, by their fields: the agents
+of a fan-out differ by their prompt only, so their other fields encode once."""
+_REQUEST_TEXTS_KEPT = 1024
+
+
 def encode_request(request: AgentRequest) -> str:
     """The request's fields other than the prompt, as JSON (None fields left out)."""
+    schema = request.schema
+    shape: tuple[Any, ...] | None = None
+    if schema is None:  # a dict is not hashable; requests with a schema encode each time
+        timeout, max_turns = request.timeout, request.max_turns
+        shape = (request.label, request.phase, request.model, request.effort,
+                 request.agent_type, request.isolation, timeout, type(timeout), max_turns,
+                 type(max_turns))  # the types: 1 == 1.0 == True, but their JSON differs
+        try:
+            text = _REQUEST_TEXTS.get(shape)
+        except TypeError:  # a field of an unhashable type (not from the runtime)
+            shape = text = None
+        if text is not None:
+            return text
     fields = {
         "label": request.label, "phase": request.phase, "model": request.model,
-        "schema": request.schema, "effort": request.effort, "agent_type": request.agent_type,
+        "schema": schema, "effort": request.effort, "agent_type": request.agent_type,
         "isolation": request.isolation, "timeout": request.timeout,
         "max_turns": request.max_turns,
     }
-    return encode_json({k: v for k, v in fields.items() if v is not None})
+    text = encode_json({k: v for k, v in fields.items() if v is not None})
+    if shape is not None:
+        if len(_REQUEST_TEXTS) >= _REQUEST_TEXTS_KEPT:
+            _REQUEST_TEXTS.clear()
+        _REQUEST_TEXTS[shape] = text
+    return text
 
 
-def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...]:
+def journal_params(run_id: str, key: str, record: AgentRecord,
+                   recorded_at: float | None = None) -> tuple[Any, ...]:
     """The :data:`INSERT_JOURNAL` parameters for one finished agent.
 
     Text is the common output and the prompt is the largest field: both are stored as
     plain text (no JSON escaping, the hot path's main CPU cost); other outputs as JSON.
+    ``recorded_at`` (default: now) is the commit's time, shared by the rows of a batch.
     """
     usage = record.usage
     output = record.output
@@ -200,7 +226,7 @@ def journal_params(run_id: str, key: str, record: AgentRecord) -> tuple[Any, ...
         usage.input_tokens, usage.output_tokens, usage.cost_usd, int(usage.estimated),
         record.duration, record.error,
         encode_json([c.to_json() for c in record.tool_calls]) if record.tool_calls else None,
-        time.time(), usage.unpriced_tokens,
+        time.time() if recorded_at is None else recorded_at, usage.unpriced_tokens,
         encode_json(record.worktree.to_json()) if record.worktree is not None else None,
     )
 

@@ -18,7 +18,7 @@ the caller may not write; a store that would need a migration is refused with a 
 error instead.
 
 Durability: WAL mode with ``synchronous=NORMAL``. Every commit is in the WAL before
-``Store.append_journal`` returns, so a killed worker (``kill -9``) loses nothing it
+``Store.append_journal_batch`` returns, so a killed worker (``kill -9``) loses nothing it
 committed; an operating-system crash or power cut may lose the last commits (the
 database stays consistent, and the lost agents simply run again on resume). Set
 ``FLOWDSL_STORE_SYNC=full`` to fsync every commit instead (about 1000x slower per agent).

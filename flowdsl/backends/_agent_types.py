@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from ..errors import AgentTypeError
 
 __all__ = ["BUILTIN_TYPES", "BUNDLED_AGENTS", "AgentType", "AgentTypes"]
@@ -129,6 +127,8 @@ def read_agent_type(path: Path, name: str) -> AgentType:
     match = _FRONT_MATTER.match(text)
     if match is None:
         return AgentType(name=name, prompt=text.strip(), source=str(path))
+    import yaml  # ~20 ms of imports: only for a definition that has front matter
+
     try:
         meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError as exc:

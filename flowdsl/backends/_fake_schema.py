@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._json_schema import schema_validator
-from .._json_schema_safety import metered
 from ._fake_limits import MAX_FAKE_DEPTH, MAX_FAKE_ITEMS, Budget, is_number, refuse
 from ._fake_scalars import Draws, fake_number, fake_string
 from ._fake_schema_merge import flatten
@@ -114,6 +113,10 @@ def _needs_check(schema: dict[str, Any]) -> bool:
 
 
 def _valid(run: _Run, schema: dict[str, Any], value: Any) -> bool:
+    # here, not at the top: jsonschema loads with the first schema (run.validator), and a
+    # simulated run without schemas never loads it
+    from .._json_schema_safety import metered
+
     try:
         with metered(_CHECK_STEPS):
             return bool(run.validator.evolve(schema=schema).is_valid(value))

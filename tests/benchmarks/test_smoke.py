@@ -13,7 +13,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http",
-             "boundary", "worktree")
+             "boundary", "worktree", "startup")
 
 
 def test_quick_suite_writes_every_scenario(tmp_path: Path) -> None:

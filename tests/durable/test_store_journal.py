@@ -1,14 +1,27 @@
-"""The journal and observer hooks: durable before return, events batched, O(1) rows."""
+"""The journal and observer hooks: durable before return, group commit, events batched."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
 
-from flowdsl import AgentRecord, AgentRequest, Usage
+import anyio
+import anyio.lowlevel
+
+from flowdsl import AgentRecord, AgentRequest, RunResult, Usage
 from flowdsl._durable import StoreJournal, StoreObserver
-from flowdsl._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, StatusChanged
+from flowdsl._frontends import compile_file
+from flowdsl._options import RunOptions
+from flowdsl._runtime import (
+    AgentFinished,
+    AgentStarted,
+    LogLine,
+    PhaseStarted,
+    StatusChanged,
+    execute,
+)
 from flowdsl._store import Store
+from flowdsl.testing import FunctionBackend
 
 
 def new_run(store: Store) -> str:
@@ -108,3 +121,120 @@ def test_every_output_shape_round_trips(tmp_path: Path) -> None:
         for i, record in enumerate(records):
             journal.record(f"k:{i}", record)
         assert [e.record for e in store.journal(run_id)] == records
+
+
+def committed_transactions(store: Store) -> list[str]:
+    """Every COMMIT the store's connection runs from now on (a list that grows)."""
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    return statements
+
+
+def count_commits(statements: list[str]) -> int:
+    return sum(s == "COMMIT" for s in statements)
+
+
+async def commit_together(journal: StoreJournal, keys: list[str],
+                          output: str = "") -> list[BaseException]:
+    """Agents that finish in one loop turn: each commits its row; the errors they got."""
+    errors: list[BaseException] = []
+
+    async def one(key: str) -> None:
+        try:
+            await journal.commit(key, ok(key[0]) if not output else AgentRecord(
+                request=AgentRequest(prompt=key), status="ok", output=output))
+        except Exception as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for key in keys:
+            tg.start_soon(one, key)
+    return errors
+
+
+def test_agents_finishing_in_one_loop_turn_share_one_transaction(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        journal = StoreJournal(store, run_id)
+        statements = committed_transactions(store)
+        anyio.run(commit_together, journal, ["c:0", "a:0", "b:0", "d:0"])
+        assert count_commits(statements) == 1
+        assert (journal.recorded, journal.batches) == (4, 1)
+        # committed in completion order: that is the order resume replays in
+        assert [e.key for e in store.journal(run_id)] == ["c:0", "a:0", "b:0", "d:0"]
+
+
+def test_a_failed_commit_raises_in_every_agent_of_the_batch(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        journal = StoreJournal(store, run_id)
+        journal.record("k:0", ok("k"))
+        journal.note("log", "kept for the next write")
+        store.conn.execute("PRAGMA max_page_count = 1")  # full: SQLITE_FULL
+        errors = anyio.run(commit_together, journal, [f"x{i}:0" for i in range(3)],
+                           "x" * 200_000)  # more than the pages left
+        assert len(errors) == 3
+        assert all("database or disk is full" in str(e) for e in errors)
+        store.conn.execute("PRAGMA max_page_count = 1000000")
+        journal.flush()
+        assert [e.key for e in store.journal(run_id)] == ["k:0"]  # none of the batch
+        assert [e.text for e in store.events(run_id)][-1] == "kept for the next write"
+
+
+def test_record_commits_the_open_batch_first(tmp_path: Path) -> None:
+    async def main(journal: StoreJournal) -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(journal.commit, "a:0", ok("a"))
+            tg.start_soon(journal.commit, "b:0", ok("b"))
+            await anyio.lowlevel.checkpoint()  # both rows wait for their batch ...
+            journal.record("c:0", ok("c"))  # ... which this write commits, before its row
+
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        journal = StoreJournal(store, run_id)
+        statements = committed_transactions(store)
+        anyio.run(main, journal)
+        assert count_commits(statements) == 1
+        assert [e.key for e in store.journal(run_id)] == ["a:0", "b:0", "c:0"]
+
+
+def test_a_commit_cancelled_while_it_waits_still_commits_its_row(tmp_path: Path) -> None:
+    outcome: list[str] = []
+
+    async def main(journal: StoreJournal) -> None:
+        async def follower() -> None:
+            try:
+                await journal.commit("b:0", ok("b"))
+            except anyio.get_cancelled_exc_class():
+                outcome.append(f"cancelled after {len(store.journal(journal.run_id))} rows")
+                raise
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(journal.commit, "a:0", ok("a"))
+            tg.start_soon(follower)
+            await anyio.lowlevel.checkpoint()
+            tg.cancel_scope.cancel()  # while the follower waits for the batch
+
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        journal = StoreJournal(store, run_id)
+        anyio.run(main, journal)
+        assert outcome == ["cancelled after 2 rows"]
+        assert [e.key for e in store.journal(run_id)] == ["a:0", "b:0"]
+
+
+def test_a_journaled_fan_out_commits_its_agents_in_batches(tmp_path: Path, script) -> None:
+    path = script("return len(await parallel(agent(f'task {i}') for i in range(32)))")
+
+    async def main(journal: StoreJournal) -> RunResult:
+        return await execute(compile_file(path), args=None,
+                             backend=FunctionBackend(lambda r: r.prompt),
+                             options=RunOptions(concurrency=8, isolation="inline"),
+                             journal=journal)
+
+    with Store.open(tmp_path / "store") as store:
+        run_id = new_run(store)
+        journal = StoreJournal(store, run_id)
+        result = anyio.run(main, journal)
+        assert (result.status, result.value, journal.recorded) == ("completed", 32, 32)
+        assert journal.batches <= 32 // 4  # agents that finish together share a commit

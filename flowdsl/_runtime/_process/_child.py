@@ -23,6 +23,7 @@ from typing import Any
 import anyio
 import anyio.abc
 
+from ..._event_loop import run_loop, uses_uvloop
 from ..._frontends import CompiledWorkflow, preload_runtime, workflow_policy
 from ..._options import RunOptions
 from ..._types import AgentRequest
@@ -48,6 +49,8 @@ _CODECS = ("utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "
 
 class ChildPort:
     """The :class:`RunPort` of a script in the child: every call is a message."""
+
+    shares_outputs = False  # answers arrive as JSON: already the script's own
 
     def __init__(self, replay_count: int, spent: int) -> None:
         self._replay_count = replay_count
@@ -226,6 +229,8 @@ def main() -> None:
         codecs.lookup(codec)
     importlib.import_module("_strptime")  # date parsing imports it lazily
     importlib.import_module("anyio._backends._asyncio")  # anyio.run imports it lazily
+    if uses_uvloop():
+        importlib.import_module("uvloop")  # the loop's own module, also imported lazily
     port = ChildPort(init["replays"], init["spent"])
     runner = ScriptRunner(compiled, port, options, memory_capped=True, beat=port.beat,
                           width=max(options.concurrency, _IN_FLIGHT), report=port.report)
@@ -234,7 +239,7 @@ def main() -> None:
     missing = confine(options.memory_limit)
     if missing:
         sys.stderr.write(f"flowdsl: not applied: {', '.join(missing)}\n")
-    anyio.run(_serve, runner, port, init["args"])
+    run_loop(_serve, runner, port, init["args"])
 
 
 if __name__ == "__main__":
