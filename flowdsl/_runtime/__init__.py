@@ -3,8 +3,9 @@
 The run's side — ``_run`` (agents through the limiter, caps, budget, timeouts, journal,
 events, outcome), ``_ledger`` (records, usage, budget and cost cap, failure policy),
 ``_control`` (stop, pause, halt, the quota pause), ``_agent_call`` (one agent on its
-backend under its timeout), ``_backend_start`` (model names checked and the backend
-entered before the script). The script's side — ``_script`` (the sandboxed script, its
+backend under its timeout), ``_deadlines`` (the one watchdog that enforces every agent's
+timeout), ``_backend_start`` (model names checked and the backend entered before the
+script). The script's side — ``_script`` (the sandboxed script, its
 tick and outcome), ``_scheduler`` (work started at once: JS promises, queued agent
 calls), ``_dispatch`` (``agent()`` and its call object), ``_replay_order`` (replayed
 results in completion order), ``_fanout`` (``parallel``/``pipeline``), ``_context``

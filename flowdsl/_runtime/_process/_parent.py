@@ -112,6 +112,8 @@ class _Child:
         self._out: list[dict[str, Any]] = []
         self._calls: deque[tuple[int, AgentRequest]] = deque()
         self._agent_workers = 0
+        self._parked: deque[anyio.Event] = deque()
+        """The wake-up of each agent worker waiting for a call, in the order they parked."""
         self._wake = anyio.Event()
         self._log_bytes = 0
         options = run.options
@@ -198,7 +200,9 @@ class _Child:
         kind = message["t"]
         if kind == "a":
             self._calls.append((message["i"], message["r"]))
-            if self._agent_workers < self.run.options.concurrency:
+            if self._parked:
+                self._parked.popleft().set()
+            elif self._agent_workers < self.run.options.concurrency:
                 self._agent_workers += 1
                 tg.start_soon(self._agent_worker)
         elif kind == "l":
@@ -230,25 +234,34 @@ class _Child:
 
     async def _agent_worker(self) -> None:
         """Run queued agent calls; at most ``concurrency`` workers (only that many agents
-        can run at once anyway), so a fan-out of thousands is not thousands of tasks."""
-        calls, run, send = self._calls, self.run, self.send
+        can run at once anyway), so a fan-out of thousands is not thousands of tasks. A
+        worker that finds the queue empty parks until the next call (a script calling its
+        agents one at a time does not cost a new task per agent)."""
+        calls, run, send, parked = self._calls, self.run, self.send, self._parked
+        wake: anyio.Event | None = None
         try:
-            while calls:
-                ident, request = calls.popleft()
-                try:
-                    reply = await run.agent(request)
-                except FlowError as exc:
-                    send({"t": "x", "i": ident, **error_to_wire(exc)})
-                except Halt:
-                    return  # the run is ending; the child is killed with it
-                else:
-                    message = {"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
-                               "q": reply.replay_seq}
-                    if reply.worktree is not None:
-                        message["w"] = reply.worktree
-                    send(message)
+            while True:
+                while calls:
+                    ident, request = calls.popleft()
+                    try:
+                        reply = await run.agent(request)
+                    except FlowError as exc:
+                        send({"t": "x", "i": ident, **error_to_wire(exc)})
+                    except Halt:
+                        return  # the run is ending; the child is killed with it
+                    else:
+                        message = {"t": "r", "i": ident, "o": reply.output, "s": reply.spent,
+                                   "q": reply.replay_seq}
+                        if reply.worktree is not None:
+                            message["w"] = reply.worktree
+                        send(message)
+                wake = anyio.Event()
+                parked.append(wake)
+                await wake.wait()
         finally:
             self._agent_workers -= 1
+            if wake is not None and not wake.is_set():
+                parked.remove(wake)  # cancelled while parked (the script ended)
 
     def _workflow(self, ident: int, name: str) -> None:
         # the script's own path, never one the child names: the child is not trusted
