@@ -31,6 +31,8 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
     max_turns = 30                # model turns of one tool-using API agent (opts.max_turns wins)
     max_failures = "10%"          # failure policy: N agents or P% of those finished (see
                                   # flowdsl/_failure_limit.py); past it no agent is dispatched
+    otel = true                   # export an OpenTelemetry trace of every run (the otel
+                                  # extra); unset: on when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
     [tool.flowdsl.mcp_servers]    # MCP servers for agents whose type grants mcp__NAME__*
     github = { command = "github-mcp", args = ["stdio"], env = { TOKEN = "..." } }
@@ -61,18 +63,22 @@ The run knobs (``backend``, ``model``, ``base_url``, ``concurrency``, ``max_agen
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from .errors import UsageError
 
 __all__ = [
+    "OTEL_ENDPOINT_VARIABLES",
     "Config",
+    "OtelChoice",
     "Price",
     "load_config",
+    "otel_choice",
     "project_folders",
     "project_root",
     "resolve_model",
@@ -99,7 +105,7 @@ _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_time
                "bash_timeout", "max_cost")
 _STR_KEYS = ("backend", "model", "base_url", "store", "isolation", "worktree_base")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
-_BOOL_KEYS = ("stream", "resume_after_quota")
+_BOOL_KEYS = ("stream", "resume_after_quota", "otel")
 _LIST_KEYS = ("tools", "bash_allow")
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS
                         + _LIST_KEYS + ("max_failures",))
@@ -144,6 +150,9 @@ class Config:
     """Resume a quota-paused run at the provider's reset time; a run knob."""
     worktree_base: str | None = None
     """``head`` or ``working-tree``: what isolated agents' worktrees start from; a run knob."""
+    otel: bool | None = None
+    """Export an OpenTelemetry trace of every run (None: when the environment names an OTLP
+    endpoint, see :func:`otel_choice`); a run knob."""
     mcp_servers: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
     """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
@@ -183,6 +192,7 @@ class Config:
             "max_result_bytes": self.max_result_bytes, "store": store,
             "max_failures": self.max_failures, "max_cost": self.max_cost,
             "resume_after_quota": self.resume_after_quota, "worktree_base": self.worktree_base,
+            "otel": self.otel,
         }
 
     def price(self, model: str | None) -> Price | None:
@@ -214,6 +224,28 @@ def resolve_model(
     """Model routing: ``opts.model`` > ``meta.phases[].model`` > run default, then aliases."""
     chosen = opts_model or phase_model or default
     return Config(aliases=MappingProxyType(dict(aliases or {}))).resolve_alias(chosen)
+
+
+OTEL_ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+"""The standard variables that name an OTLP collector: set, they turn tracing on."""
+
+OtelChoice = Literal["on", "off", "auto"]
+"""Tracing asked for (``--otel``, ``otel = true``), refused, or on by the environment."""
+
+
+def otel_choice(chosen: bool | None, environ: Mapping[str, str] | None = None) -> OtelChoice:
+    """Whether a run exports an OpenTelemetry trace.
+
+    ``chosen`` (``--otel`` / ``--no-otel``, ``otel=`` of the API, the ``otel`` key) wins;
+    unset, tracing is ``"auto"``: on when the environment names an OTLP endpoint (the
+    collector the exporter reads from the same variables), else ``"off"``. Automatic
+    tracing without the ``otel`` extra is skipped with a notice; asked-for tracing without
+    it is an error.
+    """
+    if chosen is not None:
+        return "on" if chosen else "off"
+    env = os.environ if environ is None else environ
+    return "auto" if any(env.get(name, "").strip() for name in OTEL_ENDPOINT_VARIABLES) else "off"
 
 
 def project_folders(start: Path) -> Iterator[Path]:

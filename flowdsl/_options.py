@@ -33,7 +33,7 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
           "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd",
-          "max_failures", "max_cost", "resume_after_quota", "worktree_base")
+          "max_failures", "max_cost", "resume_after_quota", "worktree_base", "otel")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -99,6 +99,10 @@ class RunOptions:
     worktree_base: Literal["head", "working-tree"] = "head"
     """What an ``isolation="worktree"`` agent's worktree starts from: the current commit,
     or a snapshot of the working tree with its uncommitted and untracked files."""
+    otel: bool | None = None
+    """Export an OpenTelemetry trace of the run (the ``otel`` extra): True asked for, False
+    refused, None on when the environment names an OTLP endpoint
+    (:func:`flowdsl._config.otel_choice`; so an unset choice is not stored with the run)."""
     config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
     """The project configuration the options were resolved against (backend settings:
     retries, aliases, prices, CLI commands); never stored."""
@@ -193,7 +197,7 @@ class RunOptions:
 _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
          "max_log_bytes", "max_result_bytes", "hash_seed")
 _FLOATS = ("agent_timeout", "run_timeout", "stall_timeout", "max_cost")
-_BOOLS = ("resume_after_quota",)
+_BOOLS = ("resume_after_quota", "otel")
 _STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures",
          "worktree_base")
 

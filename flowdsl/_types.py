@@ -36,6 +36,8 @@ __all__ = [
     "build_agent_record",
     "build_agent_request",
     "outcome_of",
+    "request_with_budget_gate",
+    "request_with_workspace",
 ]
 
 JSONValue = Any
@@ -225,7 +227,21 @@ class AgentRequest:
                    **{k: data[k] for k in _REQUEST_FIELDS[1:] if k in data})
 
     def key_material(self) -> str:
-        """Canonical text of the fields that identify a call (timeout excluded)."""
+        """Canonical text of the fields that identify a call (timeout excluded).
+
+        The agents of a fan-out differ by their prompt only: without a schema, the text
+        after the prompt is encoded once per combination of the other fields, and the
+        prompt is encoded as the whole list's encoder encodes it (the same text)."""
+        if self.schema is None:
+            shape = (self.label, self.phase, self.model, self.effort, self.agent_type,
+                     self.isolation)
+            rest = _KEY_RESTS.get(shape)
+            if rest is None:
+                if len(_KEY_RESTS) >= _KEY_RESTS_KEPT:
+                    _KEY_RESTS.clear()
+                rest = _KEY_RESTS[shape] = _encode_key_material(
+                    ["", *shape[:3], None, *shape[3:]])[4:]  # after '["",'
+            return f'[{_encode_key_string(self.prompt)},{rest}'
         return _encode_key_material(
             [self.prompt, self.label, self.phase, self.model, self.schema,
              self.effort, self.agent_type, self.isolation])
@@ -235,6 +251,11 @@ _encode_key_material = json.JSONEncoder(sort_keys=True, separators=(",", ":"),
                                         ensure_ascii=False).encode
 """``json.dumps`` with these options, its encoder built once (not per call): the text,
 and so every journal key, is the same."""
+_encode_key_string = json.encoder.encode_basestring
+"""How that encoder encodes a string (``ensure_ascii=False``)."""
+_KEY_RESTS: dict[tuple[str | None, ...], str] = {}
+"""The key material after the prompt, by the other fields of requests without a schema."""
+_KEY_RESTS_KEPT = 1024
 
 
 _REQUEST_FIELDS = (
@@ -278,16 +299,30 @@ class ToolCall:
     """Length of the result the model read (0 when the call failed)."""
     error: str | None = None
     """The refusal or failure the model read instead of a result."""
+    started: float | None = field(default=None, compare=False)
+    """Seconds after the agent started that the tool began; None when not measured (the
+    CLI backends, arguments refused before any tool ran). Timing is not part of what a
+    call was: equal calls compare equal however long they took."""
+    duration: float | None = field(default=None, compare=False)
+    """Seconds the tool ran; None when not measured."""
 
     def to_json(self) -> dict[str, JSONValue]:
-        return {"name": self.name, "arguments": self.arguments,
-                "result_chars": self.result_chars, "error": self.error}
+        data: dict[str, JSONValue] = {"name": self.name, "arguments": self.arguments,
+                                      "result_chars": self.result_chars, "error": self.error}
+        if self.started is not None:  # rows without timing stay as they were
+            data["started"] = self.started
+        if self.duration is not None:
+            data["duration"] = self.duration
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, JSONValue]) -> ToolCall:
+        started, duration = data.get("started"), data.get("duration")
         return cls(name=str(data["name"]), arguments=data.get("arguments"),
                    result_chars=int(data.get("result_chars") or 0),
-                   error=None if data.get("error") is None else str(data["error"]))
+                   error=None if data.get("error") is None else str(data["error"]),
+                   started=float(started) if isinstance(started, int | float) else None,
+                   duration=float(duration) if isinstance(duration, int | float) else None)
 
 
 @_fast_frozen_init
@@ -394,3 +429,27 @@ build_agent_record: Callable[
      WorktreeResult | None],
     AgentRecord] = _positional_builder(AgentRecord)
 """``AgentRecord(...)`` with every field positional, in field order (the hot path's)."""
+
+
+def _field_setter(cls: type[_Frozen], build: Callable[..., _Frozen],
+                  changed: tuple[str, ...]) -> Callable[..., _Frozen]:
+    """``dataclasses.replace(obj, **changed)`` for these fields, positionally: without
+    ``replace``'s per-call look at every field (an eighth of a CLI run's cost per agent
+    when the runtime set each request's workspace). Generated from the fields, so a new
+    field is never left behind."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    values = ", ".join(name if name in changed else f"obj.{name}" for name in names)
+    namespace: dict[str, Any] = {"_build": build}
+    exec(f"def set_{'_'.join(changed)}(obj, {', '.join(changed)}):\n"  # from the fields
+         f"    return _build({values})", namespace)
+    setter: Callable[..., _Frozen] = namespace[f"set_{'_'.join(changed)}"]
+    return setter
+
+
+request_with_workspace: Callable[[AgentRequest, str | None], AgentRequest] = _field_setter(
+    AgentRequest, build_agent_request, ("workspace",))
+"""``replace(request, workspace=...)``, fast: the runtime sets it on every request."""
+
+request_with_budget_gate: Callable[[AgentRequest, BudgetGate | None], AgentRequest] = (
+    _field_setter(AgentRequest, build_agent_request, ("budget_gate",)))
+"""``replace(request, budget_gate=...)``, fast: every agent of a capped run gets one."""

@@ -19,6 +19,7 @@ LAYER_OF_PREFIX = (
     ("flowdsl._mcp", "faces"),
     ("flowdsl.testing", "faces"),
     ("flowdsl._durable", "durable"),
+    ("flowdsl._telemetry", "telemetry"),
     ("flowdsl._runtime", "runtime"),
     ("flowdsl._frontends", "frontends"),
     ("flowdsl._sandbox", "sandbox"),
@@ -47,10 +48,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "compat": frozenset({"bottom", "sandbox", "compat"}),
     "frontends": frozenset({"bottom", "sandbox", "compat", "frontends"}),
     "runtime": frozenset({"bottom", "backends", "sandbox", "frontends", "runtime"}),
+    "telemetry": frozenset({"bottom", "runtime", "telemetry"}),  # spans from run events
     "durable": frozenset({"bottom", "store", "backends", "sandbox", "frontends", "runtime",
-                          "durable"}),
+                          "telemetry", "durable"}),
     "faces": frozenset({"bottom", "store", "backends", "sandbox", "frontends", "runtime",
-                        "durable", "faces"}),
+                        "telemetry", "durable", "faces"}),
 }
 """What each layer may import. Only the frontend registry reaches ``compat``."""
 
@@ -123,6 +125,10 @@ def test_no_module_imports_upward_or_sideways():
     ("flowdsl._cli._cmd_run", "compat", False),
     ("flowdsl._durable._execute_stored", "flowdsl._store", True),
     ("flowdsl._frontends", "compat", True),
+    ("flowdsl._telemetry._spans", "flowdsl._runtime", True),
+    ("flowdsl._telemetry", "flowdsl._store", False),
+    ("flowdsl._runtime._run", "flowdsl._telemetry", False),
+    ("flowdsl._durable._tracing", "flowdsl._telemetry", True),
 ])
 def test_the_table_holds_the_rules_of_the_design(importer, target, allowed):
     source, layer = layer_of(importer), layer_of(target)

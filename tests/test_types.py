@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,8 @@ from flowdsl._types import (
     Usage,
     build_agent_record,
     build_agent_request,
+    request_with_budget_gate,
+    request_with_workspace,
 )
 
 PRICED = Usage(input_tokens=100, output_tokens=20, cost_usd=0.5)
@@ -57,6 +61,24 @@ def test_the_key_material_of_a_request_is_unchanged() -> None:
         '["héllo","l",null,null,{"a":[2],"b":1},"low",null,null]'
 
 
+@pytest.mark.parametrize("fields", [
+    {"prompt": "plain"},
+    {"prompt": 'quote " backslash \\ newline \n tab \t nul \x00 ü 日本 \U0001f600',
+     "label": "é\"", "phase": "p", "model": "m", "effort": "high", "agent_type": "a",
+     "isolation": "worktree"},
+    {"prompt": "lone surrogate \ud800", "label": "\u2028"},
+    {"prompt": "", "timeout": 3.0, "max_turns": 2},
+], ids=["bare", "every-field", "surrogates", "empty"])
+def test_the_key_material_without_a_schema_is_the_whole_list_encoded(
+        fields: dict[str, Any]) -> None:
+    request = AgentRequest(**fields)
+    whole = json.dumps([request.prompt, request.label, request.phase, request.model, None,
+                        request.effort, request.agent_type, request.isolation],
+                       sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert request.key_material() == whole
+    assert request.key_material() == whole  # the second time from the cached rest
+
+
 def test_the_fast_init_builds_an_equal_frozen_instance_of_the_class() -> None:
     request = AgentRequest(prompt="p", model="m")
     record = AgentRecord(request=request, status="ok", output={"a": 1})
@@ -77,3 +99,23 @@ def test_the_positional_builders_build_what_the_constructors_build() -> None:
     record = build_agent_record(request, "ok", "out", PRICED, 1.5, None, (), None)
     assert record == AgentRecord(request=request, status="ok", output="out", usage=PRICED,
                                  duration=1.5)
+
+
+def _gate(usage: Usage) -> bool:
+    return True
+
+
+@pytest.mark.parametrize(("setter", "field", "value"), [
+    (request_with_workspace, "workspace", "/project"),
+    (request_with_budget_gate, "budget_gate", _gate),
+], ids=["workspace", "budget_gate"])
+def test_a_field_setter_is_replace_of_that_field(setter: object, field: str,
+                                                 value: object) -> None:
+    every = {f.name: f"v-{f.name}" for f in dataclasses.fields(AgentRequest)}
+    every.update(schema={"type": "object"}, timeout=2.0, max_turns=3, budget_gate=None)
+    request = AgentRequest(**every)  # type: ignore[arg-type]
+    made = setter(request, value)  # type: ignore[operator]
+    expected = dataclasses.replace(request, **{field: value})
+    assert type(made) is AgentRequest
+    assert [getattr(made, f.name) for f in dataclasses.fields(AgentRequest)] == [
+        getattr(expected, f.name) for f in dataclasses.fields(AgentRequest)]

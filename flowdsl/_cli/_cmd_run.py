@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .._types import JSONValue, RunResult
     from ..backends import AgentBackend
 
-__all__ = ["load_args", "register", "resolve_script", "run_options", "simulated"]
+__all__ = ["check_otel", "load_args", "register", "resolve_script", "run_options", "simulated"]
 
 
 def register(sub: Any) -> None:
@@ -91,6 +91,10 @@ def register(sub: Any) -> None:
     run.add_argument("--resume-after-quota", action="store_true", default=None,
                      help="when the provider's quota runs out the run pauses (exit 4); with "
                           "this it waits for the reset time and resumes by itself")
+    run.add_argument("--otel", action=argparse.BooleanOptionalAction, default=None,
+                     help="export an OpenTelemetry trace of the run over OTLP/HTTP to "
+                          "$OTEL_EXPORTER_OTLP_ENDPOINT (needs the otel extra; default: "
+                          "config 'otel', else on when that variable is set)")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
@@ -165,12 +169,26 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         max_cost=ns.max_cost,
         resume_after_quota=ns.resume_after_quota,
         worktree_base=ns.worktree_base,
+        otel=ns.otel,
     )
 
 
 def simulated(options: RunOptions) -> RunOptions:
-    """The options a dry run executes with: the real run's on the simulate backend."""
-    return options.with_(backend="simulate")
+    """The options a dry run executes with: the real run's on the simulate backend,
+    untraced (its agents are not real)."""
+    return options.with_(backend="simulate", otel=False)
+
+
+def check_otel() -> None:
+    """Tracing asked for (``--otel``, ``otel = true``) needs the ``otel`` extra.
+
+    Raises:
+        UsageError: it is not installed.
+    """
+    from .._telemetry import MISSING_EXTRA, available
+
+    if not available():
+        raise UsageError(MISSING_EXTRA)
 
 
 def _failure_limit(text: str) -> FailureLimit:
@@ -190,6 +208,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
                          "drop --background")
     args = load_args(ns.args_json)
     options = run_options(ns)
+    if options.otel and not ns.dry_run:
+        check_otel()  # before anything is stored or started
     script = resolve_script(ns.script, store=options.store)
     if ns.dry_run:
         return _dry_run(ns, _frontends.compile_file(script), args, options)
@@ -291,7 +311,8 @@ def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONVa
     None when interrupted (after saying so)."""
     from ._view import make_view
 
-    view = make_view(sys.stderr) if not ns.json else None
+    view = (None if ns.json else
+            make_view(sys.stderr, budget=options.budget, max_cost=options.max_cost))
     observers = [view] if view is not None else []
 
     async def go() -> RunResult:

@@ -83,12 +83,18 @@ def register(subparsers: Any) -> None:
                    help="continue in this terminal instead of a background worker")
     p.add_argument("--rerun-missing", action="store_true",
                    help="run isolated agents again whose kept branch was deleted")
+    p.add_argument("--otel", action=argparse.BooleanOptionalAction, default=None,
+                   help="export an OpenTelemetry trace (or not) from now on, over what the "
+                        "run was started with (see 'flowdsl run --otel')")
     p = leaf("rm", cmd_rm, "delete a finished run, its journal, its log and its leftover "
                            "worktrees (kept branches stay)")
     p = leaf("worktrees", cmd_worktrees, "an isolated run's kept branches and leftover "
                                          "worktrees")
     p.add_argument("--prune", action="store_true",
                    help="remove leftover worktrees and branches no journaled agent refers to")
+    from . import _cmd_report
+
+    _cmd_report.register(sub)  # runs report, runs cost
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -140,24 +146,29 @@ def _summary_json(info: RunInfo) -> dict[str, JSONValue]:
 
 
 def cmd_status(ns: argparse.Namespace) -> int:
+    from ._run_watch import agent_lines, failure_lines, status_json
+
     with open_store(ns, read_only=True) as store:
         info = store.get_run(ns.run_id)
         log_path = store.log_path(info.id)
         outcomes = store.outcomes(info.id)
-    if ns.json:
-        print_json({**info.to_json(), "outcomes": outcomes,
-                     "log_path": str(log_path) if log_path.exists() else None})
-        return EXIT_OK
+        if ns.json:
+            print_json({**info.to_json(), "outcomes": outcomes, **status_json(store, info),
+                         "log_path": str(log_path) if log_path.exists() else None})
+            return EXIT_OK
+        phase = store.last_event(info.id, "phase")
+        agents, failures = agent_lines(info, outcomes), failure_lines(store, info.id)
     usage = info.usage
     lines = [
         f"run:      {info.id} ({one_line(info.name)})",
         f"status:   {info.status}" + (f" (pid {info.pid})" if info.live else "")
         + (f" ({quota_words(info.resets_at)})" if info.paused_for_quota else ""),
+        *([f"phase:    {one_line(phase.text)}"] if phase is not None else []),
         f"script:   {info.script_path}",
-        "agents:   " + ", ".join(f"{n} {k}" for k, n in outcomes.items()
-                                     if n or k in ("ok", "failed")),
+        *agents,
         f"tokens:   {usage.input_tokens:,} in / {usage.output_tokens:,} out"
         + (f" ({format_cost(usage)})" if usage.cost_usd or not usage.cost_complete else ""),
+        *failures,
         f"started:  {_age(time.time() - info.created_at)} ago"
         + (" in the background" if info.background else " in the foreground"),
     ]
@@ -193,17 +204,15 @@ def _print_event(event: EventRow, as_json: bool) -> None:
 
 
 def cmd_logs(ns: argparse.Namespace) -> int:
+    from ._run_watch import RunningLine, follow
+
+    line = None
+    if ns.follow and not ns.json:  # --json: the event objects only
+        line = RunningLine(sys.stdout, terminal=sys.stdout.isatty())
     with open_store(ns, read_only=True) as store:
-        run_id = store.resolve_id(ns.run_id)
-        last = 0
-        while True:
-            live = store.get_run(run_id).live  # read before the events: none is missed
-            for event in store.events(run_id, after=last):
-                _print_event(event, ns.json)
-                last = event.id
-            if not ns.follow or not live:
-                return EXIT_OK
-            time.sleep(0.2)
+        follow(store, store.resolve_id(ns.run_id), until_end=ns.follow, line=line,
+               emit=lambda event: _print_event(event, ns.json))
+    return EXIT_OK
 
 
 def cmd_result(ns: argparse.Namespace) -> int:
@@ -252,9 +261,15 @@ def cmd_pause(ns: argparse.Namespace) -> int:
 
 
 def cmd_resume(ns: argparse.Namespace) -> int:
+    if ns.otel:
+        from ._cmd_run import check_otel
+
+        check_otel()
     if ns.foreground:
         return _resume_foreground(ns)
     with open_store(ns) as store:
+        if ns.otel is not None:  # the worker reads it from the run's options
+            store.update_options(store.resolve_id(ns.run_id), {"otel": ns.otel})
         info = _durable.resume_run(store, ns.run_id, script=ns.script, backend=ns.backend,
                           rerun_missing=ns.rerun_missing)
     _report(ns, info, f"run {info.id} {info.status}"
@@ -263,15 +278,23 @@ def cmd_resume(ns: argparse.Namespace) -> int:
 
 
 def _resume_foreground(ns: argparse.Namespace) -> int:
+    import contextlib
+
     from ._exit import exit_code, exit_meaning
     from ._view import format_summary, format_value, make_view
 
-    view = None if ns.json else make_view(sys.stderr)
     with open_store(ns) as store:
         run_id = store.resolve_id(ns.run_id)
-        result = _durable.resume(run_id, store=store, script=ns.script, backend=ns.backend,
-                        rerun_missing=ns.rerun_missing,
-                        observers=[view] if view is not None else [])
+        caps = store.get_run(run_id).options  # the live view draws the run's budget bars
+        budget, max_cost = caps.get("budget"), caps.get("max_cost")
+        view = None if ns.json else make_view(
+            sys.stderr, budget=budget if isinstance(budget, int) else None,
+            max_cost=float(max_cost) if isinstance(max_cost, int | float) else None)
+        with view if view is not None else contextlib.nullcontext():
+            result = _durable.resume(run_id, store=store, script=ns.script,
+                                     backend=ns.backend, rerun_missing=ns.rerun_missing,
+                                     otel=ns.otel,
+                                     observers=[view] if view is not None else [])
     code = exit_code(result)
     if ns.json:
         print_json({**result.to_json(), "exit_code": code})

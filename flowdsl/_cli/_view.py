@@ -1,85 +1,75 @@
-"""What a foreground run shows: a rich live view on a terminal, plain lines otherwise,
-and the summary at the end (loud when agents failed)."""
+"""What a foreground run shows: a rich live view on a terminal (:mod:`._live_view`), plain
+lines otherwise, and the summary at the end (loud when agents failed)."""
 
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .._runtime import AgentFinished, AgentStarted, LogLine, PhaseStarted, RunEvent
 from .._terminal_text import indented, one_line, printable, printable_json
-from .._types import RunResult, Usage
+from .._types import RunResult
 from ._cost import format_cost, unpriced_models
+from ._live_view import LiveView
+from ._progress import Clock, Progress, failure_reason
 
 # rich (~45 ms of imports) is for a terminal only: imported by LiveView and make_view when
 # they draw on one, never for plain lines, --json or the summary.
 if TYPE_CHECKING:
-    from rich.console import Console, Group
+    from .._runtime import RunEvent
 
-__all__ = ["LiveView", "PlainView", "Progress", "format_summary", "make_view"]
+__all__ = ["MIN_LIVE_WIDTH", "PROGRESS_EVERY", "LiveView", "PlainView", "Progress",
+           "format_summary", "make_view"]
 
-
-class Progress:
-    """Counters an observer keeps up to date; both views render them."""
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.phase: str | None = None
-        self.phases: list[str] = []
-        self.running = 0
-        self.done = 0
-        self.failed = 0
-        self.usage = Usage()
-        self.last_log: str | None = None
-
-    def __call__(self, event: RunEvent) -> None:
-        if isinstance(event, PhaseStarted):
-            self.phase = event.title
-            if event.title not in self.phases:
-                self.phases.append(event.title)
-        elif isinstance(event, AgentStarted):
-            self.running += 1
-        elif isinstance(event, AgentFinished):
-            if event.record.status != "replayed":
-                self.running -= 1
-            self.done += 1
-            self.usage = self.usage + event.record.usage
-            if not event.record.ok:
-                self.failed += 1
-        elif isinstance(event, LogLine):
-            self.last_log = event.text
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+MIN_LIVE_WIDTH = 80
+"""Narrower terminals get plain lines: the live region would wrap and smear."""
+PROGRESS_EVERY = 5.0
+"""Seconds between two progress lines of the plain view (none when nothing changed)."""
 
 
 class PlainView(Progress):
-    """One line per phase, log line and failed agent, on stderr (for pipes and CI logs).
+    """One line per phase, log line and agent without a result, on stderr (for pipes, CI
+    logs and terminals narrower than 80 columns); a progress line at most every
+    :data:`PROGRESS_EVERY` seconds, when agents started or ended meanwhile.
 
     What the script wrote is shown through ``_terminal_text``: control characters as
     visible escapes, a multi-line log line or error indented under its first line.
     """
 
-    def __init__(self, stream: TextIO) -> None:
-        super().__init__()
+    def __init__(self, stream: TextIO, *, budget: int | None = None,
+                 max_cost: float | None = None, clock: Clock = time.monotonic) -> None:
+        super().__init__(budget=budget, max_cost=max_cost, clock=clock)
         self.stream = stream
+        self._due = self.started + PROGRESS_EVERY
+        self._shown = (0, 0)  # (finished, running) when the last progress line was printed
 
     def __call__(self, event: RunEvent) -> None:
         super().__call__(event)
-        line: str | None = None
-        if isinstance(event, PhaseStarted):
-            line = f"== {one_line(event.title)}"
-        elif isinstance(event, LogLine):
-            line = f"   {indented(event.text, '   ')}"
-        elif isinstance(event, AgentFinished) and not event.record.ok:
-            who = one_line(event.record.request.label or f"agent #{event.index + 1}")
-            line = f"!! {who} {event.record.status}: {indented(str(event.record.error), '   ')}"
-        if line is not None:
-            print(line, file=self.stream, flush=True)
+        if self.clock() >= self._due:
+            self._progress_line()
+
+    def _progress_line(self) -> None:
+        self._due = self.clock() + PROGRESS_EVERY
+        state = (self.finished, len(self.running))
+        if state == self._shown:
+            return
+        self._shown = state
+        words = [f"{self.elapsed:.0f}s", self.counts_words(), *self.budget_words()]
+        self._print(".. " + " · ".join(words))
+
+    def phase_started(self, title: str) -> None:
+        self._print(f"== {one_line(title)}")
+
+    def logged(self, text: str) -> None:
+        self._print(f"   {indented(text, '   ')}")
+
+    def agent_failed(self, index: int, label: str | None, status: str,
+                     error: str | None) -> None:
+        who = one_line(label or f"agent #{index + 1}")
+        self._print(f"!! {who} {status}: {indented(str(error), '   ')}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
 
     def __enter__(self) -> PlainView:
         return self
@@ -88,68 +78,24 @@ class PlainView(Progress):
         return None
 
 
-class LiveView(Progress):
-    """A rich live panel: phases, agents running/done/failed, tokens, elapsed.
+def make_view(stream: TextIO, *, budget: int | None, max_cost: float | None,
+              ) -> LiveView | PlainView:
+    """The view of a foreground run on ``stream``: live on a terminal at least
+    :data:`MIN_LIVE_WIDTH` columns wide, plain lines otherwise.
 
-    Script text enters only as ``Text`` (never parsed as markup), through ``_terminal_text``.
+    Args:
+        stream: where to draw (stderr).
+        budget: the run's token budget, if it has one (the live view draws a bar).
+        max_cost: the run's cost cap in USD, if it has one.
     """
-
-    def __init__(self, console: Console) -> None:
-        from rich.live import Live
-
-        super().__init__()
-        self.console = console
-        self.logs: list[str] = []
-        self._live = Live(console=console, refresh_per_second=8, transient=True,
-                          get_renderable=self.render)
-
-    def __call__(self, event: RunEvent) -> None:
-        super().__call__(event)
-        if isinstance(event, LogLine):
-            from rich.text import Text
-
-            self.console.print(Text(printable(event.text), style="dim"))
-
-    def render(self) -> Group:
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
-
-        table = Table.grid(padding=(0, 2))
-        table.add_row(
-            Text("phase", style="bold"), Text(one_line(self.phase or "-")),
-            Text("agents", style="bold"),
-            Text(f"{self.running} running · {self.done} done · ")
-            + Text(f"{self.failed} failed", style="bold red" if self.failed else ""),
-        )
-        table.add_row(
-            Text("tokens", style="bold"),
-            Text(f"{self.usage.input_tokens:,} in / {self.usage.output_tokens:,} out"),
-            Text("elapsed", style="bold"), Text(f"{self.elapsed:.1f} s"),
-        )
-        phases = Text(" → ").join(
-            Text(one_line(p), style="bold" if p == self.phase else "") for p in self.phases
-        )
-        return Group(phases, table)
-
-    def __enter__(self) -> LiveView:
-        self._live.__enter__()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._live.__exit__(exc_type, exc, tb)
-
-
-def make_view(stream: TextIO | None = None) -> LiveView | PlainView:
-    stream = stream or sys.stderr
     if stream.isatty():
         from rich.console import Console
 
-        return LiveView(Console(file=stream))
-    return PlainView(stream)
+        console = Console(file=stream)
+        if console.is_terminal and not console.is_dumb_terminal \
+                and console.width >= MIN_LIVE_WIDTH:
+            return LiveView(console, budget=budget, max_cost=max_cost)
+    return PlainView(stream, budget=budget, max_cost=max_cost)
 
 
 def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
@@ -190,16 +136,8 @@ def failure_reasons(result: RunResult, limit: int = 8) -> list[tuple[str, int]]:
     ``[("refused: BudgetExceeded", 65), ("BackendError: HTTP 500 ...", 43), ...]``."""
     groups: Counter[str] = Counter()
     for record in result.agents:
-        if record.ok:
-            continue
-        reason = one_line(record.error or record.status, 100)
-        if record.status == "timeout":
-            reason = "timeout"
-        elif record.status == "refused":
-            reason = "refused: " + reason.split(":", 1)[0]
-        elif record.status == "cancelled":
-            reason = "cancelled"
-        groups[reason] += 1
+        if not record.ok:
+            groups[failure_reason(record.status, record.error)] += 1
     ranked = groups.most_common()
     if len(ranked) > limit:
         rest = sum(n for _, n in ranked[limit - 1:])

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._frontends import CompiledWorkflow, compile_source
 from .._options import RunOptions
@@ -30,8 +31,12 @@ from ._backend_choice import choose_backend
 from ._quota_wait import resume_due, wait_for_reset
 from ._store_journal import StoreJournal, StoreObserver
 from ._supervisor import Supervisor
+from ._tracing import check_tracing, run_tracing
 from ._workflow_lookup import saved_workflow_finder
 from ._worktrees import sweep_project
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
 
 __all__ = ["execute_compiled", "execute_stored", "run_journaled"]
 
@@ -45,6 +50,7 @@ async def execute_stored(
     observers: Sequence[Observer] = (),
     handle_signals: bool = False,
     prestarted: ScriptProcess | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunResult:
     """Execute (or continue) the stored run ``run_id`` in this process, journaled.
 
@@ -63,6 +69,8 @@ async def execute_stored(
         observers: told of every run event.
         handle_signals: stop the run on SIGTERM/SIGHUP (background workers).
         prestarted: a script process started early for this run (see ``execute``).
+        tracer_provider: an OpenTelemetry provider of the caller's: the run is traced
+            with it (else as its ``otel`` option says, see :mod:`._tracing`).
 
     Raises:
         ScriptError / UsageError: the stored script or options are unusable (the run is
@@ -70,7 +78,7 @@ async def execute_stored(
     """
     result = await _execute_once(store, run_id, backend=backend, compiled=compiled,
                                  observers=observers, handle_signals=handle_signals,
-                                 prestarted=prestarted)
+                                 prestarted=prestarted, tracer_provider=tracer_provider)
     attempt = 0
     while result.status == "paused" and store.get_run(run_id).options.get("resume_after_quota"):
         due = resume_due(result, attempt, time.time())
@@ -80,7 +88,8 @@ async def execute_stored(
             break  # stopped, resumed by hand or deleted meanwhile
         store.prepare_resume(run_id)
         result = await _execute_once(store, run_id, backend=backend, compiled=compiled,
-                                     observers=observers, handle_signals=handle_signals)
+                                     observers=observers, handle_signals=handle_signals,
+                                     tracer_provider=tracer_provider)
         attempt = attempt + 1 if result.resets_at is None else 0
     return result
 
@@ -99,6 +108,7 @@ async def _execute_once(
     observers: Sequence[Observer],
     handle_signals: bool,
     prestarted: ScriptProcess | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunResult:
     """Claim the run, execute it once, record its outcome (see :func:`execute_stored`)."""
     cwd = store.get_run(run_id).options.get("cwd")
@@ -109,6 +119,7 @@ async def _execute_once(
         if compiled is None:
             compiled = compile_source(info.script_text, info.script_path)
         live = choose_backend(backend, options)
+        check_tracing(options, tracer_provider)
     except Exception as exc:  # FlowError, or a backend factory that raised
         error = str(exc) if isinstance(exc, FlowError) else f"{type(exc).__name__}: {exc}"
         store.finish(run_id, RunResult(status="failed", error=error, run_id=run_id))
@@ -123,14 +134,17 @@ async def _execute_once(
     finished = False
     store.set_autocheckpoint(False)  # the supervisor checkpoints instead
     try:
-        result = await execute(
-            compiled, args=info.args, backend=live, options=options, journal=journal,
-            observers=[observer, *observers], supervisors=[supervisor],
-            run_id=run_id, find_workflow=saved_workflow_finder(store.directory),
-            prestarted=prestarted,
-        )
-        _record_outcome(store, journal, run_id, result)
-        finished = True
+        async with run_tracing(options, workflow=compiled.name, run_id=run_id, backend=live,
+                               tracer_provider=tracer_provider) as traced:
+            result = await execute(
+                compiled, args=info.args, backend=live, options=options, journal=journal,
+                observers=[observer, *observers, *traced.observers], supervisors=[supervisor],
+                run_id=run_id, find_workflow=saved_workflow_finder(store.directory),
+                prestarted=prestarted,
+            )
+            traced.finish(result)
+            _record_outcome(store, journal, run_id, result)  # then the trace is sent
+            finished = True
     finally:
         if not finished:
             _mark_interrupted(store, journal, run_id)
@@ -177,18 +191,21 @@ async def run_journaled(
     options: RunOptions,
     observers: Sequence[Observer] = (),
     prestarted: ScriptProcess | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunResult:
     """A foreground run that is journaled like a background one (resumable by id).
 
     The run is stored in ``options.store`` with ``compiled.source`` and ``options``.
     """
+    check_tracing(options, tracer_provider)  # before the run is stored
     script_path = str(Path(options.cwd or os.getcwd(), compiled.path))
     with Store.open(options.store) as store:
         run_id = store.create_run(
             name=compiled.name, script_path=script_path, script_text=compiled.source,
             args=args, options=options.to_json(), background=False)
         return await execute_stored(store, run_id, backend=backend, compiled=compiled,
-                                    observers=observers, prestarted=prestarted)
+                                    observers=observers, prestarted=prestarted,
+                                    tracer_provider=tracer_provider)
 
 
 async def execute_compiled(
@@ -200,14 +217,24 @@ async def execute_compiled(
     journal: bool,
     observers: Sequence[Observer] = (),
     prestarted: ScriptProcess | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunResult:
     """A foreground run: journaled in ``options.store`` (resumable by id), or not stored.
 
     ``prestarted``: a script process started early for this run (see ``execute``).
+    ``tracer_provider``: an OpenTelemetry provider to trace the run with (see
+    :mod:`._tracing`).
     """
     if journal:
         return await run_journaled(compiled, args=args, backend=backend, options=options,
-                                   observers=observers, prestarted=prestarted)
-    return await execute(compiled, args=args, backend=backend, options=options,
-                         observers=observers, find_workflow=saved_workflow_finder(options.store),
-                         prestarted=prestarted)
+                                   observers=observers, prestarted=prestarted,
+                                   tracer_provider=tracer_provider)
+    check_tracing(options, tracer_provider)
+    async with run_tracing(options, workflow=compiled.name, run_id=None, backend=backend,
+                           tracer_provider=tracer_provider) as traced:
+        result = await execute(compiled, args=args, backend=backend, options=options,
+                               observers=[*observers, *traced.observers],
+                               find_workflow=saved_workflow_finder(options.store),
+                               prestarted=prestarted)
+        traced.finish(result)
+    return result

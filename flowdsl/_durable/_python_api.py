@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._event_loop import run_loop
 from .._frontends import compile_file
@@ -22,6 +22,9 @@ from ._background import check_resumable, prepare_resume
 from ._execute_stored import execute_compiled, execute_stored
 from ._worktrees import check_branches
 
+if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
+
 __all__ = ["resume", "resume_async", "run", "run_async"]
 
 
@@ -33,6 +36,7 @@ async def run_async(
     options: RunOptions | None = None,
     journal: bool = False,
     observers: Sequence[Observer] = (),
+    tracer_provider: TracerProvider | None = None,
     **knobs: Any,
 ) -> RunResult:
     """Run the workflow file ``script`` and return its :class:`RunResult`.
@@ -46,9 +50,14 @@ async def run_async(
             ``knobs``.
         journal: record the run in the store (``options.store``) so it can be resumed.
         observers: callables told of every run event.
+        tracer_provider: an OpenTelemetry ``TracerProvider`` of the application's (e.g.
+            Logfire's): the run's spans are made with it, and flushing them is the
+            application's. Without it, ``otel=True`` (or an OTLP endpoint in the
+            environment) exports the run's trace over OTLP/HTTP itself.
         **knobs: :class:`RunOptions` fields — ``concurrency``, ``max_agents``,
             ``budget`` (tokens), ``agent_timeout``, ``run_timeout`` (seconds), ``model``,
-            ``base_url``, ``store``, ... — over the configuration (or over ``options``).
+            ``base_url``, ``store``, ``otel``, ... — over the configuration (or over
+            ``options``).
 
     Returns:
         The result; ``status`` is "failed" with ``error`` when the script raised.
@@ -62,7 +71,8 @@ async def run_async(
     compiled = compile_file(script)
     live = choose_backend(backend, resolved)
     return await execute_compiled(compiled, args=args, backend=live, options=resolved,
-                                  journal=journal, observers=observers)
+                                  journal=journal, observers=observers,
+                                  tracer_provider=tracer_provider)
 
 
 def run(script: str | os.PathLike[str], **kwargs: Any) -> RunResult:
@@ -82,6 +92,8 @@ async def resume_async(
     backend: AgentBackend | str | None = None,
     observers: Sequence[Observer] = (),
     rerun_missing: bool = False,
+    otel: bool | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> RunResult:
     """Continue a stored run in this process; finished agents are replayed, not re-run.
 
@@ -94,6 +106,9 @@ async def resume_async(
         observers: callables told of every run event.
         rerun_missing: run isolated agents again whose kept branch was deleted (else
             their missing branches are an error and nothing changes).
+        otel: trace the run (True) or not (False) from now on, over what it was stored
+            with; None keeps that.
+        tracer_provider: an OpenTelemetry provider of the application's to trace with.
 
     Returns:
         The run's result (``agents`` includes the replayed ones, status "replayed").
@@ -109,7 +124,10 @@ async def resume_async(
         check_resumable(before)  # before any journal entry is forgotten
         await check_branches(st, before, rerun_missing=rerun_missing)
         info = prepare_resume(st, run_id, script, backend if isinstance(backend, str) else None)
-        return await execute_stored(st, info.id, backend=backend, observers=observers)
+        if otel is not None:
+            st.update_options(info.id, {"otel": otel})
+        return await execute_stored(st, info.id, backend=backend, observers=observers,
+                                    tracer_provider=tracer_provider)
     finally:
         if own:
             st.close()

@@ -57,8 +57,8 @@ class _Batch:
 class StoreJournal:
     """The :class:`~flowdsl._runtime.GroupCommitJournal` of one run, backed by the store."""
 
-    __slots__ = ("_batch", "_pending", "_replay", "_rows", "_store", "batches", "recorded",
-                 "replayed", "run_id")
+    __slots__ = ("_batch", "_earlier", "_pending", "_replay", "_rows", "_store", "batches",
+                 "recorded", "replayed", "run_id")
 
     def __init__(self, store: Store, run_id: str, *, preload: bool = True) -> None:
         self._store = store
@@ -67,6 +67,8 @@ class StoreJournal:
         self._replay: dict[str, tuple[AgentRecord, int]] = (
             {key: (record, seq) for seq, (key, record)
              in enumerate(store.load_replay(run_id).items())} if preload else {})
+        # the rows of earlier attempts, by key: a row recorded again replaces its own
+        self._earlier: dict[str, int] = store.journal_seqs(run_id) if preload else {}
         self._pending: list[tuple[str, float, str, str]] = []
         self._rows: list[tuple[str, AgentRecord]] = []  # not committed yet, in completion order
         self._batch: _Batch | None = None  # the waiters of those rows
@@ -114,7 +116,12 @@ class StoreJournal:
                     self._write()
         else:
             try:
-                await batch.done.wait()
+                # the batch's opener yielded first, so it resumes first in the next turn
+                # and commits: most waiters find the batch done after one turn (cheaper
+                # than an event's wake-up); a loop that orders wake-ups otherwise waits
+                await anyio.lowlevel.checkpoint()
+                if not batch.done.is_set():
+                    await batch.done.wait()
             except anyio.get_cancelled_exc_class():
                 with anyio.CancelScope(shield=True):  # rare: the run is ending
                     await batch.done.wait()
@@ -128,8 +135,10 @@ class StoreJournal:
         rows, self._rows = self._rows, []
         events, self._pending = self._pending, []
         batch, self._batch = self._batch, None
+        earlier = self._earlier
+        replaced = [earlier[key] for key, _ in rows if key in earlier] if earlier else []
         try:
-            self._store.append_journal_batch(self.run_id, rows, events)
+            self._store.append_journal_batch(self.run_id, rows, events, replaced)
         except BaseException as exc:
             self._pending[:0] = events  # not written: keep them for the next write
             if batch is not None:
@@ -137,6 +146,9 @@ class StoreJournal:
                     f"{self._store.db_path}: the journal's commit was interrupted")
                 batch.done.set()
             raise
+        if replaced:
+            for key, _ in rows:
+                earlier.pop(key, None)
         self.recorded += len(rows)
         self.batches += 1
         if batch is not None:
@@ -165,17 +177,19 @@ class StoreObserver:
 
     def __init__(self, journal: StoreJournal) -> None:
         self._journal = journal
-        self._running: dict[int, str | None] = {}  # labels by agent index
+        self._running: dict[int, tuple[str | None, float]] = {}  # (label, start) by index
         self.running_changed = False
 
     @property
-    def running(self) -> list[str]:
-        """The labels of the agents running now, in start order."""
-        return [label or f"agent #{index + 1}" for index, label in self._running.items()]
+    def running(self) -> list[tuple[str, float]]:
+        """The agents running now, ``(label, started at)`` in start order."""
+        return [(label or f"agent #{index + 1}", since)
+                for index, (label, since) in self._running.items()]
 
     def __call__(self, event: RunEvent) -> None:
         if isinstance(event, AgentStarted):
-            self._running[event.index] = event.request.label  # the default made when read
+            # the label's default is made when read
+            self._running[event.index] = (event.request.label, time.time())
             self.running_changed = True
         elif isinstance(event, AgentFinished):
             self._running.pop(event.index, None)

@@ -50,7 +50,8 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
             filed there instead of arming a timer of its own.
         others_started: whether another agent started since this one passed the run's
             gate; when it says no, the event loop gets a turn before this returns. None:
-            the caller gave the loop its turn before the call.
+            the caller gives the loop its turn itself (before the call, or after it and
+            before the booking: the journal's group commit).
     """
     started = time.perf_counter()
     watch = None

@@ -13,6 +13,7 @@ from ..backends import AgentBackend
 from ..errors import UsageError
 from ._events import Observer
 from ._journal import Journal
+from ._lifetime import broken_result, run_to_end
 from ._port import InlinePort
 from ._run import Run, Supervisor, WorkflowFinder
 from ._script import ScriptOutcome, ScriptRunner
@@ -82,7 +83,7 @@ async def execute(
         async def in_child(run: Run) -> ScriptOutcome:
             return await run_in_child(run, args, prestarted)
 
-        return await run.execute(in_child, supervisors, grace=GRACE)
+        return await run_to_end(run, in_child, supervisors, grace=GRACE)
 
     async def inline(run: Run) -> ScriptOutcome:
         runner = ScriptRunner(compiled, InlinePort(run), options)
@@ -90,6 +91,6 @@ async def execute(
         return await runner.run(args)
 
     try:
-        return await run.execute(inline, supervisors)
+        return await run_to_end(run, inline, supervisors)
     except Exception as exc:  # a script broke the runtime's own state (inline only)
-        return run.broken(f"{compiled.path}: internal error: {type(exc).__name__}: {exc}")
+        return broken_result(run, f"{compiled.path}: internal error: {type(exc).__name__}: {exc}")

@@ -19,7 +19,7 @@ from typing import Literal
 
 import anyio
 
-from .._types import AgentRecord, AgentRequest
+from .._types import AgentRecord, AgentRequest, request_with_workspace
 from ..errors import IsolationError
 from ._worktree import Worktree, Worktrees, find_repo
 
@@ -68,7 +68,7 @@ class Workspaces:
         """A request without isolation, its workspace set: the project directory."""
         if self.project is None or request.workspace is not None:
             return request
-        return replace(request, workspace=self.project)
+        return request_with_workspace(request, self.project)
 
     async def enter(self, index: int, request: AgentRequest) -> tuple[AgentRequest,
                                                                       Worktree | None]:
@@ -80,7 +80,7 @@ class Workspaces:
         if request.isolation is None or self._worktrees is None:
             return self.shared(request), None
         tree = await self._worktrees.create(index, request.label)
-        return replace(request, workspace=str(tree.path)), tree
+        return request_with_workspace(request, str(tree.path)), tree
 
     async def leave(self, tree: Worktree, record: AgentRecord) -> AgentRecord:
         """After the agent: an ok agent's changes committed on its branch (kept in the

@@ -12,11 +12,7 @@ wall-clock limit, a journal that cannot write) cancels every in-flight agent.
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from contextlib import AsyncExitStack
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +26,7 @@ from .._types import (
     AgentRecord,
     AgentRequest,
     RunResult,
+    request_with_budget_gate,
 )
 from ..backends import AgentBackend
 from ..backends._agent_types import AgentTypes
@@ -41,10 +38,8 @@ from ..errors import (
     IsolationError,
     QuotaExhausted,
     RunError,
-    RunTimeout,
 )
 from ._agent_call import call_agent
-from ._backend_start import check_models, enter_backend
 from ._control import HaltListener, RunControl
 from ._deadlines import AgentDeadlines
 from ._events import (
@@ -54,7 +49,6 @@ from ._events import (
     Observer,
     PhaseStarted,
     RunEvent,
-    StatusChanged,
 )
 from ._halt import Halt
 from ._isolation import Workspaces
@@ -114,6 +108,10 @@ class Run:
         """The agents' timeouts, enforced by one watchdog task while the run executes."""
         self._capped = options.budget is not None or options.max_cost is not None
         """A token budget or a cost cap applies (each agent gets a budget gate)."""
+        self._group_commit: Callable[[str, AgentRecord], Awaitable[None]] | None = (
+            getattr(journal, "commit", None))
+        """The journal's group commit (:class:`~._journal.GroupCommitJournal`), if it has
+        one: its wait for the loop turn is the turn an answer waits for before booking."""
 
     # -- what the script asks for (through its port) -----------------------------------
 
@@ -141,7 +139,7 @@ class Run:
             await self.workspaces.check(request.isolation)  # IsolationError before dispatch
         index = self.start_agent()
         if self._capped:
-            request = replace(request, budget_gate=self.ledger.gate(
+            request = request_with_budget_gate(request, self.ledger.gate(
                 index, self.options.budget, self.options.max_cost))
         journal = self.journal
         key = ""
@@ -177,12 +175,13 @@ class Run:
             if self._capped:
                 # the calls the script made together with this one pass the budget gate
                 # before it reports any usage (a backend reports each turn as it ends);
-                # uncapped, the turn comes before its booking (call_agent), and only
-                # when no other agent started meanwhile
+                # uncapped, the turn comes before its booking: the group commit's, or
+                # call_agent's when no other agent started meanwhile
                 await anyio.lowlevel.checkpoint()
             record = await self._call(index, request, validator)
-            reply = AgentReply(await self.record_batched(index, key, record), self.spent,
-                               worktree=_worktree_json(record))
+            output = (await self.record_batched(index, key, record) if key
+                      else self.record(index, key, record))  # no journal: nothing to await
+            reply = AgentReply(output, self.spent, worktree=_worktree_json(record))
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
             raise
@@ -255,7 +254,8 @@ class Run:
             record, error = await call_agent(
                 self.backend, request, seconds=timeout, validator=validator,
                 turns_usage=lambda: self.ledger.running_usage(index), deadlines=self.deadlines,
-                others_started=None if self._capped else lambda: self.agents_started != gated)
+                others_started=None if self._capped or self._group_commit is not None
+                else lambda: self.agents_started != gated)
         except anyio.get_cancelled_exc_class():
             if tree is not None:
                 await workspaces.discard(tree)
@@ -335,20 +335,31 @@ class Run:
     async def record_batched(self, index: int, key: str, record: AgentRecord) -> Any:
         """:meth:`record` of an answered agent, by group commit when the journal has it
         (:class:`~._journal.GroupCommitJournal`): the row shares one transaction with the
-        agents finishing in the same loop turn, and this returns once that is durable."""
-        commit: Callable[[str, AgentRecord], Awaitable[None]] | None = (
-            getattr(self.journal, "commit", None) if key else None)
+        agents finishing in the same loop turn, and this returns once that is durable.
+
+        Uncapped, the agent is booked after the commit's loop turn: that turn is the one
+        an answer waits for before its booking (``call_agent`` skips its own). Capped,
+        it is booked first, as its budget gate already saw its usage."""
+        commit = self._group_commit if key else None
         if commit is None:
             return self.record(index, key, record)
-        self._account(index, record)
+        booked = self._capped
+        if booked:
+            self._account(index, record)
         try:
             await commit(key, record)
         except anyio.get_cancelled_exc_class():
             self._settled |= {index}  # its row is committed: finished, not cut short
+            if not booked:
+                self._account(index, record)
             self._finished(index, record)
             raise
         except Exception as exc:
+            if not booked:
+                self._account(index, record)  # answered and paid for, whatever the journal
             raise self._journal_failed(exc) from exc  # every agent of the failed batch
+        if not booked:
+            self._account(index, record)
         return self._finished(index, record)
 
     def _account(self, index: int, record: AgentRecord) -> None:
@@ -380,71 +391,28 @@ class Run:
         """Tokens of finished agents, and what running agents reported so far."""
         return self.ledger.spent
 
-    # -- execution ---------------------------------------------------------------------
+    @property
+    def logs(self) -> tuple[str, ...]:
+        """The narrator lines so far (what the result reports)."""
+        return tuple(self._logs)
 
-    async def execute(self, script: ScriptMain, supervisors: Sequence[Supervisor] = (),
-                      *, grace: float = 0.0) -> RunResult:
-        """Run ``script`` against this run to its end; never raises for it.
+    @property
+    def phases(self) -> tuple[str, ...]:
+        """The phases entered so far, each once, in order."""
+        return tuple(self._phases)
 
-        Args:
-            script: runs the script (inline or in a child) and reports its outcome.
-            supervisors: run beside the script for its lifetime.
-            grace: seconds past the run timeout before the run's own scope ends it (a
-                child process gets that long to report its own timeout).
-        """
-        started = time.monotonic()
-        deadline = math.inf
-        if self.options.run_timeout is not None:
-            deadline = anyio.current_time() + self.options.run_timeout + grace
-        self.emit(StatusChanged(status="running"))
-        outcome = ScriptOutcome("failed", error="run ended before the script started")
+    def result(self, outcome: ScriptOutcome, *, duration: float = 0.0,
+               error_type: str | None = None) -> RunResult:
+        """The run's result for the script's ``outcome``, with what the run accounted."""
         control = self.control
-        with anyio.CancelScope(deadline=deadline) as scope:
-            control.scope = scope
-            async with AsyncExitStack() as stack:
-                bad_model = check_models(self.backend, self.compiled, self.options.model)
-                problem = None if bad_model else await enter_backend(self.backend, stack)
-                if bad_model is not None:
-                    control.fail(bad_model)  # before any agent runs
-                elif problem is not None:
-                    outcome = ScriptOutcome("failed", error=problem)
-                else:
-                    async with anyio.create_task_group() as tg:
-                        self.deadlines.start(tg)
-                        for supervisor in supervisors:
-                            tg.start_soon(supervisor, self)
-                        if supervisors:
-                            await anyio.lowlevel.checkpoint()  # let supervisors start first
-                        outcome = await script(self)
-                        tg.cancel_scope.cancel()
-        await self.workspaces.cleanup()  # leftovers of agents cut short (shielded)
-        error_type: str | None = None
-        if scope.cancel_called or control.halt is not None:
-            outcome, error_type = control.ended_outcome(outcome, cut_short=scope.cancelled_caught,
-                                                        run_timeout=self.options.run_timeout)
-        elif self.ledger.policy_error is not None and outcome.status in ("completed", "failed"):
-            # the policy ends the run failed, even when the script caught the refusals
-            outcome = ScriptOutcome("failed", error=str(self.ledger.policy_error))
-            error_type = type(self.ledger.policy_error).__name__
-        elif (self.options.run_timeout is not None
-              and outcome.error == str(RunTimeout(self.options.run_timeout))):
-            error_type = RunTimeout.__name__  # the script's side saw the deadline first
-        result = RunResult(
+        return RunResult(
             status=outcome.status, value=outcome.value, error=outcome.error,
-            logs=tuple(self._logs), phases=tuple(self._phases), agents=tuple(self.ledger.records),
-            usage=self.ledger.usage, duration=time.monotonic() - started, run_id=self.run_id,
+            logs=self.logs, phases=self.phases, agents=tuple(self.ledger.records),
+            usage=self.ledger.usage, duration=duration, run_id=self.run_id,
             error_type=error_type,
             resets_at=control.quota.resets_at if outcome.status == "paused" and control.quota
             else None,
         )
-        self.emit(StatusChanged(status=result.status))
-        return result
-
-    def broken(self, error: str) -> RunResult:
-        """The result of a run whose runtime state broke: failed, with what it accounted."""
-        return RunResult(status="failed", error=error, logs=tuple(self._logs),
-                         phases=tuple(self._phases), agents=tuple(self.ledger.records),
-                         usage=self.ledger.usage, run_id=self.run_id)
 
 
 def _worktree_json(record: AgentRecord) -> dict[str, Any] | None:

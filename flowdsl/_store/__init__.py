@@ -11,7 +11,9 @@ It imports nothing above it (no runtime, backends, compat, CLI or ``_durable``):
   the journal's INSERT and its parameters);
 - ``_sqlite``: the SQLite file (schema, migrations, read-only opening, checkpoints)
   and the one translation of sqlite3 errors into ``StoreError``;
-- ``_liveness``: whether a run's worker process is still alive.
+- ``_liveness``: whether a run's worker process is still alive;
+- ``_usage_query``: tokens and cost of journaled agents summed by run, phase and model;
+- ``_failure_query``: a run's not-ok agents counted by status and error.
 
 Approaches considered and rejected:
 
@@ -29,28 +31,51 @@ the whole journal of a run loaded into a dict when it (re)starts, so replay is a
 lookup.
 """
 
+import typing as _typing
+
+from .._lazy import lazy_exports as _lazy_exports
 from ._db import DB_NAME as DB_NAME
 from ._db import ENV_STORE as ENV_STORE
 from ._db import ControlAction as ControlAction
 from ._db import Store as Store
 from ._db import resolve_store_dir as resolve_store_dir
 from ._liveness import HEARTBEAT_EVERY as HEARTBEAT_EVERY
+from ._rows import RUNNING_SHOWN as RUNNING_SHOWN
 from ._rows import EventRow as EventRow
 from ._rows import JournalEntry as JournalEntry
 from ._rows import JournalTotals as JournalTotals
 from ._rows import RunInfo as RunInfo
 from ._sqlite import checkpoint as checkpoint
 
+if _typing.TYPE_CHECKING:
+    from ._failure_query import FailureCount as FailureCount
+    from ._failure_query import failure_counts as failure_counts
+    from ._usage_query import UsageGroup as UsageGroup
+    from ._usage_query import usage_groups as usage_groups
+
+# the report queries load with the commands that use them (``runs list`` starts without)
+__getattr__ = _lazy_exports(__name__, {
+    "FailureCount": ("._failure_query", "FailureCount"),
+    "failure_counts": ("._failure_query", "failure_counts"),
+    "UsageGroup": ("._usage_query", "UsageGroup"),
+    "usage_groups": ("._usage_query", "usage_groups"),
+})
+
 __all__ = (
     "DB_NAME",
     "ENV_STORE",
     "HEARTBEAT_EVERY",
+    "RUNNING_SHOWN",
     "ControlAction",
     "EventRow",
+    "FailureCount",
     "JournalEntry",
     "JournalTotals",
     "RunInfo",
     "Store",
+    "UsageGroup",
     "checkpoint",
+    "failure_counts",
     "resolve_store_dir",
+    "usage_groups",
 )

@@ -302,9 +302,10 @@ class Store(JournalTable):
     def heartbeat(self, run_id: str) -> None:
         self._exec("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time(), run_id))
 
-    def set_running(self, run_id: str, labels: Sequence[str]) -> None:
-        """The labels of the agents running now (the first :data:`RUNNING_SHOWN`)."""
-        text = json.dumps(list(labels[:RUNNING_SHOWN]), ensure_ascii=False)
+    def set_running(self, run_id: str, agents: Sequence[tuple[str, float]]) -> None:
+        """The agents running now, ``(label, started at)`` in start order (the first
+        :data:`RUNNING_SHOWN`)."""
+        text = json.dumps([list(agent) for agent in agents[:RUNNING_SHOWN]], ensure_ascii=False)
         self._exec("UPDATE runs SET running = ? WHERE id = ?", (text, run_id))
 
     def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:

@@ -5,8 +5,10 @@ rows of several agents (the runtime's group commit: those that finished in the s
 event-loop turn) and any buffered events in one transaction — one ``executemany`` — so
 the commit, the store's main cost per agent, is paid once per batch. Rows get their
 ``seq`` in the order given, which is the order the agents completed: resume replays in
-that order (``load_replay``). A row whose key is already there (a failed agent run
-again) replaces it.
+that order (``load_replay``). Rows only append (no index on the key: it would take every
+row to a random page); a row that replaces an earlier one of its key (a failed agent run
+again on resume) names that row's ``seq`` (:meth:`JournalTable.journal_seqs`), deleted
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ._rows import (
     JournalTotals,
     decode_record,
     decode_totals,
+    encode_json,
     journal_params,
 )
 from ._sqlite import Database, translate
@@ -40,32 +43,38 @@ class JournalTable(Database):
 
     def append_journal(self, run_id: str, key: str, record: AgentRecord,
                        events: Sequence[Event] = ()) -> None:
-        """Commit one finished agent, and any buffered events, before returning.
+        """Commit one finished agent, and any buffered events, before returning; a row of
+        the run with the same key is replaced (found by a scan of the run's rows: the
+        runtime's path, :meth:`append_journal_batch`, names the rows it replaces).
 
         Raises:
             StoreError: nothing was written (e.g. "database or disk is full").
         """
-        self.append_journal_batch(run_id, ((key, record),), events)
+        replaced = [seq for (seq,) in self._query(
+            "SELECT seq FROM journal WHERE run_id = ? AND key = ?", (run_id, key))]
+        self.append_journal_batch(run_id, ((key, record),), events, replaced)
 
     def append_journal_batch(self, run_id: str, entries: Sequence[tuple[str, AgentRecord]],
-                             events: Sequence[Event] = ()) -> None:
+                             events: Sequence[Event] = (), replaced: Sequence[int] = (),
+                             ) -> None:
         """Commit finished agents, in completion order, and buffered events, together.
 
-        One row and no events is a single autocommit INSERT; anything more is one
+        One row and nothing else is a single autocommit INSERT; anything more is one
         ``BEGIN IMMEDIATE`` transaction (all written, or none).
 
         Args:
             run_id: the run.
-            entries: ``(key, record)`` of each agent, in the order they completed (a row
-                with the same key is replaced).
+            entries: ``(key, record)`` of each agent, in the order they completed.
             events: ``(run_id, at, kind, text)`` events to commit with them (first).
+            replaced: the ``seq`` of earlier rows these entries replace (the same keys,
+                from :meth:`journal_seqs`): deleted in the same transaction.
 
         Raises:
             StoreError: nothing was written (e.g. "database or disk is full").
         """
         now = time.time()  # one commit: its rows share their ``recorded_at``
         rows = [journal_params(run_id, key, record, now) for key, record in entries]
-        if not events and len(rows) <= 1:
+        if not events and not replaced and len(rows) <= 1:
             if rows:
                 try:
                     self.conn.execute(INSERT_JOURNAL, rows[0])
@@ -73,10 +82,16 @@ class JournalTable(Database):
                     raise translate(exc, self.db_path) from exc
             return
         with self._write() as conn:
+            if replaced:
+                conn.executemany("DELETE FROM journal WHERE seq = ?", [(s,) for s in replaced])
             if events:
                 conn.executemany(INSERT_EVENT, events)
             if rows:
                 conn.executemany(INSERT_JOURNAL, rows)
+
+    def journal_seqs(self, run_id: str) -> dict[str, int]:
+        """The ``seq`` of each journal row of a run, by key (what a new row replaces)."""
+        return dict(self._query("SELECT key, seq FROM journal WHERE run_id = ?", (run_id,)))
 
     def load_replay(self, run_id: str) -> dict[str, AgentRecord]:
         """The journal's successful agents of a run by key, in the order they completed."""
@@ -92,9 +107,9 @@ class JournalTable(Database):
 
     def forget_agents(self, run_id: str, keys: Sequence[str]) -> None:
         """Drop journal rows so a resume runs those agents again (``--rerun-missing``)."""
-        with self._write() as conn:
-            conn.executemany("DELETE FROM journal WHERE run_id = ? AND key = ?",
-                             [(run_id, key) for key in keys])
+        with self._write() as conn:  # one pass over the run's rows
+            conn.execute("DELETE FROM journal WHERE run_id = ? AND key IN "
+                         "(SELECT value FROM json_each(?))", (run_id, encode_json(list(keys))))
 
     def journal(self, run_id: str) -> list[JournalEntry]:
         """Every journal row of a run, in the order they were recorded."""

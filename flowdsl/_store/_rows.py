@@ -53,7 +53,7 @@ StoredEventKind = Literal["phase", "log", "agent", "status"]
 """The kinds of stored events (``events.kind``)."""
 
 INSERT_JOURNAL = (
-    "INSERT OR REPLACE INTO journal (run_id, key, status, prompt, request, output, "
+    "INSERT INTO journal (run_id, key, status, prompt, request, output, "
     "output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
     "tool_calls, recorded_at, unpriced_tokens, worktree) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -103,9 +103,15 @@ class RunInfo:
     finished_at: float | None
     resets_at: float | None = None
     """A run paused for quota: the provider's reset time, if it gave one."""
-    running: tuple[str, ...] = ()
-    """The labels of the agents running now (as of the supervisor's last write; at most
-    :data:`RUNNING_SHOWN`); empty once the run is not live."""
+    running_since: tuple[tuple[str, float | None], ...] = ()
+    """The agents running now, as ``(label, started at)`` in start order (as of the
+    supervisor's last write; at most :data:`RUNNING_SHOWN`); empty once the run is not
+    live. The start is epoch seconds, None in rows written before it was kept."""
+
+    @property
+    def running(self) -> tuple[str, ...]:
+        """The labels of the agents running now, in start order."""
+        return tuple(label for label, _ in self.running_since)
 
     @property
     def live(self) -> bool:
@@ -138,6 +144,7 @@ class RunInfo:
             "workers": self.workers,
             "paused": pause_json(self.resets_at) if self.paused_for_quota else None,
             "running": list(self.running),
+            "running_since": [since for _, since in self.running_since],
         }
 
 
@@ -279,5 +286,11 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
         result=json.loads(result) if result is not None else None, error=error,
         agents_done=totals.done, agents_failed=totals.failed, usage=totals.usage,
         created_at=created, updated_at=updated, finished_at=finished, resets_at=resets_at,
-        running=tuple(json.loads(running)) if running and status in LIVE_STATUSES else (),
+        running_since=_running_agents(running) if running and status in LIVE_STATUSES else (),
     )
+
+
+def _running_agents(text: str) -> tuple[tuple[str, float | None], ...]:
+    """``runs.running``: ``[[label, started at], ...]``; plain labels in rows of before."""
+    return tuple((str(item[0]), float(item[1])) if isinstance(item, list) else (str(item), None)
+                 for item in json.loads(text))

@@ -79,9 +79,9 @@ _V1 = (
     )""",
     "CREATE INDEX runs_created ON runs (created_at)",
     # One row per finished agent, appended in finish order (rowid), found by its
-    # content-addressed key through the unique index; a re-run of a failed agent
-    # replaces its row. Appending to the rowid B-tree touches the last page only, so a
-    # commit writes two small frames to the WAL whatever the journal's size. The prompt
+    # content-addressed key through the unique index (until v7, which drops it); a
+    # re-run of a failed agent replaces its row. Appending to the rowid B-tree touches
+    # the last page only (the key index did not: see _V7). The prompt
     # and a text output are stored as plain text (``output_json`` = 0), other outputs
     # and the remaining request fields as JSON.
     """CREATE TABLE journal (
@@ -145,7 +145,44 @@ _V6 = (
     "ALTER TABLE runs ADD COLUMN running TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+_V7 = (
+    # The journal without its UNIQUE (run_id, key) index (issue 16). Keys are content
+    # hashes, so that index took every row to a random page: the pages a commit wrote
+    # grew with its rows, the store's main cost per agent. Rows now only append (a
+    # run's rows are found by ``journal_run``, in completion order); a row that replaces
+    # an earlier one of its key is deleted by ``seq`` in the same transaction
+    # (``append_journal_batch``). Rebuilt, because a table constraint cannot be dropped.
+    """CREATE TABLE journal_v7 (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        request TEXT NOT NULL,
+        output TEXT NOT NULL,
+        output_json INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        estimated INTEGER NOT NULL,
+        duration REAL NOT NULL,
+        error TEXT,
+        recorded_at REAL NOT NULL,
+        tool_calls TEXT,
+        unpriced_tokens INTEGER NOT NULL DEFAULT 0,
+        worktree TEXT
+    )""",
+    "INSERT INTO journal_v7 (seq, run_id, key, status, prompt, request, output, output_json, "
+    "input_tokens, output_tokens, cost_usd, estimated, duration, error, recorded_at, "
+    "tool_calls, unpriced_tokens, worktree) SELECT seq, run_id, key, status, prompt, request, "
+    "output, output_json, input_tokens, output_tokens, cost_usd, estimated, duration, error, "
+    "recorded_at, tool_calls, unpriced_tokens, worktree FROM journal",
+    "DROP TABLE journal",
+    "ALTER TABLE journal_v7 RENAME TO journal",
+    "CREATE INDEX journal_run ON journal (run_id)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 """``MIGRATIONS[i]``: the statements that take the schema from version i to i + 1."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

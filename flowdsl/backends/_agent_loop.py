@@ -49,6 +49,7 @@ from ._errors import translate
 from ._loop_model import LoopModel, Tally
 from ._loop_output import SchemaOutput
 from ._loop_record import tool_calls
+from ._loop_timing import ToolClock
 from ._loop_tools import WorkspaceTools
 from ._mcp import McpServers
 
@@ -82,6 +83,9 @@ class LoopRun:
     gate: BudgetGate | None = None
     """The runtime's budget gate (None: no limit), told the usage after every response."""
     settings: ModelSettings | None = None
+    started: float | None = None
+    """When the agent started, on the ``time.monotonic()`` clock (None: when the loop
+    starts): its tool calls are timed from then."""
 
 
 async def offered_tools(setup: AgentSetup, *, model: Model, workspace: WorkspaceTools,
@@ -124,12 +128,13 @@ async def run_loop(model: LoopModel, run: LoopRun, tools: LoopTools) -> AgentRes
         BackendError: the agent failed or was stopped (usage and tool calls attached).
     """
     output = SchemaOutput(run.schema, run.reasks) if run.schema is not None else None
+    clock = ToolClock(run.started)
     capabilities: list[AbstractCapability[None]] = [NativeTool(t) for t in tools.native]
     if output is not None:
         capabilities.append(output.capability)
     agent = Agent[None, Any](
         model, output_type=output.output_type if output is not None else str,
-        instructions=tools.system_prompt, toolsets=list(tools.toolsets),
+        instructions=tools.system_prompt, toolsets=[clock.wrap(t) for t in tools.toolsets],
         capabilities=capabilities, model_settings=run.settings,
         retries={"tools": max(run.max_turns, 1), "output": run.reasks})
     if output is not None:
@@ -140,9 +145,9 @@ async def run_loop(model: LoopModel, run: LoopRun, tools: LoopTools) -> AgentRes
         try:
             data = await _drive(agent, run, tally, output_tool)
         except Exception as exc:
-            raise _failed(exc, tally, messages, output) from exc
+            raise _failed(exc, tally, messages, output, clock) from exc
     return AgentResult(output=output.value(data) if output is not None else data,
-                       usage=tally.usage, tool_calls=tool_calls(messages, output_tool))
+                       usage=tally.usage, tool_calls=tool_calls(messages, output_tool, clock))
 
 
 async def _drive(agent: Agent[None, Any], run: LoopRun, tally: Tally,
@@ -190,7 +195,7 @@ class _Stopped(BackendError):
 
 
 def _failed(exc: Exception, tally: Tally, messages: Sequence[ModelMessage],
-            output: SchemaOutput | None) -> BackendError:
+            output: SchemaOutput | None, clock: ToolClock | None = None) -> BackendError:
     seen = list(messages)
     if isinstance(exc, _Stopped):
         seen.append(exc.pending)
@@ -199,5 +204,5 @@ def _failed(exc: Exception, tally: Tally, messages: Sequence[ModelMessage],
             and "output retries" in str(exc)):
         exc = output.exhausted()
     error = translate(exc, tally.usage)
-    error.tool_calls = tool_calls(seen, output.name if output is not None else None)
+    error.tool_calls = tool_calls(seen, output.name if output is not None else None, clock)
     return error

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import AsyncGenerator, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -328,6 +329,7 @@ class APIBackend:
                           gate: BudgetGate | None) -> AgentResult | str:
         """The loop's result; or, when no tool can be offered, the system prompt to answer
         without one."""
+        started = time.monotonic()  # the agent's tool calls are timed from here
         from ._agent_loop import LoopRun, Tally, offered_tools, run_loop
         from ._loop_model import LoopModel
 
@@ -344,7 +346,8 @@ class APIBackend:
             return tools.system_prompt
         run = LoopRun(prompt=request.prompt, schema=request.schema, max_turns=setup.max_turns,
                       reasks=self.config.reasks, gate=gate,
-                      settings=cast(Any, self.loop_settings(request)) or None)
+                      settings=cast(Any, self.loop_settings(request)) or None,
+                      started=started)
         return await run_loop(loop_model, run, tools)
 
     async def _single(self, request: AgentRequest, model: str, system: str,

@@ -27,6 +27,7 @@ from pydantic_ai.messages import (
 )
 
 from .._types import JSONValue, ToolCall
+from ._loop_timing import ToolClock
 
 __all__ = ["MAX_ARGUMENT_CHARS", "tool_calls"]
 
@@ -35,13 +36,16 @@ MAX_ARGUMENT_CHARS = 1000
 _MAX_ERROR_CHARS = 2000
 
 
-def tool_calls(messages: Sequence[ModelMessage], output_tool: str | None = None
-               ) -> tuple[ToolCall, ...]:
-    """The answered tool calls in ``messages``, in the order the model made them."""
+def tool_calls(messages: Sequence[ModelMessage], output_tool: str | None = None,
+               clock: ToolClock | None = None) -> tuple[ToolCall, ...]:
+    """The answered tool calls in ``messages``, in the order the model made them, timed
+    by ``clock`` where it saw them run (the n-th response is model turn n)."""
     calls: list[ToolCall] = []
+    step = 0
     for index, message in enumerate(messages):
         if not isinstance(message, ModelResponse):
             continue
+        step += 1
         following = messages[index + 1] if index + 1 < len(messages) else None
         answers = _answers(following) if isinstance(following, ModelRequest) else {}
         for part in message.parts:
@@ -49,8 +53,16 @@ def tool_calls(messages: Sequence[ModelMessage], output_tool: str | None = None
                 continue
             answer = answers.get(part.tool_call_id)
             if answer is not None:
-                calls.append(_record(part, answer))
+                timing = clock.timing(step, part.tool_call_id) if clock is not None else None
+                calls.append(_timed(_record(part, answer), timing))
     return tuple(calls)
+
+
+def _timed(call: ToolCall, timing: tuple[float, float] | None) -> ToolCall:
+    if timing is None:
+        return call
+    return ToolCall(name=call.name, arguments=call.arguments, result_chars=call.result_chars,
+                    error=call.error, started=timing[0], duration=timing[1])
 
 
 def _answers(request: ModelRequest) -> dict[str, ToolReturnPart | RetryPromptPart]:

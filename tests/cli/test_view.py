@@ -24,9 +24,9 @@ def failed(label: str | None, error: str) -> AgentFinished:
 
 def live_output(*events: PhaseStarted | LogLine) -> str:
     stream = io.StringIO()
-    view = LiveView(Console(file=stream, force_terminal=True, width=120))
-    for event in events:
-        view(event)
+    with LiveView(Console(file=stream, force_terminal=True, width=120), ticker=False) as view:
+        for event in events:
+            view(event)
     view.console.print(view.render())
     return stream.getvalue()
 

@@ -44,6 +44,26 @@ def test_record_is_visible_to_another_connection_before_it_returns(tmp_path: Pat
         other.close()
 
 
+def test_an_agent_run_again_on_resume_replaces_its_earlier_row(tmp_path: Path) -> None:
+    failed = AgentRecord(request=AgentRequest(prompt="a"), status="failed", error="boom")
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        first = StoreJournal(store, run_id)
+        first.record("a:0", failed)
+        first.record("b:0", ok("b"))
+        resumed = StoreJournal(store, run_id)  # a later attempt of the same run
+
+        async def commit_both() -> None:
+            async with anyio.create_task_group() as tg:  # one batch: the group commit
+                tg.start_soon(resumed.commit, "a:0", ok("a"))
+                tg.start_soon(resumed.commit, "c:0", ok("c"))
+
+        anyio.run(commit_both)
+        assert resumed.batches == 1
+        assert [(e.key, e.record.status) for e in store.journal(run_id)] == [
+            ("b:0", "ok"), ("a:0", "ok"), ("c:0", "ok")]
+
+
 def test_replay_returns_records_from_a_previous_process_view(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         run_id = new_run(store)

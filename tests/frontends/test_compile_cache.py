@@ -261,3 +261,26 @@ def test_a_symlinked_key_file_is_not_followed(
     _from_disk_again(script)
     assert (CACHE.disk_hits, CACHE.misses) == (0, 1)
     assert not (cache / "key").is_symlink()
+
+
+def test_the_cache_salt_changes_when_a_source_of_flowdsl_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.machinery
+
+    from flowdsl._frontends import _compile_cache
+
+    package = tmp_path / "flowdsl"
+    (package / "_sub" / "__pycache__").mkdir(parents=True)
+    (package / "__init__.py").write_text("x = 1\n")
+    (package / "_sub" / "mod.py").write_text("y = 2\n")
+    spec = importlib.machinery.ModuleSpec("flowdsl", None, origin=str(package / "__init__.py"))
+    monkeypatch.setattr(_compile_cache.importlib.util, "find_spec",
+                        lambda name: spec if name == "flowdsl" else None)
+    salt = _compile_cache._salt.__wrapped__  # uncached
+    before = salt()
+    (package / "_sub" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"x")
+    (package / "notes.txt").write_text("not a source")
+    assert salt() == before
+    (package / "_sub" / "mod.py").write_text("y = 3\n")  # same size, a new mtime
+    os.utime(package / "_sub" / "mod.py", ns=(1, 10**18))
+    assert salt() != before

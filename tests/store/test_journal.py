@@ -43,9 +43,30 @@ def test_a_row_of_a_known_key_replaces_it_at_its_new_place(tmp_path: Path) -> No
     with Store.open(tmp_path) as store:
         run_id = new_run(store)
         store.append_journal_batch(run_id, [("a", agent("a", "failed")), ("b", agent("b"))])
-        store.append_journal_batch(run_id, [("a", agent("a"))])  # the failed agent re-run
+        earlier = store.journal_seqs(run_id)
+        store.append_journal_batch(run_id, [("a", agent("a"))],  # the failed agent re-run
+                                   replaced=[earlier["a"]])
         assert [(e.key, e.record.status) for e in store.journal(run_id)] == [
             ("b", "ok"), ("a", "ok")]
+
+
+def test_a_single_row_replaces_the_row_of_its_key(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id, other = new_run(store), new_run(store)
+        store.append_journal(run_id, "a", agent("a", "failed"))
+        store.append_journal(other, "a", agent("a", "failed"))
+        store.append_journal(run_id, "a", agent("a"))
+        assert [(e.key, e.record.status) for e in store.journal(run_id)] == [("a", "ok")]
+        assert [e.record.status for e in store.journal(other)] == ["failed"]  # its own run
+
+
+def test_a_batch_touches_no_index_of_the_key(tmp_path: Path) -> None:
+    """Keys are content hashes: an index of them would put every row on a random page."""
+    with Store.open(tmp_path) as store:
+        indexes = store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'"
+        ).fetchall()
+        assert indexes == [("journal_run",)]
 
 
 def test_a_batch_that_does_not_fit_writes_none_of_its_rows(tmp_path: Path) -> None:

@@ -201,8 +201,9 @@ def test_running_labels_show_while_the_run_is_live_only(tmp_path: Path) -> None:
     with Store.open(tmp_path) as store:
         run_id = new_run(store)
         store.claim(run_id, pid=os.getpid())
-        store.set_running(run_id, ["a", "b"])
-        assert store.get_run(run_id).running == ("a", "b")
+        store.set_running(run_id, [("a", 1.5), ("b", 2.5)])
+        info = store.get_run(run_id)
+        assert (info.running, info.running_since) == (("a", "b"), (("a", 1.5), ("b", 2.5)))
         store.finish(run_id, RunResult(status="completed", value=None))
         assert store.get_run(run_id).running == ()
 
@@ -221,3 +222,11 @@ def test_events_come_after_a_cursor_up_to_a_limit_and_the_last_of_a_kind(
         assert last is not None
         assert last.text == "two"
         assert store.last_event(run_id, "agent") is None
+
+
+def test_running_labels_of_a_row_written_before_start_times_have_none(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run_id = new_run(store)
+        store.claim(run_id, pid=os.getpid())
+        store.conn.execute("UPDATE runs SET running = ? WHERE id = ?", ('["a"]', run_id))
+        assert store.get_run(run_id).running_since == (("a", None),)
