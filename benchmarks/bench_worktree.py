@@ -70,26 +70,29 @@ def make_repo(root: Path, files: int, file_kb: int) -> Path:
     return root
 
 
-def plain_git(repo: Path, rounds: int) -> JSON:
-    add, remove = [], []
-    for i in range(rounds):
-        path = repo.parent / f"plain-{i}"
-        started = time.perf_counter()
-        _git(repo, "worktree", "add", "-q", "-b", f"plain/{i}", str(path))
-        add.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        _git(repo, "worktree", "remove", "--force", str(path))
-        _git(repo, "branch", "-D", f"plain/{i}")
-        remove.append(time.perf_counter() - started)
-    return {"add_s": summarize(add), "remove_s": summarize(remove)}
+def _plain_git_round(repo: Path, i: int, add: list[float], remove: list[float]) -> None:
+    """One plain ``git worktree add`` of the tree and its removal, timed: the floor."""
+    path = repo.parent / f"plain-{i}"
+    started = time.perf_counter()
+    _git(repo, "worktree", "add", "-q", "-b", f"plain/{i}", str(path))
+    add.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    _git(repo, "worktree", "remove", "--force", str(path))
+    _git(repo, "branch", "-D", f"plain/{i}")
+    remove.append(time.perf_counter() - started)
 
 
-async def sequential(repo: Path, n: int) -> JSON:
+async def sequential(repo: Path, n: int) -> tuple[JSON, JSON]:
+    """flowdsl's worktrees one at a time, each round beside a plain ``git worktree add``
+    (interleaved: this disk's speed moves within a run, as its write-back catches up)."""
     from flowdsl._runtime._worktree import Worktrees
 
     trees = Worktrees(repo, "bench-seq")
     create, unchanged, changed = [], [], []
+    add: list[float] = []
+    remove: list[float] = []
     for i in range(n):
+        _plain_git_round(repo, i, add, remove)
         started = time.perf_counter()
         tree = await trees.create(i, "seq")
         create.append(time.perf_counter() - started)
@@ -101,8 +104,9 @@ async def sequential(repo: Path, n: int) -> JSON:
         else:
             assert await trees.finish(tree, "seq: nothing") is None
             unchanged.append(time.perf_counter() - started)
-    return {"create_s": summarize(create), "finish_unchanged_s": summarize(unchanged),
-            "finish_changed_s": summarize(changed)}
+    return ({"create_s": summarize(create), "finish_unchanged_s": summarize(unchanged),
+             "finish_changed_s": summarize(changed)},
+            {"add_s": summarize(add), "remove_s": summarize(remove)})
 
 
 async def fanout(repo: Path, n: int, concurrency: int, rounds: int) -> JSON:
@@ -166,10 +170,8 @@ def run(quick: bool) -> JSON:
                                     text=True, check=False).stdout.strip() or "unknown"
         script = Path(tmp) / "agents.flow.py"
         script.write_text(AGENTS_PY)
-        progress(f"worktree: plain git, {p['files']} files")
-        git_ref = plain_git(repo, p["sequential"])
-        progress("worktree: sequential create / finish")
-        seq = anyio.run(sequential, repo, p["sequential"])
+        progress(f"worktree: sequential create / finish beside plain git, {p['files']} files")
+        seq, git_ref = anyio.run(sequential, repo, p["sequential"])
         fans = []
         for c in p["concurrency"]:
             progress(f"worktree: {p['fanout']} at once, concurrency {c}")
