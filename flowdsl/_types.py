@@ -434,9 +434,9 @@ build_agent_record: Callable[
 def _field_setter(cls: type[_Frozen], build: Callable[..., _Frozen],
                   changed: tuple[str, ...]) -> Callable[..., _Frozen]:
     """``dataclasses.replace(obj, **changed)`` for these fields, positionally: without
-    ``replace``'s per-call look at every field (an eighth of a CLI run's cost per agent
-    when the runtime set each request's workspace). Generated from the fields, so a new
-    field is never left behind."""
+    ``replace``'s per-call look at every field (5.2 µs against 0.5 µs here, about a tenth
+    of a CLI run's cost per agent when the runtime set each request's workspace).
+    Generated from the fields, so a new field is never left behind."""
     names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
     values = ", ".join(name if name in changed else f"obj.{name}" for name in names)
     namespace: dict[str, Any] = {"_build": build}
