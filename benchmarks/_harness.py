@@ -100,9 +100,13 @@ def _node_version() -> str | None:
     return out.stdout.strip() or None
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15-minute load averages now (None where the OS has none)."""
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
 def machine_info() -> JSON:
     """The facts a reader needs to judge a figure: cores, CPU, Python, library versions."""
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "hostname": socket.gethostname(),
         "cores": os.cpu_count(),
@@ -113,7 +117,7 @@ def machine_info() -> JSON:
         "anyio": _version("anyio"),
         "flowdsl": _version("flowdsl"),
         "node": _node_version(),
-        "loadavg_at_start": list(load) if load else None,
+        "loadavg_at_start": load_average(),
     }
 
 

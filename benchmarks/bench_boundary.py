@@ -44,7 +44,7 @@ import anyio
 
 from flowdsl._options import Isolation
 
-from ._harness import peak_rss_mb, progress, run_child, summarize
+from ._harness import load_average, peak_rss_mb, progress, run_child, summarize
 
 KEY = "boundary"
 TITLE = "The process boundary: start cost, per-agent crossing cost, the memory cap"
@@ -325,13 +325,9 @@ def _memory(trivial: Path, alloc: Path, rounds: int) -> JSON:
 
 # -- the scenario ----------------------------------------------------------------------------
 
-def _load() -> list[float] | None:
-    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-
-
 def run(quick: bool) -> JSON:
     plan = QUICK if quick else FULL
-    load_start = _load()
+    load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="flowdsl-bench-boundary-") as tmp:
         folder = Path(tmp)
         trivial = _write(folder, "trivial.flow.py", TRIVIAL_PY)
@@ -379,7 +375,7 @@ def run(quick: bool) -> JSON:
                        "repeats_per_round": plan["fanout_repeats"], "concurrency": 16,
                        "fresh_process_per_round": True},
             "python": sys.version.split()[0], "executable": sys.executable,
-            "loadavg_start": load_start, "loadavg_end": _load(),
+            "loadavg_start": load_start, "loadavg_end": load_average(),
             "cwd": "a temporary folder (no project configuration)",
         },
         "start": {"cli": cli, "api": api},

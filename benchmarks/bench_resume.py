@@ -49,7 +49,7 @@ from flowdsl._store import Store
 from flowdsl._types import AgentRecord, AgentRequest, Usage
 from flowdsl.testing import OracleBackend
 
-from ._harness import progress, summarize
+from ._harness import load_average, progress, summarize
 from ._workloads import FANOUT_PY, best_python_frontend, compile_workload, run_workflow
 
 KEY = "resume"
@@ -261,7 +261,7 @@ class _Bench:
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
-    load_at_start = list(os.getloadavg())
+    load_at_start = load_average()
     compiled = compile_workload(FANOUT_PY, "bench_resume", best_python_frontend())
     sizes = (100, 300) if quick else (125, 250, 500, 1000, 2000, 4096)
     repeats = 1 if quick else 5
@@ -289,7 +289,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
                        "latency": 0, "concurrency": 16, "repeats": repeats,
                        "cli_rounds": 2 if quick else CLI_ROUNDS, "isolation": "inline",
                        "loadavg_at_start": load_at_start,
-                       "loadavg_at_end": list(os.getloadavg()),
+                       "loadavg_at_end": load_average(),
                        "store_dir": "a fresh temporary directory",
                        "synchronous": os.environ.get("FLOWDSL_STORE_SYNC") or "NORMAL"},
         "write_cost": write,

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._harness import progress, summarize
+from ._harness import load_average, progress, summarize
 
 KEY = "startup"
 TITLE = "Cold start: CPU of short flowdsl commands against python -c pass"
@@ -126,13 +126,9 @@ def _check_outputs(outputs: dict[str, str], store_runs: int) -> None:
         raise RuntimeError(f"flowdsl check printed {outputs['check']!r}")
 
 
-def _load() -> list[float] | None:
-    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-
-
 def run(quick: bool) -> JSON:
     plan = QUICK if quick else FULL
-    load_start = _load()
+    load_start = load_average()
     with tempfile.TemporaryDirectory(prefix="flowdsl-bench-startup-") as tmp:
         root = Path(tmp)
         empty, with_store, cache = root / "empty", root / "store", root / "cache"
@@ -173,7 +169,7 @@ def run(quick: bool) -> JSON:
             "flowdsl": " ".join(_flowdsl()), "python": sys.version.split()[0],
             "cwd": "temporary folders (no configuration, no $FLOWDSL_STORE); own compile "
                    "cache; bytecode caches written in the warm-up",
-            "loadavg_start": load_start, "loadavg_end": _load(),
+            "loadavg_start": load_start, "loadavg_end": load_average(),
         },
         "cpu_ms": {name: {k: (v * 1e3 if k != "n" else v) for k, v in summarize(s).items()}
                    for name, s in cpu.items()},

@@ -12,7 +12,8 @@ imported here: ``runs status`` uses the phrases without loading either.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,19 @@ def failure_reason(status: str, error: str | None, limit: int = 100) -> str:
     if status == "refused":
         return "refused: " + reason.split(":", 1)[0]
     return reason
+
+
+def grouped_reasons(reasons: Iterable[tuple[str, str | None, int]],
+                    limit: int = 8) -> list[tuple[str, int]]:
+    """``(status, error, count)`` of not-ok agents grouped by :func:`failure_reason`, most
+    frequent first; past ``limit`` reasons the rest are one "other reasons" group."""
+    groups: Counter[str] = Counter()
+    for status, error, count in reasons:
+        groups[failure_reason(status, error)] += count
+    ranked = groups.most_common()
+    if len(ranked) > limit:
+        ranked = [*ranked[:limit - 1], ("other reasons", sum(n for _, n in ranked[limit - 1:]))]
+    return ranked
 
 
 def short_duration(seconds: float) -> str:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
 from .._store import RUNNING_SHOWN, failure_counts
 from .._terminal_text import indented, one_line
-from ._progress import Clock, budget_words, counts_words, failure_reason, short_duration
+from ._progress import Clock, budget_words, counts_words, grouped_reasons, short_duration
 
 if TYPE_CHECKING:
     from .._store import EventRow, RunInfo, Store
@@ -45,13 +44,8 @@ def caps(info: RunInfo) -> tuple[int | None, float | None]:
 def failure_groups(store: Store, run_id: str, limit: int = 8) -> list[tuple[str, int]]:
     """The run's not-ok agents grouped by reason (as the run's summary groups them), most
     frequent first; past ``limit`` reasons the rest are "other reasons"."""
-    groups: Counter[str] = Counter()
-    for row in failure_counts(store, run_id):
-        groups[failure_reason(row.status, row.error)] += row.count
-    ranked = groups.most_common()
-    if len(ranked) > limit:
-        ranked = [*ranked[:limit - 1], ("other reasons", sum(n for _, n in ranked[limit - 1:]))]
-    return ranked
+    return grouped_reasons(((row.status, row.error, row.count)
+                            for row in failure_counts(store, run_id)), limit)
 
 
 def _running_count(info: RunInfo) -> str:

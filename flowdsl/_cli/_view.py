@@ -4,14 +4,13 @@ lines otherwise, and the summary at the end (loud when agents failed)."""
 from __future__ import annotations
 
 import time
-from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .._terminal_text import indented, one_line, printable, printable_json
 from .._types import RunResult
 from ._cost import format_cost, unpriced_models
 from ._live_view import LiveView
-from ._progress import Clock, Progress, failure_reason
+from ._progress import Clock, Progress, grouped_reasons
 
 # rich (~45 ms of imports) is for a terminal only: imported by LiveView and make_view when
 # they draw on one, never for plain lines, --json or the summary.
@@ -134,15 +133,8 @@ def format_summary(result: RunResult, *, dry_run: bool = False) -> str:
 def failure_reasons(result: RunResult, limit: int = 8) -> list[tuple[str, int]]:
     """The reasons agents did not succeed, grouped, most frequent first:
     ``[("refused: BudgetExceeded", 65), ("BackendError: HTTP 500 ...", 43), ...]``."""
-    groups: Counter[str] = Counter()
-    for record in result.agents:
-        if not record.ok:
-            groups[failure_reason(record.status, record.error)] += 1
-    ranked = groups.most_common()
-    if len(ranked) > limit:
-        rest = sum(n for _, n in ranked[limit - 1:])
-        ranked = [*ranked[:limit - 1], ("other reasons", rest)]
-    return ranked
+    return grouped_reasons(((record.status, record.error, 1) for record in result.agents
+                            if not record.ok), limit)
 
 
 def format_value(value: Any) -> str:
