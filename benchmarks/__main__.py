@@ -39,7 +39,7 @@ from ._harness import (
 )
 
 SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http",
-             "boundary", "worktree", "startup")
+             "boundary", "worktree", "startup", "distributed")
 """Scenario keys, in run order; ``benchmarks/bench_<key>.py`` implements each."""
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results"

@@ -143,7 +143,8 @@ TARGETS: tuple[Target, ...] = (
            path=("ratios", "py_vs_unsandboxed"), digits=2),
     Target(label="JS parse + transpile + compile, 1,500-line script", scenario="js_compile",
            path=("compile_s", "median"), unit="s", goal=0.5, source="JS issue"),
-    Target(label="… of which esprima parse", scenario="js_compile",
+    Target(label="… of which parse (tree-sitter; esprima where it is not sure)",
+           scenario="js_compile",
            path=("stages_s", "parse"), unit="s"),
     Target(label="… of which transpile", scenario="js_compile",
            path=("stages_s", "transpile"), unit="s"),
@@ -263,6 +264,13 @@ TARGETS: tuple[Target, ...] = (
            path=("headline", "import_ratio"), digits=2),
     Target(label="… `python -c pass` itself (CPU)", scenario="startup",
            path=("headline", "python_ms"), unit="ms", digits=1),
+    Target(label="Distributed: 200 agents × 1 s on 3 workers × 8, makespan efficiency",
+           scenario="distributed", path=("headline", "efficiency_3_workers"), digits=3),
+    Target(label="… the same fan-out in-process at concurrency 24", scenario="distributed",
+           path=("headline", "in_process_efficiency"), digits=3),
+    Target(label="… one agent at a time: wall per zero-latency agent on the queue",
+           scenario="distributed", path=("headline", "queue_ms_per_agent"), unit="ms",
+           digits=0),
 )
 
 
@@ -371,6 +379,24 @@ def _worktree_lines(doc: Doc) -> list[str]:
             "| creation concurrency | create all | finish all |", "|---|---|---|", *rows]
 
 
+def _distributed_lines(doc: Doc) -> list[str]:
+    d = doc.get("scenarios", {}).get("distributed", {})
+    if d.get("status") != "ok":
+        return []
+    rows = [f"| {f['workers']} | {f['slots']} | {f['ideal_s']:.2f} s | "
+            f"{f['distributed_s']:.2f} s | {f['efficiency']:.3f} | {f['in_process_s']:.2f} s | "
+            f"{f['in_process_efficiency']:.3f} |" for f in d["fanout"]]
+    lat = d["latency"]
+    return ["", f"Distributed: {d['conditions']['n']} agents × {d['conditions']['sleep']} s; "
+            "workers, coordinator and PostgreSQL on this machine; a zero-agent run's wall "
+            "(process start, connections) subtracted:", "",
+            "| workers | slots | ideal | distributed | efficiency | in-process | efficiency |",
+            "|---|---|---|---|---|---|---|", *rows, "",
+            f"One agent at a time ({lat['agents']} zero-latency agents): "
+            f"{lat['distributed_ms_per_agent']:.0f} ms per agent through the queue, "
+            f"{lat['in_process_ms_per_agent']:.1f} ms in-process."]
+
+
 def _plots(doc: Doc, plots_dir: Path, relative_to: Path | None) -> list[str]:
     names = doc.get("plots") or []
     base = relative_to or plots_dir
@@ -403,7 +429,7 @@ def markdown(doc: Doc, *, plots_dir: Path, json_name: str,
     lines += ["", "Scenarios: " + ", ".join(f"{k} {s}" for k, s in statuses.items()) + "."]
     lines += [f"- {k}: {_short(str(why), 200)}" for k, why in skipped.items()]
     lines += _efficiency_table(doc) + _overhead_table(doc) + _boundary_lines(doc)
-    lines += _worktree_lines(doc)
+    lines += _worktree_lines(doc) + _distributed_lines(doc)
     lines += _plots(doc, plots_dir, relative_to)
     return "\n".join(lines) + "\n"
 

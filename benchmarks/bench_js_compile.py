@@ -79,7 +79,8 @@ def _node_accepts(script: str) -> bool | None:
 
 
 def _stages(script: str, repeats: int) -> dict[str, Any]:
-    """Median seconds of each stage: esprima parse, transpile, sandbox compile."""
+    """Median seconds of each stage: parse (tree-sitter, its tree converted to esprima's;
+    esprima itself when the fast path declines), transpile, sandbox compile."""
     from compat._parse import parse
     from compat._transpile import transpile_parsed
     from flowdsl._frontends import workflow_policy
@@ -100,6 +101,13 @@ def _stages(script: str, repeats: int) -> dict[str, Any]:
         times["transpile"].append(t2 - t1)
         times["sandbox_compile"].append(t3 - t2)
     return {stage: summarize(samples)["median"] for stage, samples in times.items()}
+
+
+def _parser(script: str) -> str:
+    """The parser the parse stage used: ``tree-sitter`` or ``esprima``."""
+    from compat._parse import parser_for
+
+    return parser_for(script)
 
 
 def _warm_cached(script: str, repeats: int) -> dict[str, Any]:
@@ -155,13 +163,16 @@ def run(quick: bool) -> dict[str, Any]:
     progress(f"compile 1,500-line JS: {stats['median'] * 1e3:.0f} ms")
     try:
         stages = _stages(script, repeats) if not quick else {"skipped": "quick run"}
+        parser = _parser(script)
     except (ImportError, AttributeError) as exc:  # the layer's internals moved: total only
         stages = {"skipped": f"{type(exc).__name__}: {exc}"}
+        parser = "unknown"
     return {
         "warm_cached_s": _warm_cached(script, repeats),
         "conditions": {"lines": script.count("\n"), "bytes": len(script.encode()),
                        "source": "js-corpus scripts wrapped in functions", "repeats": repeats,
-                       "measured": "parse, transpile, sandbox compile (no cache)"},
+                       "measured": "parse, transpile, sandbox compile (no cache)",
+                       "parser": parser},
         "compile_s": stats,
         "stages_s": stages,
         "node_accepts_script": _node_accepts(script) if not quick else None,

@@ -1,10 +1,14 @@
-"""Parsing with esprima-fork, the leading ``export const meta = {...}`` literal, caching.
+"""Parsing (tree-sitter; esprima-fork judges), the leading ``export const meta`` literal, caching.
 
 The body of a workflow is an async function (top-level ``await`` and ``return``), so it
 is parsed the way the reference runner runs it: inside ``(async () => { ... })()``,
 with ``export`` blanked out of the meta statement. The wrapper adds exactly one line
 before the script, so positions map back by subtracting one line; offsets are Python
 string indices (``positionEncoding: 'scalar'``).
+
+tree-sitter parses first and its tree is converted to the very tree esprima would build
+(:mod:`._ts_parse`); whatever that path is unsure of - any error, early error, unknown
+construct or deep nesting - is parsed by esprima, so esprima words every message.
 
 Nesting has one limit, :data:`MAX_NESTING` levels, reported as a script error at the
 first place that exceeds it (``check`` and ``run`` alike), never as a RecursionError
@@ -39,7 +43,10 @@ import esprima
 from flowdsl._sandbox import collector_paused
 from flowdsl.errors import MetaError, ScriptSyntaxError, TranspileError
 
-__all__ = ["MAX_NESTING", "Parsed", "nesting_error", "on_fresh_stack", "parse", "position"]
+from ._ts_parse import parse_program
+
+__all__ = ["MAX_NESTING", "Parsed", "nesting_error", "on_fresh_stack", "parse", "parser_for",
+           "position"]
 
 _T = TypeVar("_T")
 _META = re.compile(r"^(\s*(?://[^\n]*\n|/\*[\s\S]*?\*/|\s)*)export(\s+const\s+meta\s*=)")
@@ -111,19 +118,34 @@ def parse(source: str, path: str) -> Parsed:
     return parsed
 
 
-def _parse(source: str, path: str) -> Parsed:
+def parser_for(source: str) -> str:
+    """Which parser reads ``source``: ``"tree-sitter"`` (converted to esprima's tree) or
+    ``"esprima"`` (the script is invalid, or has something the fast path leaves to it)."""
+    match = _META.match(source)
+    if match is None:
+        return "esprima"
+    text = wrapped(_body_text(source, match))
+    fast = on_fresh_stack(lambda: parse_program(text, MAX_NESTING + _PREFIX_DEPTH))
+    return "esprima" if fast is None else "tree-sitter"
+
+
+def _body_text(source: str, match: re.Match[str]) -> str:
+    """The script with ``export`` blanked out of its meta statement."""
+    return match.group(1) + " " * len("export") + source[match.end(1) + len("export"):]
+
+
+def _parse(source: str, path: str, *, fast: bool = True) -> Parsed:
+    """:func:`parse` without the cache (``fast=False``: esprima only, what the tree-sitter
+    path must always agree with)."""
     match = _META.match(source)
     if match is None:
         raise MetaError("the first statement must be `export const meta = {...}`",
                         path=path, line=1, column=1)
-    body_text = match.group(1) + " " * len("export") + source[match.end(1) + len("export"):]
-    try:
-        program = esprima.parseScript(_PREFIX + body_text + "\n})()", _PARSE_OPTIONS)
-    except esprima.Error as exc:
-        _check_brackets(source, path)  # nesting too deep is what to report, if it is
-        raise _syntax_error(exc, body_text, path) from None
-    if _bracket_depth(program.tokens) > MAX_NESTING + _PREFIX_DEPTH:
-        _check_brackets(source, path)
+    body_text = _body_text(source, match)
+    text = wrapped(body_text)
+    program = parse_program(text, MAX_NESTING + _PREFIX_DEPTH) if fast else None
+    if program is None:
+        program = _esprima_program(text, body_text, source, path)
     wrapper = program.body[0].expression.callee
     statements = list(wrapper.body.body)
     first = statements[0]
@@ -137,6 +159,24 @@ def _parse(source: str, path: str) -> Parsed:
 
 _PREFIX_DEPTH = 2
 """The brackets of :data:`_PREFIX` around the script: ``(`` and ``{``."""
+
+
+def wrapped(body_text: str) -> str:
+    """The script as parsed: the body of ``(async () => {...})()``."""
+    return _PREFIX + body_text + "\n})()"
+
+
+def _esprima_program(text: str, body_text: str, source: str, path: str) -> Any:
+    """esprima's tree of ``text``; its errors, worded for the script (the judge of every
+    script tree-sitter's path leaves to it)."""
+    try:
+        program = esprima.parseScript(text, _PARSE_OPTIONS)
+    except esprima.Error as exc:
+        _check_brackets(source, path)  # nesting too deep is what to report, if it is
+        raise _syntax_error(exc, body_text, path) from None
+    if _bracket_depth(program.tokens) > MAX_NESTING + _PREFIX_DEPTH:
+        _check_brackets(source, path)
+    return program
 
 
 def _bracket_depth(tokens: list[Any]) -> int:

@@ -33,6 +33,8 @@ directory ``flowdsl.toml`` (a file that exists only for flowdsl) is preferred ov
                                   # flowdsl/_failure_limit.py); past it no agent is dispatched
     otel = true                   # export an OpenTelemetry trace of every run (the otel
                                   # extra); unset: on when OTEL_EXPORTER_OTLP_ENDPOINT is set
+    distributed = true            # agents run on `flowdsl worker`s through the queue of the
+                                  # PostgreSQL store (store = "postgresql://...")
 
     [tool.flowdsl.mcp_servers]    # MCP servers for agents whose type grants mcp__NAME__*
     github = { command = "github-mcp", args = ["stdio"], env = { TOKEN = "..." } }
@@ -105,7 +107,7 @@ _FLOAT_KEYS = ("timeout", "agent_timeout", "backoff", "run_timeout", "stall_time
                "bash_timeout", "max_cost")
 _STR_KEYS = ("backend", "model", "base_url", "store", "isolation", "worktree_base")
 _TABLE_KEYS = ("aliases", "prices", "commands", "cli_args", "mcp_servers")
-_BOOL_KEYS = ("stream", "resume_after_quota", "otel")
+_BOOL_KEYS = ("stream", "resume_after_quota", "otel", "distributed")
 _LIST_KEYS = ("tools", "bash_allow")
 _KNOWN_KEYS = frozenset(_INT_KEYS + _FLOAT_KEYS + _STR_KEYS + _TABLE_KEYS + _BOOL_KEYS
                         + _LIST_KEYS + ("max_failures",))
@@ -153,6 +155,9 @@ class Config:
     otel: bool | None = None
     """Export an OpenTelemetry trace of every run (None: when the environment names an OTLP
     endpoint, see :func:`otel_choice`); a run knob."""
+    distributed: bool | None = None
+    """Send agents to ``flowdsl worker`` processes through the PostgreSQL store's queue;
+    a run knob."""
     mcp_servers: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
     """MCP servers by name, in ``.mcp.json``'s format (checked when agents start)."""
@@ -180,7 +185,7 @@ class Config:
         A relative ``store`` is relative to the configuration file's directory.
         """
         store = self.store
-        if store is not None and self.source is not None:
+        if store is not None and self.source is not None and "://" not in store:  # not a URL
             store = str(self.source.parent / store)
         return {
             "backend": self.backend, "model": self.model, "base_url": self.base_url,
@@ -192,7 +197,7 @@ class Config:
             "max_result_bytes": self.max_result_bytes, "store": store,
             "max_failures": self.max_failures, "max_cost": self.max_cost,
             "resume_after_quota": self.resume_after_quota, "worktree_base": self.worktree_base,
-            "otel": self.otel,
+            "otel": self.otel, "distributed": self.distributed,
         }
 
     def price(self, model: str | None) -> Price | None:

@@ -18,12 +18,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._config import Config, load_config
 from ._failure_limit import FailureLimit
-from ._types import JSONValue
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from ._types import JSONValue
 
 __all__ = ["ISOLATIONS", "Isolation", "RunOptions"]
 
@@ -33,7 +35,8 @@ ISOLATIONS: tuple[Isolation, ...] = ("process", "inline")
 _KNOBS = ("backend", "model", "base_url", "concurrency", "max_agents", "max_items", "budget",
           "agent_timeout", "run_timeout", "isolation", "memory_limit", "stall_timeout",
           "max_log_line", "max_log_bytes", "max_result_bytes", "hash_seed", "store", "cwd",
-          "max_failures", "max_cost", "resume_after_quota", "worktree_base", "otel")
+          "max_failures", "max_cost", "resume_after_quota", "worktree_base", "otel",
+          "distributed")
 """The fields a stored run keeps (``config`` is re-read from the run's directory)."""
 
 
@@ -82,7 +85,8 @@ class RunOptions:
     """The script process's ``PYTHONHASHSEED`` (1..2**32-1), kept with a stored run so
     every execution of it orders sets alike; None: one fixed by the run id."""
     store: str | None = None
-    """The run store directory; None: ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+    """The run store: a directory or a ``postgresql://`` URL; None: ``$FLOWDSL_STORE`` or
+    ``./.flowdsl``."""
     cwd: str | None = None
     """The project directory the run belongs to (the worker's working directory)."""
     max_failures: str | None = None
@@ -103,6 +107,9 @@ class RunOptions:
     """Export an OpenTelemetry trace of the run (the ``otel`` extra): True asked for, False
     refused, None on when the environment names an OTLP endpoint
     (:func:`flowdsl._config.otel_choice`; so an unset choice is not stored with the run)."""
+    distributed: bool = False
+    """Run each agent on a ``flowdsl worker`` through the queue in the PostgreSQL store
+    (the script still runs here, with every limit); False: on this machine."""
     config: Config = field(default_factory=lambda: Config.default, compare=False, repr=False)
     """The project configuration the options were resolved against (backend settings:
     retries, aliases, prices, CLI commands); never stored."""
@@ -197,7 +204,7 @@ class RunOptions:
 _INTS = ("concurrency", "max_agents", "max_items", "budget", "memory_limit", "max_log_line",
          "max_log_bytes", "max_result_bytes", "hash_seed")
 _FLOATS = ("agent_timeout", "run_timeout", "stall_timeout", "max_cost")
-_BOOLS = ("resume_after_quota", "otel")
+_BOOLS = ("resume_after_quota", "otel", "distributed")
 _STRS = ("backend", "model", "base_url", "isolation", "store", "cwd", "max_failures",
          "worktree_base")
 

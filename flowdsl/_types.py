@@ -5,7 +5,7 @@ is never stored); the store's row codec encodes them and a journal row round-tri
 exactly.
 
 The ones made for every agent (usage, request, result, record, tool call) are built by
-:func:`_fast_frozen_init`'s ``__init__``: the same signature and the same frozen instance,
+:func:`._frozen.fast_frozen_init`'s ``__init__``: the same signature and the same frozen instance,
 without the per-field guarded ``object.__setattr__`` of the one ``dataclass`` writes; the
 runtime's hot path builds requests and records positionally (``build_agent_request``,
 ``build_agent_record``).
@@ -13,12 +13,14 @@ runtime's hot path builds requests and records positionally (``build_agent_reque
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
+
+from ._frozen import fast_frozen_init, field_setter, positional_builder
+from ._usage import Usage
 
 __all__ = [
     "OUTCOMES",
@@ -37,6 +39,7 @@ __all__ = [
     "build_agent_request",
     "outcome_of",
     "request_with_budget_gate",
+    "request_with_call_key",
     "request_with_workspace",
 ]
 
@@ -62,136 +65,7 @@ def outcome_of(status: str) -> str:
     return "failed" if status == "timeout" else status
 
 
-_Frozen = TypeVar("_Frozen")
-
-
-class _Factory:
-    """The default of a field that has a ``default_factory`` (shown as ``dataclass`` does)."""
-
-    def __repr__(self) -> str:
-        return "<factory>"
-
-
-_NO_VALUE: Any = _Factory()
-
-
-def _fast_frozen_init(cls: type[_Frozen]) -> type[_Frozen]:
-    """Give the frozen slots dataclass ``cls`` a faster ``__init__`` of the same signature.
-
-    ``dataclass`` makes a frozen class's ``__init__`` store every field through
-    ``object.__setattr__`` (plain assignment is forbidden), a guarded call looked up per
-    field: the request, result, usage and record of every agent built that way were
-    about an eighth of the runtime's cost per agent. The ``__init__`` made here turns
-    the new instance into one of a plain class with the very same slots, assigns the
-    fields as ordinary attributes, and turns it back: a ``cls`` instance, frozen from
-    then on, equal to what the original made. It is generated from the fields, as
-    ``dataclass`` generates its own, so a new field is never forgotten.
-    """
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if (not all(f.init and f.kw_only for f in fields) or hasattr(cls, "__post_init__")
-            or "__slots__" not in cls.__dict__):
-        raise TypeError(f"{cls.__name__}: only kw-only slots dataclasses without "
-                        "__post_init__ are supported")
-    namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
-    params, defaults = [], []
-    for f in fields:
-        if f.default is not dataclasses.MISSING:
-            namespace[f"_default_{f.name}"] = f.default
-            params.append(f"{f.name}=_default_{f.name}")
-        elif f.default_factory is not dataclasses.MISSING:
-            namespace[f"_factory_{f.name}"] = f.default_factory
-            params.append(f"{f.name}=_NO_VALUE")
-            defaults.append(f"if {f.name} is _NO_VALUE: {f.name} = _factory_{f.name}()")
-        else:
-            params.append(f.name)
-    swap_out = ["try: _set(self, '__class__', _assignable)",
-                "except TypeError: raise RecursionError(_TOO_DEEP) from None"]
-    init = _compile_assigning(cls, f"__init__(self, *, {', '.join(params)})",
-                              [*defaults, *swap_out], [], namespace)
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    init.__doc__ = cls.__init__.__doc__
-    init.__annotations__ = cls.__init__.__annotations__
-    cls.__init__ = init  # type: ignore[method-assign]
-    return cls
-
-
-def _positional_builder(cls: type[_Frozen]) -> Callable[..., _Frozen]:
-    """``cls(...)`` taking every field positionally, in field order, none left out: three
-    times as fast again as the fast ``__init__`` (no keywords to match, no ``type`` call),
-    for the runtime's hot path."""
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    build: Callable[..., _Frozen] = _compile_assigning(
-        cls, f"build_{cls.__name__}({', '.join(names)})", ["self = _assignable()"],
-        ["return self"], {})
-    return build
-
-
-def _compile_assigning(cls: type, header: str, before: list[str], after: list[str],
-                       namespace: dict[str, Any]) -> Any:
-    """The function ``def <header>`` that runs ``before`` (``self`` is then a plain
-    object with the slots of ``cls``), assigns every field, makes ``self`` a ``cls``
-    and runs ``after``."""
-    namespace.update(_set=object.__setattr__, _cls=cls, _assignable=type(
-        f"_{cls.__name__}Fields", (), {"__slots__": cls.__dict__["__slots__"]}),
-        _TOO_DEEP=f"maximum recursion depth exceeded building {cls.__name__}")
-    # A class swap compares the two classes' slot names, a comparison that fails one
-    # frame short of the recursion limit (a script may build a request that deep): the
-    # TypeError it then raises is the RecursionError the original raises a call deeper.
-    swap_in = ["try: self.__class__ = _cls",
-               "except TypeError: raise RecursionError(_TOO_DEEP) from None"]
-    assign = [f"self.{f.name} = {f.name}" for f in dataclasses.fields(cls)]
-    body = "\n    ".join([*before, *assign, *swap_in, *after])
-    exec(f"def {header}:\n    {body}", namespace)  # from the class's own fields
-    return namespace[header.partition("(")[0]]
-
-
-@_fast_frozen_init
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Usage:
-    """Tokens and money one agent (or a whole run) consumed, as the backend reported."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    """The cost of the priced tokens; the whole cost only when :attr:`cost_complete`."""
-    estimated: bool = False
-    """True when the backend did not report usage and the figures are an estimate."""
-    unpriced_tokens: int = 0
-    """Tokens of responses whose model has no known price (and no reported cost): their
-    cost is unknown, never $0."""
-
-    @property
-    def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
-
-    @property
-    def cost_complete(self) -> bool:
-        """True when every token was priced, so ``cost_usd`` is the whole cost."""
-        return self.unpriced_tokens == 0
-
-    def known_cost(self) -> float | None:
-        """``cost_usd``, or None when nothing was priced and some tokens were not."""
-        if self.unpriced_tokens and self.unpriced_tokens >= self.total_tokens:
-            return None
-        return self.cost_usd
-
-    def to_json(self) -> dict[str, JSONValue]:
-        """The ``usage`` object of every ``--json`` output."""
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "cost_usd": self.known_cost(), "cost_complete": self.cost_complete,
-                "unpriced_tokens": self.unpriced_tokens}
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            input_tokens=self.input_tokens + other.input_tokens,
-            output_tokens=self.output_tokens + other.output_tokens,
-            cost_usd=self.cost_usd + other.cost_usd,
-            estimated=self.estimated or other.estimated,
-            unpriced_tokens=self.unpriced_tokens + other.unpriced_tokens,
-        )
-
-
-@_fast_frozen_init
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRequest:
     """Everything a backend needs to run one subagent; also the journal's resume key."""
@@ -219,6 +93,10 @@ class AgentRequest:
     the run's project directory, or a fresh git worktree for ``isolation="worktree"``.
     None: the backend's own (its ``cwd``). Set by the runtime; not part of the call's
     identity and never stored."""
+    call_key: str | None = field(default=None, compare=False)
+    """The journal's content key of this call (``<hash>:<occurrence>``), for a backend
+    that names its work by it (``needs_call_key``: the distributed queue). Set by the
+    runtime on journaled runs; not part of the call's identity and never stored."""
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> AgentRequest:
@@ -288,7 +166,7 @@ class WorktreeResult:
                    diffstat=str(data.get("diffstat") or ""))
 
 
-@_fast_frozen_init
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolCall:
     """One tool call an agent made: what it asked for and how it went."""
@@ -325,7 +203,7 @@ class ToolCall:
                    duration=float(duration) if isinstance(duration, int | float) else None)
 
 
-@_fast_frozen_init
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentResult:
     """What a backend returns: the final text (or the schema object) and its usage."""
@@ -336,7 +214,7 @@ class AgentResult:
     """The tools the agent called, in order (API agents; empty for the CLI backends)."""
 
 
-@_fast_frozen_init
+@fast_frozen_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentRecord:
     """One agent call as the run saw it: request, outcome, usage and wall time."""
@@ -420,36 +298,26 @@ def pause_json(resets_at: float | None) -> dict[str, JSONValue]:
 
 build_agent_request: Callable[
     [str, str | None, str | None, str | None, dict[str, JSONValue] | None, str | None,
-     str | None, str | None, float | None, int | None, BudgetGate | None, str | None],
-    AgentRequest] = _positional_builder(AgentRequest)
+     str | None, str | None, float | None, int | None, BudgetGate | None, str | None,
+     str | None],
+    AgentRequest] = positional_builder(AgentRequest)
 """``AgentRequest(...)`` with every field positional, in field order (the hot path's)."""
 
 build_agent_record: Callable[
     [AgentRequest, AgentStatus, JSONValue, Usage, float, str | None, tuple[ToolCall, ...],
      WorktreeResult | None],
-    AgentRecord] = _positional_builder(AgentRecord)
+    AgentRecord] = positional_builder(AgentRecord)
 """``AgentRecord(...)`` with every field positional, in field order (the hot path's)."""
 
 
-def _field_setter(cls: type[_Frozen], build: Callable[..., _Frozen],
-                  changed: tuple[str, ...]) -> Callable[..., _Frozen]:
-    """``dataclasses.replace(obj, **changed)`` for these fields, positionally: without
-    ``replace``'s per-call look at every field (5.2 µs against 0.5 µs here, about a tenth
-    of a CLI run's cost per agent when the runtime set each request's workspace).
-    Generated from the fields, so a new field is never left behind."""
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    values = ", ".join(name if name in changed else f"obj.{name}" for name in names)
-    namespace: dict[str, Any] = {"_build": build}
-    exec(f"def set_{'_'.join(changed)}(obj, {', '.join(changed)}):\n"  # from the fields
-         f"    return _build({values})", namespace)
-    setter: Callable[..., _Frozen] = namespace[f"set_{'_'.join(changed)}"]
-    return setter
-
-
-request_with_workspace: Callable[[AgentRequest, str | None], AgentRequest] = _field_setter(
+request_with_workspace: Callable[[AgentRequest, str | None], AgentRequest] = field_setter(
     AgentRequest, build_agent_request, ("workspace",))
 """``replace(request, workspace=...)``, fast: the runtime sets it on every request."""
 
 request_with_budget_gate: Callable[[AgentRequest, BudgetGate | None], AgentRequest] = (
-    _field_setter(AgentRequest, build_agent_request, ("budget_gate",)))
+    field_setter(AgentRequest, build_agent_request, ("budget_gate",)))
 """``replace(request, budget_gate=...)``, fast: every agent of a capped run gets one."""
+
+request_with_call_key: Callable[[AgentRequest, str | None], AgentRequest] = field_setter(
+    AgentRequest, build_agent_request, ("call_key",))
+"""``replace(request, call_key=...)``, fast: every journaled agent of a backend that asks."""

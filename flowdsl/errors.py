@@ -23,7 +23,8 @@
     │   └── BackendError       a backend failed (foreign errors are translated into this)
     │       ├── BackendConfigError  the backend is not configured (missing key, URL, CLI)
     │       ├── RateLimited         the provider refused for rate limits after retries
-    │       └── QuotaExhausted      the account cannot continue (quota, credit, usage limit)
+    │       ├── QuotaExhausted      the account cannot continue (quota, credit, usage limit)
+    │       └── RemoteAgentError    an agent failed on a distributed worker (foreign error)
     ├── ToolError              a tool call an agent made was refused or failed
     ├── StoreError             the run store cannot be used
     │   ├── RunNotFound        no run with that id
@@ -57,6 +58,7 @@ __all__ = [
     "MetaError",
     "QuotaExhausted",
     "RateLimited",
+    "RemoteAgentError",
     "RunError",
     "RunNotFound",
     "RunTimeout",
@@ -250,6 +252,11 @@ class QuotaExhausted(BackendError):
                  usage: Usage | None = None, tool_calls: tuple[ToolCall, ...] = ()) -> None:
         self.resets_at = resets_at
         super().__init__(message, usage=usage, tool_calls=tool_calls)
+
+
+class RemoteAgentError(BackendError):
+    """An agent failed on a distributed worker with an error that is not one of
+    flowdsl's own; the message starts with the worker's error class."""
 
 
 class ToolError(FlowError):

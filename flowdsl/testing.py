@@ -6,6 +6,8 @@
 - :class:`SleepBackend` injects latency (and optional jitter) for benchmarks and timeout tests.
 - :class:`TurnsBackend` plays a tool-using agent: several model turns, each reported to
   the run's budget as it happens, with a recorded tool call per turn.
+- :func:`postgres_cluster` starts a throwaway PostgreSQL cluster on 127.0.0.1 (for a
+  PostgreSQL store or distributed runs under test).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import Any
 
 import anyio
 
+from ._postgres_cluster import PostgresCluster, postgres_cluster
 from ._types import AgentRequest, AgentResult, ToolCall, Usage
 from .backends._fake_values import fake_value
 from .errors import BackendError
 
-__all__ = ["FunctionBackend", "OracleBackend", "SleepBackend", "TurnsBackend", "oracle_value"]
+__all__ = ["FunctionBackend", "OracleBackend", "PostgresCluster", "SleepBackend", "TurnsBackend",
+           "oracle_value", "postgres_cluster"]
 
 
 class FunctionBackend:

@@ -1,14 +1,20 @@
 """Shared fixtures: write a workflow script to a temporary folder and run it; a git
-repository for the isolated-agent tests."""
+repository for the isolated-agent tests; a throwaway PostgreSQL cluster (one per session,
+a database per test) for the PostgreSQL store and distributed-run tests — without
+PostgreSQL binaries those skip, unless ``FLOWDSL_TEST_REQUIRE_POSTGRES=1`` (then they
+fail)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from flowdsl.testing import PostgresCluster, postgres_cluster
 
 META = 'meta = {"name": "t", "description": "test workflow"}\n'
 
@@ -52,3 +58,21 @@ def git_project(tmp_path: Path) -> Path:
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "start")
     return root
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    try:
+        cluster = postgres_cluster()
+    except RuntimeError as exc:
+        if os.environ.get("FLOWDSL_TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{exc} and FLOWDSL_TEST_REQUIRE_POSTGRES=1")
+        pytest.skip(str(exc))
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster: PostgresCluster) -> str:
+    """The URL of a new, empty database of the throwaway cluster (one per test)."""
+    return pg_cluster.database()

@@ -20,11 +20,13 @@ import pytest
 HEAVY = frozenset({
     "jsonschema", "referencing", "attrs", "rich", "yaml", "openai", "anthropic", "pydantic",
     "pydantic_ai", "instructor", "genai_prices", "httpx", "mcp", "compat", "esprima",
-    "ada_url", "regex", "uvloop",
+    "ada_url", "regex", "uvloop", "statistics", "dbos", "psycopg", "sqlalchemy",
+    "tree_sitter", "tree_sitter_javascript",
 })
 """Top-level packages none of the cases needs (each costs 20-100 ms of imports)."""
 
-RUNTIME = frozenset({"flowdsl._runtime", "flowdsl.backends", "anyio", "asyncio"})
+RUNTIME = frozenset({"flowdsl._runtime", "flowdsl.backends", "flowdsl._distributed", "anyio",
+                     "asyncio"})
 """What runs a workflow: no case here runs one."""
 
 # The probe exits the way the command does (argparse's --version raises SystemExit), so
@@ -110,7 +112,9 @@ def test_runs_list_of_a_store_opens_the_store_only(tmp_path: Path, folder: Path)
     assert "cost-probe" in printed
     assert "flowdsl._store" in modules
     assert packages(modules, HEAVY | RUNTIME) == set()
-    assert packages(modules, frozenset({"flowdsl._sandbox", "RestrictedPython"})) == set()
+    # run rows only: not the value types of agents (the journal's codec loads them)
+    assert packages(modules, frozenset({"flowdsl._sandbox", "RestrictedPython",
+                                        "flowdsl._types"})) == set()
 
 
 def test_check_compiles_through_the_sandbox_only(tmp_path: Path, folder: Path) -> None:
@@ -120,3 +124,11 @@ def test_check_compiles_through_the_sandbox_only(tmp_path: Path, folder: Path) -
     assert packages(modules, HEAVY | RUNTIME) == set()
     assert packages(modules, frozenset({"flowdsl._store", "flowdsl._options"})) == set()
     assert not {m for m in modules if m.startswith("flowdsl._durable.")}
+
+
+def test_a_local_run_loads_nothing_of_distribution(tmp_path: Path, folder: Path) -> None:
+    modules, printed = loaded(tmp_path, folder, "run", "x.flow.py", "--backend", "simulate",
+                              "--isolation", "inline", "--json")
+    assert '"status": "completed"' in printed
+    assert packages(modules, frozenset({"dbos", "psycopg", "sqlalchemy",
+                                        "flowdsl._distributed"})) == set()

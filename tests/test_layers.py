@@ -19,6 +19,7 @@ LAYER_OF_PREFIX = (
     ("flowdsl._mcp", "faces"),
     ("flowdsl.testing", "faces"),
     ("flowdsl._durable", "durable"),
+    ("flowdsl._distributed", "distributed"),
     ("flowdsl._telemetry", "telemetry"),
     ("flowdsl._runtime", "runtime"),
     ("flowdsl._frontends", "frontends"),
@@ -28,6 +29,8 @@ LAYER_OF_PREFIX = (
     ("flowdsl._store", "store"),
     ("flowdsl.errors", "bottom"),
     ("flowdsl._types", "bottom"),
+    ("flowdsl._usage", "bottom"),
+    ("flowdsl._frozen", "bottom"),
     ("flowdsl._config", "bottom"),
     ("flowdsl._options", "bottom"),
     ("flowdsl._json_schema", "bottom"),
@@ -49,10 +52,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "frontends": frozenset({"bottom", "sandbox", "compat", "frontends"}),
     "runtime": frozenset({"bottom", "backends", "sandbox", "frontends", "runtime"}),
     "telemetry": frozenset({"bottom", "runtime", "telemetry"}),  # spans from run events
+    "distributed": frozenset({"bottom", "store", "backends", "distributed"}),  # the queue
     "durable": frozenset({"bottom", "store", "backends", "sandbox", "frontends", "runtime",
-                          "telemetry", "durable"}),
+                          "telemetry", "distributed", "durable"}),
     "faces": frozenset({"bottom", "store", "backends", "sandbox", "frontends", "runtime",
-                        "telemetry", "durable", "faces"}),
+                        "telemetry", "distributed", "durable", "faces"}),
 }
 """What each layer may import. Only the frontend registry reaches ``compat``."""
 

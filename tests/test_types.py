@@ -16,6 +16,7 @@ from flowdsl._types import (
     build_agent_record,
     build_agent_request,
     request_with_budget_gate,
+    request_with_call_key,
     request_with_workspace,
 )
 
@@ -92,10 +93,10 @@ def test_the_fast_init_builds_an_equal_frozen_instance_of_the_class() -> None:
 
 def test_the_positional_builders_build_what_the_constructors_build() -> None:
     request = build_agent_request("p", "l", None, "m", {"type": "object"}, None, None, None,
-                                  2.0, 3, None, "/w")
+                                  2.0, 3, None, "/w", "k:0")
     assert request == AgentRequest(prompt="p", label="l", model="m", schema={"type": "object"},
-                                   timeout=2.0, max_turns=3, workspace="/w")
-    assert (type(request), request.workspace) == (AgentRequest, "/w")
+                                   timeout=2.0, max_turns=3, workspace="/w", call_key="k:0")
+    assert (type(request), request.workspace, request.call_key) == (AgentRequest, "/w", "k:0")
     record = build_agent_record(request, "ok", "out", PRICED, 1.5, None, (), None)
     assert record == AgentRecord(request=request, status="ok", output="out", usage=PRICED,
                                  duration=1.5)
@@ -108,7 +109,8 @@ def _gate(usage: Usage) -> bool:
 @pytest.mark.parametrize(("setter", "field", "value"), [
     (request_with_workspace, "workspace", "/project"),
     (request_with_budget_gate, "budget_gate", _gate),
-], ids=["workspace", "budget_gate"])
+    (request_with_call_key, "call_key", "abc:1"),
+], ids=["workspace", "budget_gate", "call_key"])
 def test_a_field_setter_is_replace_of_that_field(setter: object, field: str,
                                                  value: object) -> None:
     every = {f.name: f"v-{f.name}" for f in dataclasses.fields(AgentRequest)}

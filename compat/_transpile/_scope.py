@@ -11,7 +11,6 @@ Over 400 lines on purpose: one analysis (bindings, references, naming) over one 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,23 +29,28 @@ _SCALAR_KEYS = frozenset({"name", "value", "raw", "operator", "kind", "computed"
                           "directive", "delegate", "sourceType", "tail", "isAsync", "static"})
 
 
-def children(node: Node) -> Iterator[Node]:
-    """The child nodes of an esprima node (the keys holding nodes are cached per type)."""
-    kind = node.type
+def children(node: Node) -> list[Node]:
+    """The child nodes of an esprima node (the keys holding nodes are cached per type).
+
+    Reads the nodes' ``__dict__`` (a missing attribute of an esprima node goes through
+    its ``__getattr__``, which costs more than the walk itself)."""
+    attributes = node.__dict__
+    kind = attributes["type"]
     keys = _CHILD_KEYS.get(kind)
     if keys is None:
-        keys = tuple(k for k in vars(node) if k not in _SKIP_KEYS and k not in _SCALAR_KEYS)
+        keys = tuple(k for k in attributes if k not in _SKIP_KEYS and k not in _SCALAR_KEYS)
         _CHILD_KEYS[kind] = keys
+    found: list[Node] = []
     for key in keys:
-        value = getattr(node, key, None)
+        value = attributes.get(key)
         if value is None:
             continue
         if type(value) is list:
-            for item in value:
-                if item is not None and type(getattr(item, "type", None)) is str:
-                    yield item
+            found += [item for item in value
+                      if item is not None and type(getattr(item, "type", None)) is str]
         elif type(getattr(value, "type", None)) is str:
-            yield value
+            found.append(value)
+    return found
 
 
 def pattern_names(pattern: Node) -> list[Node]:

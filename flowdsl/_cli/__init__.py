@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     from . import _cmd_mcp
 
     _cmd_mcp.register(sub)
+    from . import _cmd_worker
+
+    _cmd_worker.register(sub)
     return parser
 
 

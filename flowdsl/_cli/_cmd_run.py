@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from .._types import JSONValue, RunResult
     from ..backends import AgentBackend
 
-__all__ = ["check_otel", "load_args", "register", "resolve_script", "run_options", "simulated"]
+__all__ = ["check_distributed", "check_otel", "load_args", "register", "resolve_script",
+           "run_options", "simulated"]
 
 
 def register(sub: Any) -> None:
@@ -73,9 +74,9 @@ def register(sub: Any) -> None:
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--background", action="store_true",
                      help="run in a detached worker; print the run id and return at once")
-    run.add_argument("--store", metavar="DIR",
-                     help="run store directory (default: the configured store, "
-                        "else $FLOWDSL_STORE, else ./.flowdsl)")
+    run.add_argument("--store", metavar="DIR|URL",
+                     help="run store: a directory, or a postgresql:// URL (default: the "
+                          "configured store, else $FLOWDSL_STORE, else ./.flowdsl)")
     run.add_argument("--no-journal", action="store_true",
                      help="do not record this run in the store (it cannot be resumed)")
     run.add_argument("--max-failures", metavar="N|P%",
@@ -95,6 +96,10 @@ def register(sub: Any) -> None:
                      help="export an OpenTelemetry trace of the run over OTLP/HTTP to "
                           "$OTEL_EXPORTER_OTLP_ENDPOINT (needs the otel extra; default: "
                           "config 'otel', else on when that variable is set)")
+    run.add_argument("--distributed", action=argparse.BooleanOptionalAction, default=None,
+                     help="run each agent on a 'flowdsl worker' through the queue of the "
+                          "PostgreSQL store (needs the distributed extra and --store "
+                          "postgresql://...; default: config 'distributed')")
     run.set_defaults(handler=cmd_run)
 
     check = sub.add_parser("check", help="validate a workflow without running it")
@@ -170,13 +175,14 @@ def run_options(ns: argparse.Namespace) -> RunOptions:
         resume_after_quota=ns.resume_after_quota,
         worktree_base=ns.worktree_base,
         otel=ns.otel,
+        distributed=ns.distributed,
     )
 
 
 def simulated(options: RunOptions) -> RunOptions:
     """The options a dry run executes with: the real run's on the simulate backend,
     untraced (its agents are not real)."""
-    return options.with_(backend="simulate", otel=False)
+    return options.with_(backend="simulate", otel=False, distributed=False)
 
 
 def check_otel() -> None:
@@ -189,6 +195,25 @@ def check_otel() -> None:
 
     if not available():
         raise UsageError(MISSING_EXTRA)
+
+
+def check_distributed(options: RunOptions) -> None:
+    """A distributed run needs the ``distributed`` extra and a PostgreSQL store.
+
+    Raises:
+        UsageError: one of them is missing.
+    """
+    import importlib.util
+
+    from .._store import resolve_store_location
+
+    if importlib.util.find_spec("dbos") is None:
+        raise UsageError("--distributed needs the distributed extra: "
+                         "pip install 'flowdsl[distributed]'")
+    if not isinstance(resolve_store_location(options.store), str):
+        raise UsageError("--distributed needs a PostgreSQL store, where the workers find the "
+                         "queue: --store postgresql://USER@HOST/DB (or store = ... in the "
+                         "configuration, or $FLOWDSL_STORE)")
 
 
 def _failure_limit(text: str) -> FailureLimit:
@@ -210,6 +235,11 @@ def cmd_run(ns: argparse.Namespace) -> int:
     options = run_options(ns)
     if options.otel and not ns.dry_run:
         check_otel()  # before anything is stored or started
+    if options.distributed and not ns.dry_run:
+        check_distributed(options)
+        if ns.no_journal:
+            raise UsageError("a distributed run is stored (the journal names its agents on "
+                             "the queue): drop --no-journal")
     script = resolve_script(ns.script, store=options.store)
     if ns.dry_run:
         return _dry_run(ns, _frontends.compile_file(script), args, options)
@@ -217,7 +247,8 @@ def cmd_run(ns: argparse.Namespace) -> int:
         refused = _confirm(ns, _frontends.compile_file(script), args, options)
         return refused if refused is not None else _background_run(ns, script, args, options)
     compiled = _frontends.compile_file(script)
-    backend = _durable.choose_backend(None, options)  # a configuration error before any dry run
+    # a configuration error before any dry run; a distributed run's workers build theirs
+    backend = None if options.distributed else _durable.choose_backend(None, options)
     refused = _confirm(ns, compiled, args, options)
     if refused is not None:
         return refused
@@ -305,7 +336,7 @@ def _prestarted(ns: argparse.Namespace, options: RunOptions) -> ScriptProcess | 
 
 
 def _foreground(ns: argparse.Namespace, compiled: CompiledWorkflow, args: JSONValue,
-                backend: AgentBackend, options: RunOptions, *, journal: bool,
+                backend: AgentBackend | None, options: RunOptions, *, journal: bool,
                 prestarted: ScriptProcess | None) -> RunResult | None:
     """Run with the live view (plain lines off a terminal; none with ``--json``);
     None when interrupted (after saying so)."""

@@ -21,18 +21,24 @@ EXIT_OK = 0
 
 
 def common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="DIR",
-                        help="run store directory (default: the configured store, "
-                        "else $FLOWDSL_STORE, else ./.flowdsl)")
+    parser.add_argument("--store", metavar="DIR|URL",
+                        help="run store: a directory, or a postgresql:// URL (default: "
+                        "the configured store, else $FLOWDSL_STORE, else ./.flowdsl)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
-def store_dir(ns: argparse.Namespace) -> Path:
-    """``--store``, else the configured store, else ``$FLOWDSL_STORE`` or ``./.flowdsl``."""
+def store_location(ns: argparse.Namespace) -> str | None:
+    """``--store``, else the configured store (None: ``$FLOWDSL_STORE`` or ``./.flowdsl``)."""
     from .._options import RunOptions
+
+    return RunOptions.resolve(store=ns.store).store
+
+
+def store_dir(ns: argparse.Namespace) -> Path:
+    """The store's local directory (a URL's: its local folder; see ``_store._location``)."""
     from .._store import resolve_store_dir
 
-    return resolve_store_dir(RunOptions.resolve(store=ns.store).store)
+    return resolve_store_dir(store_location(ns))
 
 
 def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
@@ -40,19 +46,19 @@ def open_store(ns: argparse.Namespace, *, read_only: bool = False) -> Store:
 
     Read commands open it read-only, so they answer on a read-only disk or directory too.
     """
-    from .._store import DB_NAME, Store
+    from .._store import Store, StoreMissing
 
-    directory = store_dir(ns)
-    if not (directory / DB_NAME).exists():
+    try:
+        return Store.open(store_location(ns), create=False, read_only=read_only)
+    except StoreMissing as exc:
         ref = getattr(ns, "run_id", None) or getattr(ns, "source", None)
-        raise RunNotFound(f"no run {ref!r}: no flowdsl store in {directory}")
-    return Store.open(directory, create=False, read_only=read_only)
+        raise RunNotFound(f"no run {ref!r}: no flowdsl store in {exc.where}") from None
 
 
 def has_store(ns: argparse.Namespace) -> bool:
-    from .._store import DB_NAME
+    from .._store import store_exists
 
-    return (store_dir(ns) / DB_NAME).exists()
+    return store_exists(store_location(ns))
 
 
 def print_json(value: JSONValue) -> None:

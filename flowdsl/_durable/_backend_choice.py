@@ -9,13 +9,17 @@ request anyway).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .._options import RunOptions
 from ..backends import BACKENDS, AgentBackend, load_backend
 from ..errors import BackendConfigError, UsageError
 
-__all__ = ["choose_backend"]
+if TYPE_CHECKING:
+    from .._distributed import QueueBackend
+
+__all__ = ["choose_backend", "queue_backend"]
 
 _CONFIGURED = ("openai", "anthropic", "claude", "codex")
 """Shipped backends whose factories take ``model``, ``base_url`` and ``config``."""
@@ -50,3 +54,26 @@ def _factory_options(name: str, options: RunOptions) -> dict[str, Any]:
         return {}
     return {"model": options.model, "base_url": options.base_url, "config": options.config,
             "cwd": options.cwd}
+
+
+def queue_backend(backend: AgentBackend | str | None, options: RunOptions, *, run_id: str,
+                  store_location: str,
+                  failed_before: Callable[[str], bool] = lambda key: False) -> QueueBackend:
+    """The backend of a ``distributed`` run: each agent through the queue of the
+    PostgreSQL store, to a worker that builds the named backend itself.
+
+    Raises:
+        UsageError: a backend object (workers build theirs by name), or a store that is
+            not PostgreSQL.
+        BackendConfigError: no backend named, or the queue's database unreachable.
+    """
+    if backend is not None and not isinstance(backend, str):
+        raise UsageError("a distributed run names its backend (workers build their own): "
+                         "pass a name, not an object")
+    name = backend or options.backend
+    if not name:
+        choose_backend(None, options)  # the message that lists what to set
+    from .._distributed import QueueBackend
+
+    return QueueBackend(store_location, run_id=run_id, backend=str(name), model=options.model,
+                        default_timeout=options.agent_timeout, failed_before=failed_before)

@@ -16,7 +16,7 @@ from pathlib import Path
 from .._event_loop import run_loop
 from .._frontends import compile_source, read_workflow
 from .._options import RunOptions
-from .._store import RunInfo, Store
+from .._store import ENV_STORE, RunInfo, Store, is_url
 from .._types import JSONValue
 from ..errors import StoreError, UsageError
 from ._worktrees import check_branches
@@ -42,11 +42,14 @@ def spawn_worker(store: Store, run_id: str, cwd: str | None = None) -> int:
     except OSError as exc:
         raise StoreError(f"{log.parent}: cannot create the log folder ({exc.strerror})") from None
     workdir = cwd if cwd and Path(cwd).is_dir() else os.getcwd()
-    cmd = [sys.executable, "-m", "flowdsl._durable._worker", run_id,
-           "--store", str(store.directory.resolve()), "--detach"]
+    cmd = [sys.executable, "-m", "flowdsl._durable._worker", run_id, "--detach"]
     # The script's own process gets a hash seed fixed by the run id (process isolation);
     # the worker keeps one too, for runs stored with isolation="inline".
     env = {**os.environ, "PYTHONHASHSEED": "0"}
+    if is_url(store.location):  # its password goes in the environment, not in `ps` listings
+        env[ENV_STORE] = store.location
+    else:
+        cmd += ["--store", store.location]
     with open(log, "ab") as err:
         proc = subprocess.run(cmd, cwd=workdir, stdin=subprocess.DEVNULL, env=env,
                               stdout=subprocess.PIPE, stderr=err, start_new_session=True,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .._store import RunInfo, Store
+from .._store._liveness import hostname
 from ..errors import StoreError, UsageError
 from ._background import resume_background
 
@@ -38,7 +39,9 @@ def wait_for(store: Store, run_id: str, done: Callable[[RunInfo], bool],
 
 
 def _signal(info: RunInfo, sig: int) -> None:
-    if info.pid is not None and info.live:
+    """Signal the run's worker, if it runs on this machine (a PostgreSQL store's runs may
+    run elsewhere: their pid means nothing here)."""
+    if info.pid is not None and info.live and info.host in (None, hostname()):
         try:
             os.kill(info.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -54,6 +57,27 @@ def stop_run(store: Store, ref: str, *, timeout: float = 2.0) -> RunInfo:
     Raises:
         UsageError: the run is not running (completed, failed).
     """
+    info = _stop(store, ref, timeout)
+    if info.options.get("distributed") and info.status == "stopped":
+        _cancel_queued(store, info.id)
+    return info
+
+
+def _cancel_queued(store: Store, run_id: str) -> None:
+    """A stopped distributed run's agents left on the queue: none waits for them."""
+    try:
+        from .._distributed import cancel_queued
+
+        cancel_queued(store.location, run_id)
+    except ImportError:
+        raise UsageError(f"run {run_id} stopped, but its queued agents need the distributed "
+                         "extra to be cancelled: pip install 'flowdsl[distributed]'") from None
+    except Exception as exc:  # the database's error (SQLAlchemy's, psycopg's)
+        raise StoreError(f"{store.shown}: run {run_id} stopped, but its queued agents could "
+                         f"not be cancelled ({type(exc).__name__}); stop it again") from None
+
+
+def _stop(store: Store, ref: str, timeout: float) -> RunInfo:
     info = store.get_run(ref)
     if info.status == "interrupted" or info.paused_for_quota:
         store.set_status(info.id, "stopped")  # no worker to tell (a waiting one sees it)

@@ -27,7 +27,7 @@ from .._store import Store
 from .._types import JSONValue, RunResult
 from ..backends import AgentBackend
 from ..errors import FlowError, StoreError
-from ._backend_choice import choose_backend
+from ._backend_choice import choose_backend, queue_backend
 from ._quota_wait import resume_due, wait_for_reset
 from ._store_journal import StoreJournal, StoreObserver
 from ._supervisor import Supervisor
@@ -114,18 +114,21 @@ async def _execute_once(
     cwd = store.get_run(run_id).options.get("cwd")
     await sweep_project(store, cwd if isinstance(cwd, str) else None, this_run=run_id)
     info = store.claim(run_id, pid=os.getpid())
+    journal = StoreJournal(store, run_id)
     try:
         options = RunOptions.from_json(info.options)
         if compiled is None:
             compiled = compile_source(info.script_text, info.script_path)
-        live = choose_backend(backend, options)
+        queue = (queue_backend(backend, options, run_id=run_id, store_location=store.location,
+                               failed_before=journal.failed_before)
+                 if options.distributed else None)
+        live = queue if queue is not None else choose_backend(backend, options)
         check_tracing(options, tracer_provider)
     except Exception as exc:  # FlowError, or a backend factory that raised
         error = str(exc) if isinstance(exc, FlowError) else f"{type(exc).__name__}: {exc}"
         store.finish(run_id, RunResult(status="failed", error=error, run_id=run_id))
         raise
     store.keep_reserve()
-    journal = StoreJournal(store, run_id)
     if journal.size:
         journal.note("status", f"resuming: {journal.size} finished agents in the journal")
     observer = StoreObserver(journal)
@@ -149,6 +152,8 @@ async def _execute_once(
         if not finished:
             _mark_interrupted(store, journal, run_id)
         _restore_autocheckpoint(store)
+        if queue is not None:
+            queue.close()  # the queue's connections
     return result
 
 
@@ -212,7 +217,7 @@ async def execute_compiled(
     compiled: CompiledWorkflow,
     *,
     args: JSONValue,
-    backend: AgentBackend,
+    backend: AgentBackend | str | None,
     options: RunOptions,
     journal: bool,
     observers: Sequence[Observer] = (),
@@ -230,9 +235,10 @@ async def execute_compiled(
                                    observers=observers, prestarted=prestarted,
                                    tracer_provider=tracer_provider)
     check_tracing(options, tracer_provider)
-    async with run_tracing(options, workflow=compiled.name, run_id=None, backend=backend,
+    live = choose_backend(backend, options)
+    async with run_tracing(options, workflow=compiled.name, run_id=None, backend=live,
                            tracer_provider=tracer_provider) as traced:
-        result = await execute(compiled, args=args, backend=backend, options=options,
+        result = await execute(compiled, args=args, backend=live, options=options,
                                observers=[*observers, *traced.observers],
                                find_workflow=saved_workflow_finder(options.store),
                                prestarted=prestarted)

@@ -17,6 +17,7 @@ from .._runtime import Observer
 from .._store import Store
 from .._types import RunResult
 from ..backends import AgentBackend
+from ..errors import UsageError
 from ._backend_choice import choose_backend
 from ._background import check_resumable, prepare_resume
 from ._execute_stored import execute_compiled, execute_stored
@@ -69,7 +70,12 @@ async def run_async(
     """
     resolved = options.with_(**knobs) if options is not None else RunOptions.resolve(**knobs)
     compiled = compile_file(script)
-    live = choose_backend(backend, resolved)
+    if resolved.distributed and not journal:
+        raise UsageError("a distributed run is stored (the journal names its agents on the "
+                         "queue): pass journal=True")
+    # a distributed run's workers build the backend it names; here, a configuration error
+    # before the run starts
+    live = backend if resolved.distributed else choose_backend(backend, resolved)
     return await execute_compiled(compiled, args=args, backend=live, options=resolved,
                                   journal=journal, observers=observers,
                                   tracer_provider=tracer_provider)
@@ -99,7 +105,8 @@ async def resume_async(
 
     Args:
         run_id: the run's id (or a unique prefix).
-        store: a :class:`Store` or its directory (default ``$FLOWDSL_STORE`` or ``./.flowdsl``).
+        store: a :class:`Store`, its directory or its ``postgresql://`` URL (default
+            ``$FLOWDSL_STORE`` or ``./.flowdsl``).
         script: an edited version of the script; unchanged calls are replayed, changed
             ones run live. Default: the script text stored with the run.
         backend: the backend for calls that run live (default: the run's stored backend).

@@ -82,6 +82,11 @@ class StoreJournal:
         """How many finished agents this run can replay."""
         return len(self._replay)
 
+    def failed_before(self, key: str) -> bool:
+        """Whether an earlier attempt of call ``key`` is in the journal (a call that is not
+        replayed, and was journaled, failed)."""
+        return key in self._earlier
+
     def replay(self, key: str) -> tuple[AgentRecord, int] | None:
         """The journaled result of a finished, successful call and its completion place."""
         found = self._replay.get(key)
@@ -143,7 +148,7 @@ class StoreJournal:
             self._pending[:0] = events  # not written: keep them for the next write
             if batch is not None:
                 batch.error = exc if isinstance(exc, Exception) else StoreError(
-                    f"{self._store.db_path}: the journal's commit was interrupted")
+                    f"{self._store.where}: the journal's commit was interrupted")
                 batch.done.set()
             raise
         if replaced:

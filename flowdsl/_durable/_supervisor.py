@@ -10,7 +10,7 @@ import anyio
 import anyio.to_thread
 
 from .._runtime import Run
-from .._store import HEARTBEAT_EVERY, Store, checkpoint
+from .._store import HEARTBEAT_EVERY, Store
 from ..errors import StoreError
 from ._store_journal import StoreJournal, StoreObserver
 
@@ -73,7 +73,7 @@ class Supervisor:
             except StoreError as exc:  # a busy store must not kill the run; try again
                 print(f"flowdsl worker: store: {exc}", file=sys.stderr, flush=True)
             if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY:
-                await anyio.to_thread.run_sync(checkpoint, self.store.db_path)
+                await anyio.to_thread.run_sync(self.store.checkpoint_wal)
                 last_checkpoint = time.monotonic()
 
     def _tick(self, run: Run) -> None:

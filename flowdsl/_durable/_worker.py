@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flowdsl._durable._execute_stored import execute_stored
 from flowdsl._event_loop import run_loop
-from flowdsl._store import Store
+from flowdsl._store import Store, resolve_store_dir
 from flowdsl._types import RunResult
 from flowdsl.errors import FlowError
 
@@ -46,11 +46,11 @@ def _detach(log: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flowdsl._durable._worker")
     parser.add_argument("run_id")
-    parser.add_argument("--store", required=True)
+    parser.add_argument("--store")  # None: $FLOWDSL_STORE (a URL's password stays off argv)
     parser.add_argument("--detach", action="store_true")
     ns = parser.parse_args(argv)
     if ns.detach:
-        _detach(Path(ns.store) / "logs" / f"{ns.run_id}.log")
+        _detach(resolve_store_dir(ns.store) / "logs" / f"{ns.run_id}.log")
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     print(f"[{stamp}] worker pid {os.getpid()} for run {ns.run_id}", flush=True)
     try:

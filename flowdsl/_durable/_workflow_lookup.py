@@ -68,8 +68,8 @@ def _stem(name: str) -> str:
     return name[: -len(suffix)] if suffix in WORKFLOW_SUFFIXES else name
 
 
-def _store_dirs(start: Path, store_dir: Path | None) -> list[Path]:
-    dirs = [resolve_store_dir(store_dir)]
+def _store_dirs(start: Path, store: str | os.PathLike[str] | None) -> list[Path]:
+    dirs = [resolve_store_dir(store)]  # a URL store's: its local folder
     dirs += [folder / ".flowdsl" for folder in project_folders(start)]
     seen: list[Path] = []
     for d in dirs:
@@ -100,7 +100,7 @@ def find_workflow(
     if not _NAME_RE.match(name):
         return None
     stem = _stem(name)
-    for directory in _store_dirs(start_dir, Path(store_dir) if store_dir else None):
+    for directory in _store_dirs(start_dir, store_dir or None):
         for suffix in WORKFLOW_SUFFIXES:
             candidate = directory / "workflows" / f"{stem}{suffix}"
             if candidate.is_file():
@@ -168,7 +168,7 @@ def list_workflows(
     """
     start = start_dir or Path.cwd()
     found: dict[str, SavedWorkflow] = {}
-    for directory in _store_dirs(start, Path(store_dir) if store_dir else None):
+    for directory in _store_dirs(start, store_dir or None):
         folder = directory / "workflows"
         if not folder.is_dir():
             continue

@@ -30,7 +30,7 @@ from .._durable import (
 from .._event_loop import run_loop
 from .._frontends import CompiledWorkflow, compile_file
 from .._options import RunOptions
-from .._store import DB_NAME, RunInfo, Store, resolve_store_dir
+from .._store import RunInfo, Store, store_exists
 from .._types import JSONValue, RunStatus
 from ..errors import FlowError, ScriptError, UsageError
 from ._scripts import Language, load_script
@@ -98,7 +98,7 @@ class Service:
             yield store
 
     def _has_store(self) -> bool:
-        return (resolve_store_dir(self.store) / DB_NAME).exists()
+        return store_exists(self.store)
 
     def options(self, **explicit: Any) -> RunOptions:
         given = {**self.run_defaults, **{k: v for k, v in explicit.items() if v is not None}}

@@ -182,7 +182,7 @@ class AgentDispatch:
         request = build_agent_request(  # AgentRequest(...), positional: in field order
             prompt, label, phase, model or self._phase_models.get(phase or "") or options.model,
             None if schema is None else freeze_schema(schema, options.max_result_bytes),
-            effort, agent_type, isolation, timeout, max_turns, None, None)
+            effort, agent_type, isolation, timeout, max_turns, None, None, None)
         caller = sys._getframe(1)
         line = caller.f_lineno if caller.f_code.co_filename == runner.compiled.path else None
         runner.unclaimed += 1

@@ -35,7 +35,7 @@ class Workspaces:
     """The workspaces of one run's agents."""
 
     def __init__(self, project: str | None, run_id: str | None,
-                 base: WorktreeBase = "head") -> None:
+                 base: WorktreeBase = "head", *, remote: bool = False) -> None:
         self.project = project
         """The project directory (None: the backend's own working directory)."""
         self._run_id = run_id or f"unstored-{secrets.token_hex(4)}"
@@ -43,6 +43,8 @@ class Workspaces:
         self._worktrees: Worktrees | None = None
         self._repo_checked = False
         self._finding = anyio.Lock()
+        self._remote = remote
+        """The agents run on distributed workers, in directories of their own."""
 
     async def check(self, isolation: str | None) -> None:
         """Raise ``IsolationError`` before dispatch for a value that cannot be honoured: an
@@ -52,6 +54,10 @@ class Workspaces:
         if isolation not in ISOLATIONS:
             raise IsolationError(f"agent() isolation must be one of {', '.join(ISOLATIONS)} "
                                  f"(got {isolation!r})")
+        if self._remote:
+            raise IsolationError("agent(isolation='worktree') is not supported in distributed "
+                                 "runs yet: the agent runs on a worker, in that worker's "
+                                 "directory")
         if not self._repo_checked:
             async with self._finding:  # the first isolated calls of a fan-out arrive at once
                 if not self._repo_checked:

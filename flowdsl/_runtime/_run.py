@@ -27,6 +27,7 @@ from .._types import (
     AgentRequest,
     RunResult,
     request_with_budget_gate,
+    request_with_call_key,
 )
 from ..backends import AgentBackend
 from ..backends._agent_types import AgentTypes
@@ -102,12 +103,15 @@ class Run:
         self.agents_started = 0
         self.control = RunControl(self.emit, self.note)
         """Stop, pause, halt and the quota pause."""
-        self.workspaces = Workspaces(options.cwd, run_id, options.worktree_base)
+        self.workspaces = Workspaces(options.cwd, run_id, options.worktree_base,
+                                     remote=options.distributed)
         """Where agents work: the project directory, or a git worktree each."""
         self.deadlines = AgentDeadlines()
         """The agents' timeouts, enforced by one watchdog task while the run executes."""
         self._capped = options.budget is not None or options.max_cost is not None
         """A token budget or a cost cap applies (each agent gets a budget gate)."""
+        self._call_keys = bool(getattr(backend, "needs_call_key", False))
+        """The backend names its work by the journal's key (``request.call_key``)."""
         self._group_commit: Callable[[str, AgentRecord], Awaitable[None]] | None = (
             getattr(journal, "commit", None))
         """The journal's group commit (:class:`~._journal.GroupCommitJournal`), if it has
@@ -178,7 +182,7 @@ class Run:
                 # uncapped, the turn comes before its booking: the group commit's, or
                 # call_agent's when no other agent started meanwhile
                 await anyio.lowlevel.checkpoint()
-            record = await self._call(index, request, validator)
+            record = await self._call(index, request, validator, key)
             output = (await self.record_batched(index, key, record) if key
                       else self.record(index, key, record))  # no journal: nothing to await
             reply = AgentReply(output, self.spent, worktree=_worktree_json(record))
@@ -234,9 +238,13 @@ class Run:
         grant_for(self.agent_types.get(name), self.options.config)  # AgentTypeError
         self._checked_types.add(name)
 
-    async def _call(self, index: int, request: AgentRequest, validator: Any) -> AgentRecord:
-        """The agent in its workspace (a worktree of its own, if isolated), on the backend."""
+    async def _call(self, index: int, request: AgentRequest, validator: Any,
+                    key: str) -> AgentRecord:
+        """The agent in its workspace (a worktree of its own, if isolated), on the backend
+        (which gets the journal's ``key`` if it names its work by it)."""
         gated = self.agents_started  # another start after this proves the loop had a turn
+        if self._call_keys and key:
+            request = request_with_call_key(request, key)
         workspaces = self.workspaces
         tree = None
         if request.isolation is None:

@@ -12,7 +12,6 @@ import collections
 import itertools
 import json
 import re
-import statistics
 from collections.abc import Mapping
 
 from ..errors import AgentLimitExceeded, BudgetExceeded, ItemLimitExceeded
@@ -68,7 +67,6 @@ ATTRIBUTES: Mapping[type, frozenset[str]] = {
     collections.defaultdict: _methods(collections.defaultdict, _DICT),
     collections.OrderedDict: _methods(collections.OrderedDict, _DICT + " move_to_end"),
     collections.deque: _methods(collections.deque, _DEQUE),
-    statistics.LinearRegression: frozenset({"slope", "intercept"}),
 }
 """Instance attributes scripts may read, by exact type (the hot path of ``_getattr_``)."""
 

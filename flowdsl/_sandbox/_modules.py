@@ -24,7 +24,6 @@ import itertools
 import json
 import math
 import re
-import statistics
 import string
 import textwrap
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -125,6 +124,10 @@ def _json_members(hooks: ScriptHooks) -> dict[str, object]:
     return json_members(_JSON, hooks.tick)
 
 
+def _statistics_members(hooks: ScriptHooks) -> Mapping[str, object]:
+    return statistics_members(tuple(_STATISTICS.split()))
+
+
 MODULES: Mapping[str, ModuleSource] = {
     "json": _json_members,
     "re": re_members(_members(re, _RE)),
@@ -134,7 +137,7 @@ MODULES: Mapping[str, ModuleSource] = {
     "collections": _members(collections, "Counter OrderedDict defaultdict deque"),
     "string": _members(string, _STRING),
     "textwrap": textwrap_members(_members(textwrap, "dedent fill indent shorten wrap")),
-    "statistics": statistics_members(_members(statistics, _STATISTICS)),
+    "statistics": _statistics_members,
 }
 """The default policy's modules: name -> the members a script sees (everything else is
 unreachable), or a factory of them per run (``itertools`` and ``json`` tick)."""

@@ -29,7 +29,6 @@ import functools
 import itertools
 import json
 import math
-import statistics
 import textwrap
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -284,7 +283,7 @@ def _bounded_data(function: str, data: Any) -> Any:
     return items
 
 
-def _statistics(function: str) -> Callable[..., Any]:
+def _statistics(statistics: Any, function: str) -> Callable[..., Any]:
     original = getattr(statistics, function)
 
     @functools.wraps(original)
@@ -300,12 +299,37 @@ def _statistics(function: str) -> Callable[..., Any]:
     return capped
 
 
-def statistics_members(members: Mapping[str, object]) -> dict[str, object]:
-    """``statistics``' functions with their data capped (classes pass through)."""
-    return {
-        name: member if isinstance(member, type) else _statistics(name)
-        for name, member in members.items()
-    }
+@functools.cache
+def statistics_members(names: tuple[str, ...]) -> Mapping[str, object]:
+    """``statistics``' members ``names``, functions with their data capped (classes pass
+    through); ``linear_regression``'s result reads ``slope`` and ``intercept``.
+
+    Built on the first import by a script, not before: ``statistics`` loads ``fractions``
+    and ``decimal``, a fifth of a short command's start-up.
+    """
+    import statistics
+
+    class LinearRegression(statistics.LinearRegression):
+        """The stdlib result, with the attributes a script may read."""
+
+        __slots__ = ()
+        __sandbox_attrs__ = frozenset({"slope", "intercept"})
+
+    members: dict[str, object] = {}
+    for name in names:
+        member = getattr(statistics, name, None)
+        if member is None:
+            continue
+        members[name] = member if isinstance(member, type) else _statistics(statistics, name)
+    capped = members.get("linear_regression")
+    if callable(capped):
+
+        @functools.wraps(capped)
+        def linear_regression(*args: Any, **kwargs: Any) -> LinearRegression:
+            return LinearRegression(*capped(*args, **kwargs))
+
+        members["linear_regression"] = linear_regression
+    return members
 
 
 def json_members(members: Mapping[str, object], tick: Tick) -> dict[str, object]:

@@ -1,4 +1,4 @@
-"""The run store: runs, their agent journal and their events, in one SQLite file.
+"""The run store: runs, their agent journal and their events, in SQLite or PostgreSQL.
 
 Layout of a store directory (``.flowdsl/`` by default)::
 
@@ -6,10 +6,16 @@ Layout of a store directory (``.flowdsl/`` by default)::
     workflows/NAME.*      saved workflows (``flowdsl save``)
     logs/RUN_ID.log       stdout/stderr of background workers
 
-Every method is one short transaction; writers use ``BEGIN IMMEDIATE`` (or a single
-autocommit statement) so concurrent workers wait on the busy timeout instead of
-failing with "database is locked". Every sqlite3 error leaves as a ``StoreError``
-(``_sqlite.translate``) with a one-line message naming the cause.
+A store named by a ``postgresql://`` URL keeps runs, journal and events in the
+database's ``flowdsl`` schema (``_postgres``) and the rest in a local folder per URL
+(``_location``). :class:`Store` holds every method once, over the ``_database`` seam;
+:meth:`Store.open` returns a :class:`SqliteStore` or a ``PostgresStore``.
+
+Every method is one short transaction; SQLite writers use ``BEGIN IMMEDIATE`` (or a
+single autocommit statement) so concurrent workers wait on the busy timeout instead of
+failing with "database is locked"; PostgreSQL writers lock the run's row where a method
+reads before it writes. Every database error leaves as a ``StoreError`` with a one-line
+message naming the cause.
 """
 
 from __future__ import annotations
@@ -21,12 +27,18 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .._types import JSONValue, RunResult, RunStatus
 from ..errors import RunNotFound, StoreCorrupt, StoreError, UsageError
 from . import _liveness
+from ._events import EventTable
 from ._journal import JournalTable
+from ._location import (
+    StoreMissing,
+    mask_url,
+    resolve_store_dir,
+    resolve_store_location,
+)
 from ._reserve import keep_reserve, release_reserve
 from ._rows import (
     INSERT_EVENT,
@@ -34,57 +46,75 @@ from ._rows import (
     RUN_COLUMNS,
     RUNNING_SHOWN,
     TERMINAL_STATUSES,
-    EventRow,
     RunInfo,
-    StoredEventKind,
     decode_run,
 )
-from ._sqlite import connect
+from ._sqlite import SqliteDatabase, connect
+
+if TYPE_CHECKING:
+    from .._types import JSONValue, RunResult, RunStatus
 
 __all__ = [
     "DB_NAME",
-    "ENV_STORE",
     "ControlAction",
+    "SqliteStore",
     "Store",
-    "resolve_store_dir",
+    "store_exists",
 ]
 
 DB_NAME = "flowdsl.db"
-ENV_STORE = "FLOWDSL_STORE"
 ControlAction = Literal["pause", "unpause", "stop"]
 
 _ID_RE = re.compile(r"^[0-9a-z-]{1,64}$")
 
 
-def resolve_store_dir(store: str | os.PathLike[str] | None = None) -> Path:
-    """The store directory: ``store`` if given, else ``$FLOWDSL_STORE``, else ``./.flowdsl``."""
-    if store is not None:
-        return Path(store)
-    env = os.environ.get(ENV_STORE)
-    if env:
-        return Path(env)
-    return Path.cwd() / ".flowdsl"
+def store_exists(store: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the store holds a flowdsl database yet (a URL is asked, read-only)."""
+    location = resolve_store_location(store)
+    if isinstance(location, Path):
+        return (location / DB_NAME).exists()
+    try:
+        Store.open(location, create=False, read_only=True).close()
+    except StoreMissing:
+        return False
+    return True
 
 
-class Store(JournalTable):
-    """A run store directory. Open with :meth:`open`; close (or use ``with``) when done.
+def _open_url(url: str, *, create: bool, read_only: bool) -> Store:
+    try:
+        from ._postgres import open_postgres  # psycopg loads for URL stores only
+    except ImportError as exc:
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise StoreError(f"{mask_url(url)}: a PostgreSQL store needs psycopg 3: "
+                         "pip install 'flowdsl[distributed]'") from None
+    return open_postgres(url, resolve_store_dir(url), create=create, read_only=read_only)
 
-    One ``Store`` holds one SQLite connection and must be used from one thread.
+
+class Store(JournalTable, EventTable):
+    """A run store. Open with :meth:`open`; close (or use ``with``) when done.
+
+    One ``Store`` holds one database connection and must be used from one thread. Its
+    methods are written once over the ``_database`` seam; :meth:`open` returns a
+    :class:`SqliteStore` or a ``_postgres.PostgresStore``.
     """
 
-    def __init__(self, directory: Path, conn: sqlite3.Connection, *,
-                 read_only: bool = False) -> None:
-        super().__init__(directory / DB_NAME, conn)
-        self.directory = directory
-        self.read_only = read_only
+    directory: Path
+    """The local directory: the SQLite store's, or a PostgreSQL store's local folder."""
+    location: str
+    """What opens this store again (a directory, or the URL, password included: never
+    print it; :attr:`where` is the printable name)."""
+    read_only: bool
+    shown: str
+    """The store as messages name it: its directory, or its URL without password."""
 
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True,
              read_only: bool = False) -> Store:
-        """Open the store in directory ``path`` (default: ``$FLOWDSL_STORE`` or ``./.flowdsl``).
+        """Open the store ``path`` (default: ``$FLOWDSL_STORE`` or ``./.flowdsl``).
 
         Args:
-            path: the store directory.
+            path: the store directory, or a ``postgresql://`` (``postgres://``) URL.
             create: create the directory and database when missing; when False a
                 missing store raises ``StoreError``.
             read_only: open the database read-only (SQLite ``mode=ro``): every read
@@ -96,7 +126,10 @@ class Store(JournalTable):
             StoreError, StoreCorrupt, StoreVersionError: the store cannot be used (for
                 ``read_only``, also a store that needs a migration first).
         """
-        directory = resolve_store_dir(path)
+        location = resolve_store_location(path)
+        if not isinstance(location, Path):
+            return _open_url(location, create=create, read_only=read_only)
+        directory = location
         db = directory / DB_NAME
         try:
             exists, is_dir = db.exists(), db.is_dir()
@@ -104,16 +137,17 @@ class Store(JournalTable):
             raise StoreError(f"{db}: cannot open the store ({exc.strerror})") from None
         if not exists:
             if read_only or not create:
-                raise StoreError(f"{directory}: no flowdsl store here (no runs yet)")
+                raise StoreMissing(f"{directory}: no flowdsl store here (no runs yet)",
+                                   where=str(directory))
             try:
                 directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"{directory}: cannot create the store ({exc.strerror})") from None
         elif is_dir:
             raise StoreCorrupt(f"{db}: not a flowdsl store (a directory); nothing was changed")
-        return cls(directory, connect(db, read_only=read_only), read_only=read_only)
+        return SqliteStore(directory, connect(db, read_only=read_only), read_only=read_only)
 
-    # -- plumbing (queries, transactions and errors: see ``_sqlite.Database``) -----------
+    # -- plumbing (queries, transactions and errors: see ``_database.Database``) ---------
 
     @property
     def workflows_dir(self) -> Path:
@@ -124,11 +158,12 @@ class Store(JournalTable):
 
     def keep_reserve(self) -> None:
         """Keep room for a run's outcome on a disk that fills up (see ``_reserve``)."""
-        keep_reserve(self.directory)
+        if self.USES_DISK_RESERVE:
+            keep_reserve(self.directory)
 
     def release_reserve(self) -> bool:
         """Free the kept room; True when there was some to free."""
-        return release_reserve(self.directory)
+        return self.USES_DISK_RESERVE and release_reserve(self.directory)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -172,18 +207,22 @@ class Store(JournalTable):
                     return str(row[0]), False
             for _ in range(8):
                 run_id = os.urandom(4).hex()  # secrets.token_hex(4), without importing it
-                try:
-                    conn.execute(
-                        "INSERT INTO runs (id, name, script_path, script_text, args, options, "
-                        "status, background, created_at, updated_at, idempotency_key) "
-                        "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)",
-                        (run_id, name, script_path, script_text, args_text, options_text,
-                         int(background), now, now, idempotency_key),
-                    )
-                except sqlite3.IntegrityError:
-                    continue  # the id is taken
-                conn.execute(INSERT_EVENT, (run_id, now, "status", "created"))
-                return run_id, True
+                # no error on a taken id or key: PostgreSQL would abort the transaction
+                inserted = conn.execute(
+                    "INSERT INTO runs (id, name, script_path, script_text, args, options, "
+                    "status, background, created_at, updated_at, idempotency_key) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (run_id, name, script_path, script_text, args_text, options_text,
+                     int(background), now, now, idempotency_key),
+                ).rowcount
+                if inserted:
+                    conn.execute(INSERT_EVENT, (run_id, now, "status", "created"))
+                    return run_id, True
+                if idempotency_key is not None:  # a racing caller's run (PostgreSQL)
+                    row = conn.execute("SELECT id FROM runs WHERE idempotency_key = ?",
+                                       (idempotency_key,)).fetchone()
+                    if row is not None:
+                        return str(row[0]), False
         raise StoreError("could not allocate a run id")  # pragma: no cover
 
     def resolve_id(self, ref: str) -> str:
@@ -193,7 +232,7 @@ class Store(JournalTable):
             RunNotFound: no run, or the prefix is ambiguous.
         """
         if not _ID_RE.match(ref):
-            raise RunNotFound(f"no run {ref!r} in {self.directory}")
+            raise RunNotFound(f"no run {ref!r} in {self.shown}")
         rows = self._query("SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 2",
                            (ref, ref + "\U0010ffff"))
         exact = [r[0] for r in rows if r[0] == ref]
@@ -202,9 +241,9 @@ class Store(JournalTable):
         if len(rows) == 1:
             return str(rows[0][0])
         if rows:
-            raise RunNotFound(f"run id {ref!r} is ambiguous in {self.directory}; "
+            raise RunNotFound(f"run id {ref!r} is ambiguous in {self.shown}; "
                               "give more characters")
-        raise RunNotFound(f"no run {ref!r} in {self.directory}")
+        raise RunNotFound(f"no run {ref!r} in {self.shown}")
 
     def get_run(self, ref: str) -> RunInfo:
         """The run ``ref`` (id or unique prefix) names.
@@ -215,7 +254,7 @@ class Store(JournalTable):
         run_id = self.resolve_id(ref)
         rows = self._query(f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,))
         if not rows:
-            raise RunNotFound(f"no run {ref!r} in {self.directory}")
+            raise RunNotFound(f"no run {ref!r} in {self.shown}")
         return self._info(rows[0])
 
     def list_runs(self, *, limit: int | None = None,
@@ -254,12 +293,13 @@ class Store(JournalTable):
         Raises:
             UsageError: another live worker already executes the run.
         """
-        with self._write():
+        with self._write() as conn:
+            self._lock_run(run_id)
             info = self.get_run(run_id)
             if info.live and info.pid not in (None, pid):
                 raise UsageError(f"run {run_id} is already {info.status} (pid {info.pid})")
             now = time.time()
-            self.conn.execute(
+            conn.execute(
                 "UPDATE runs SET status = 'running', pid = ?, pid_start = ?, boot_id = ?, "
                 "host = ?, heartbeat = ?, workers = workers + 1, result = NULL, error = NULL, "
                 "finished_at = NULL, resets_at = NULL, updated_at = ? WHERE id = ?",
@@ -323,6 +363,7 @@ class Store(JournalTable):
         except (TypeError, ValueError):
             value = "null"
         with self._write() as conn:
+            self._lock_run(run_id)
             totals = self._journal_totals(run_id)
             usage = totals.usage
             conn.execute(
@@ -360,35 +401,20 @@ class Store(JournalTable):
         if not rows or rows[0][0] is None:
             return None
         with self._write() as conn:
+            self._lock_run(run_id)
             row = conn.execute("SELECT control FROM runs WHERE id = ?", (run_id,)).fetchone()
             conn.execute("UPDATE runs SET control = NULL WHERE id = ?", (run_id,))
         action = row[0] if row else None
         return action if action in ("pause", "unpause", "stop") else None
 
-    # -- events --------------------------------------------------------------------------
 
-    def _event(self, run_id: str, kind: StoredEventKind, text: str) -> None:
-        self._exec(INSERT_EVENT, (run_id, time.time(), kind, text))
+class SqliteStore(SqliteDatabase, Store):
+    """A run store in one SQLite file (``flowdsl.db``) in its directory."""
 
-    def append_events(self, events: Sequence[tuple[str, float, str, str]]) -> None:
-        """Append buffered ``(run_id, at, kind, text)`` events in one transaction."""
-        if events:
-            with self._write() as conn:
-                conn.executemany(INSERT_EVENT, events)
-
-    def last_event(self, run_id: str, kind: StoredEventKind) -> EventRow | None:
-        """The run's newest event of ``kind`` (its current phase, say)."""
-        rows = self._query("SELECT id, at, kind, text FROM events WHERE run_id = ? AND kind = ? "
-                           "ORDER BY id DESC LIMIT 1", (run_id, kind))
-        return EventRow(id=rows[0][0], at=rows[0][1], kind=rows[0][2], text=rows[0][3]) \
-            if rows else None
-
-    def events(self, run_id: str, *, after: int = 0, limit: int | None = None,
-               ) -> list[EventRow]:
-        """The run's events after the event id ``after``, oldest first (at most ``limit``)."""
-        sql = "SELECT id, at, kind, text FROM events WHERE run_id = ? AND id > ? ORDER BY id"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        rows = self._query(sql, (run_id, after))
-        return [EventRow(id=r[0], at=r[1], kind=r[2], text=r[3]) for r in rows]
-
+    def __init__(self, directory: Path, conn: sqlite3.Connection, *,
+                 read_only: bool = False) -> None:
+        super().__init__(directory / DB_NAME, conn)
+        self.directory = directory
+        self.location = str(directory.resolve())
+        self.shown = str(directory)
+        self.read_only = read_only

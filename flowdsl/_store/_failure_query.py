@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._sqlite import Database
+    from ._database import Database
 
 __all__ = ["FailureCount", "failure_counts"]
 

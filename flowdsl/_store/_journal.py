@@ -13,11 +13,11 @@ in the same transaction.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from .._types import AgentRecord, outcome_of
+from ._database import Database
 from ._rows import (
     INSERT_EVENT,
     INSERT_JOURNAL,
@@ -30,7 +30,9 @@ from ._rows import (
     encode_json,
     journal_params,
 )
-from ._sqlite import Database, translate
+
+if TYPE_CHECKING:
+    from .._types import AgentRecord
 
 __all__ = ["Event", "JournalTable"]
 
@@ -60,7 +62,7 @@ class JournalTable(Database):
         """Commit finished agents, in completion order, and buffered events, together.
 
         One row and nothing else is a single autocommit INSERT; anything more is one
-        ``BEGIN IMMEDIATE`` transaction (all written, or none).
+        transaction (all written, or none).
 
         Args:
             run_id: the run.
@@ -76,10 +78,7 @@ class JournalTable(Database):
         rows = [journal_params(run_id, key, record, now) for key, record in entries]
         if not events and not replaced and len(rows) <= 1:
             if rows:
-                try:
-                    self.conn.execute(INSERT_JOURNAL, rows[0])
-                except sqlite3.Error as exc:
-                    raise translate(exc, self.db_path) from exc
+                self._exec(INSERT_JOURNAL, rows[0])
             return
         with self._write() as conn:
             if replaced:
@@ -101,15 +100,15 @@ class JournalTable(Database):
 
     def kept_branches(self, run_id: str) -> dict[str, str]:
         """The branches isolated agents of a run kept their changes on, by journal key."""
-        rows = self._query("SELECT key, json_extract(worktree, '$.branch') FROM journal "
+        rows = self._query(f"SELECT key, {self.json_text('worktree', 'branch')} FROM journal "
                            "WHERE run_id = ? AND worktree IS NOT NULL", (run_id,))
         return {key: branch for key, branch in rows}
 
     def forget_agents(self, run_id: str, keys: Sequence[str]) -> None:
         """Drop journal rows so a resume runs those agents again (``--rerun-missing``)."""
         with self._write() as conn:  # one pass over the run's rows
-            conn.execute("DELETE FROM journal WHERE run_id = ? AND key IN "
-                         "(SELECT value FROM json_each(?))", (run_id, encode_json(list(keys))))
+            conn.execute(f"DELETE FROM journal WHERE run_id = ? AND {self.in_json_list('key')}",
+                         (run_id, encode_json(list(keys))))
 
     def journal(self, run_id: str) -> list[JournalEntry]:
         """Every journal row of a run, in the order they were recorded."""
@@ -121,6 +120,8 @@ class JournalTable(Database):
     def outcomes(self, run_id: str) -> dict[str, int]:
         """How the journaled agents of a run ended: ``{ok, failed, refused, cancelled}``
         (a ``timeout`` counts as failed; replays are not journal rows)."""
+        from .._types import outcome_of  # here: `runs list` loads no value types
+
         counts = {"ok": 0, "failed": 0, "refused": 0, "cancelled": 0}
         for status, n in self._query("SELECT status, count(*) FROM journal WHERE run_id = ? "
                                      "GROUP BY status", (run_id,)):

@@ -3,8 +3,8 @@
 A pid alone is not enough: after a reboot or a long time, another process may have the
 same pid. On Linux the process start time (``/proc/PID/stat`` field 22) and the boot id
 pin the exact process; a zombie counts as dead. Elsewhere, or for a worker on another
-host, the heartbeat decides: a worker that has not written one for ``STALE_AFTER``
-seconds is dead.
+host (a store shared through PostgreSQL), the heartbeat decides: a worker that has not
+written one for ``STALE_AFTER`` seconds (15 heartbeats) is dead.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ __all__ = [
 
 HEARTBEAT_EVERY = 2.0
 """Seconds between heartbeats a worker writes."""
-STALE_AFTER = 30.0
-"""A heartbeat older than this means the worker is gone (when the pid cannot be checked)."""
+STALE_AFTER = 15 * HEARTBEAT_EVERY
+"""A heartbeat older than this (30 s) means the worker is gone (when the pid cannot be
+checked: another host, or no ``/proc``)."""
 START_GRACE = 30.0
 """A run row with no pid yet is "starting" for this long, then interrupted."""
 

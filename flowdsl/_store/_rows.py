@@ -1,4 +1,4 @@
-"""The row codec: what the store's rows hold, and their encoding to and from SQLite.
+"""The row codec: what the store's rows hold, and their encoding to and from the database.
 
 The dataclasses here are what :class:`~flowdsl._store.Store` returns (a run, a journal
 entry, an event); the functions turn an :class:`~flowdsl._types.AgentRecord` into the
@@ -12,18 +12,14 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .._types import (
-    AgentRecord,
-    AgentRequest,
-    JSONValue,
-    RunStatus,
-    ToolCall,
-    Usage,
-    WorktreeResult,
-    pause_json,
-)
+from .._usage import Usage
+
+# The value types load with the journal's codec, not with a run row: ``runs list`` reads
+# runs only.
+if TYPE_CHECKING:
+    from .._types import AgentRecord, AgentRequest, JSONValue, RunStatus
 
 __all__ = [
     "INSERT_EVENT",
@@ -70,7 +66,7 @@ RUN_COLUMNS = (
 RUNNING_SHOWN = 100
 """How many running agents' labels a run's row keeps (the count is exact elsewhere)."""
 SELECT_TOTALS = (
-    "SELECT coalesce(sum(status = 'ok'), 0), coalesce(sum(status != 'ok'), 0), "
+    "SELECT count(*) FILTER (WHERE status = 'ok'), count(*) FILTER (WHERE status != 'ok'), "
     "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
     "coalesce(sum(cost_usd), 0), coalesce(max(estimated), 0), "
     "coalesce(sum(unpriced_tokens), 0) FROM journal WHERE run_id = ?"
@@ -103,6 +99,8 @@ class RunInfo:
     finished_at: float | None
     resets_at: float | None = None
     """A run paused for quota: the provider's reset time, if it gave one."""
+    host: str | None = None
+    """The host name of the machine its worker runs on (None: never claimed)."""
     running_since: tuple[tuple[str, float | None], ...] = ()
     """The agents running now, as ``(label, started at)`` in start order (as of the
     supervisor's last write; at most :data:`RUNNING_SHOWN`); empty once the run is not
@@ -142,7 +140,7 @@ class RunInfo:
             "finished_at": self.finished_at,
             "heartbeat": self.heartbeat,
             "workers": self.workers,
-            "paused": pause_json(self.resets_at) if self.paused_for_quota else None,
+            "paused": _pause_json(self.resets_at) if self.paused_for_quota else None,
             "running": list(self.running),
             "running_since": [since for _, since in self.running_since],
         }
@@ -240,6 +238,8 @@ def journal_params(run_id: str, key: str, record: AgentRecord,
 
 def decode_record(row: Sequence[Any]) -> AgentRecord:
     """The agent record of a row selected as :data:`RECORD_COLUMNS`."""
+    from .._types import AgentRecord, AgentRequest, ToolCall, WorktreeResult
+
     (status, prompt, request, output, output_json, tin, tout, cost, est, duration, error,
      tools, unpriced, worktree) = row
     return AgentRecord(
@@ -274,7 +274,7 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
             whose row stores its totals.
     """
     (run_id, name, _, script_path, script_text, args, options, background, pid,
-     _pid_start, _boot, _host, heartbeat, workers, result, error, done, failed,
+     _pid_start, _boot, host, heartbeat, workers, result, error, done, failed,
      tin, tout, cost, unpriced, created, updated, finished, resets_at, running) = row
     if totals is None:
         totals = JournalTotals(done=done, failed=failed, usage=Usage(
@@ -286,6 +286,7 @@ def decode_run(row: Sequence[Any], *, status: RunStatus,
         result=json.loads(result) if result is not None else None, error=error,
         agents_done=totals.done, agents_failed=totals.failed, usage=totals.usage,
         created_at=created, updated_at=updated, finished_at=finished, resets_at=resets_at,
+        host=host,
         running_since=_running_agents(running) if running and status in LIVE_STATUSES else (),
     )
 
@@ -294,3 +295,9 @@ def _running_agents(text: str) -> tuple[tuple[str, float | None], ...]:
     """``runs.running``: ``[[label, started at], ...]``; plain labels in rows of before."""
     return tuple((str(item[0]), float(item[1])) if isinstance(item, list) else (str(item), None)
                  for item in json.loads(text))
+
+
+def _pause_json(resets_at: float | None) -> dict[str, JSONValue]:
+    from .._types import pause_json
+
+    return pause_json(resets_at)

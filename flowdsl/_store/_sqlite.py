@@ -32,15 +32,16 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 from ..errors import StoreCorrupt, StoreError, StoreVersionError
+from ._database import Database
 
 __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
     "SCHEMA_VERSION",
-    "Database",
+    "SqliteDatabase",
     "checkpoint",
     "connect",
     "rollback",
@@ -379,15 +380,18 @@ def _migrate(conn: sqlite3.Connection, path: Path, steps: tuple[tuple[str, ...],
         raise
 
 
-class Database:
+class SqliteDatabase(Database):
     """One SQLite connection whose every error leaves as a ``StoreError``.
 
-    The base of :class:`~flowdsl._store.Store`: reads, single-statement writes and
-    ``BEGIN IMMEDIATE`` transactions, each translated in one place (:func:`translate`).
+    Reads, single-statement writes and ``BEGIN IMMEDIATE`` transactions, each translated
+    in one place (:func:`translate`).
     """
+
+    USES_DISK_RESERVE = True
 
     def __init__(self, db_path: Path, conn: sqlite3.Connection) -> None:
         self.db_path = db_path
+        self.where = str(db_path)
         self.conn = conn
 
     def close(self) -> None:
@@ -395,12 +399,6 @@ class Database:
             self.conn.close()
         except sqlite3.Error as exc:
             raise translate(exc, self.db_path) from exc
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -436,9 +434,12 @@ class Database:
         """Turn SQLite's automatic WAL checkpoints on this connection on or off.
 
         A worker turns them off while it runs, so no agent's commit pays for a
-        checkpoint; its supervisor calls :func:`checkpoint` from a thread instead.
+        checkpoint; its supervisor calls :meth:`checkpoint_wal` from a thread instead.
         """
         self._exec(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES if on else 0}")
+
+    def checkpoint_wal(self) -> None:
+        checkpoint(self.db_path)
 
 
 def checkpoint(path: Path) -> None:

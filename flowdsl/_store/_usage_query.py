@@ -3,7 +3,7 @@
 ``flowdsl runs cost`` reads a whole store: loading every journal row (prompts, outputs,
 tool calls) to add up a few numbers would cost O(bytes of the store). One ``GROUP BY``
 query returns a row per (run, phase, model) instead; the caller folds them into the
-tables it shows. The phase and model are the request's (``json_extract`` of the
+tables it shows. The phase and model are the request's (``Database.json_text`` of the
 journal's ``request`` column): a model of None is the run's default one.
 """
 
@@ -13,16 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._types import Usage
+from .._usage import Usage
 
 if TYPE_CHECKING:
-    from ._sqlite import Database
+    from ._database import Database
 
 __all__ = ["UsageGroup", "usage_groups"]
 
 _SELECT = (
-    "SELECT run_id, json_extract(request, '$.phase'), json_extract(request, '$.model'), "
-    "count(*), coalesce(sum(status != 'ok'), 0), coalesce(sum(input_tokens), 0), "
+    "SELECT run_id, {phase}, {model}, "
+    "count(*), count(*) FILTER (WHERE status != 'ok'), coalesce(sum(input_tokens), 0), "
     "coalesce(sum(output_tokens), 0), coalesce(sum(cost_usd), 0), "
     "coalesce(max(estimated), 0), coalesce(sum(unpriced_tokens), 0) FROM journal"
 )
@@ -60,7 +60,9 @@ def usage_groups(db: Database, *, run_id: str | None = None,
     if since is not None:
         where.append("run_id IN (SELECT id FROM runs WHERE created_at >= ?)")
         params.append(since)
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + _GROUP
+    select = _SELECT.format(phase=db.json_text("request", "phase"),
+                            model=db.json_text("request", "model"))
+    sql = select + (" WHERE " + " AND ".join(where) if where else "") + _GROUP
     return [_decode(row) for row in db._query(sql, params)]
 
 

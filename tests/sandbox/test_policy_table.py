@@ -215,6 +215,11 @@ ALLOWED: list[tuple[str, Any]] = [
     ("import itertools\nreturn list(itertools.islice(itertools.count(5), 3))", [5, 6, 7]),
     ("import functools\nreturn functools.reduce(lambda a, b: a * b, [1, 2, 3, 4])", 24),
     ("import statistics\nreturn statistics.mean([1, 2, 3, 6])", 3),
+    (
+        "import statistics\nr = statistics.linear_regression([1, 2, 3], [2, 4, 6])\n"
+        "return [r.slope, r.intercept, r[0], str(r)]",
+        [2.0, 0.0, 2.0, "LinearRegression(slope=2.0, intercept=0.0)"],
+    ),
     ("import textwrap\nreturn textwrap.dedent('  a\\n  b')", "a\nb"),
     ("import string\nreturn string.ascii_lowercase[:3]", "abc"),
     (

@@ -39,8 +39,8 @@ def test_a_batch_is_one_transaction_in_the_order_given(tmp_path: Path) -> None:
         assert [e.text for e in store.events(run_id)][-1] == "with them"
 
 
-def test_a_row_of_a_known_key_replaces_it_at_its_new_place(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_a_row_of_a_known_key_replaces_it_at_its_new_place(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         store.append_journal_batch(run_id, [("a", agent("a", "failed")), ("b", agent("b"))])
         earlier = store.journal_seqs(run_id)
@@ -50,8 +50,8 @@ def test_a_row_of_a_known_key_replaces_it_at_its_new_place(tmp_path: Path) -> No
             ("b", "ok"), ("a", "ok")]
 
 
-def test_a_single_row_replaces_the_row_of_its_key(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_a_single_row_replaces_the_row_of_its_key(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id, other = new_run(store), new_run(store)
         store.append_journal(run_id, "a", agent("a", "failed"))
         store.append_journal(other, "a", agent("a", "failed"))

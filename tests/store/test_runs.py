@@ -21,32 +21,32 @@ def new_run(store: Store, name: str = "t") -> str:
                             args={"a": 1}, options={"backend": "simulate"}, background=True)
 
 
-def test_runs_are_listed_newest_first(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_runs_are_listed_newest_first(store_at: str) -> None:
+    with Store.open(store_at) as store:
         ids = [new_run(store, f"n{i}") for i in range(3)]
         assert [r.id for r in store.list_runs()] == ids[::-1]
         assert [r.id for r in store.list_runs(limit=2)] == ids[:0:-1]
 
 
-def test_a_unique_prefix_names_a_run(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_a_unique_prefix_names_a_run(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         assert store.get_run(run_id[:3]).id == run_id
         assert store.get_run(run_id).args == {"a": 1}
 
 
 @pytest.mark.parametrize("ref", ["zzzzzzzz", "", "../x", "a%"])
-def test_unknown_ids_raise_run_not_found(tmp_path: Path, ref: str) -> None:
-    with Store.open(tmp_path) as store:
+def test_unknown_ids_raise_run_not_found(store_at: str, ref: str) -> None:
+    with Store.open(store_at) as store:
         new_run(store)
         with pytest.raises(RunNotFound):
             store.get_run(ref)
 
 
-def test_live_worker_shows_running_and_dead_one_interrupted(tmp_path: Path) -> None:
+def test_live_worker_shows_running_and_dead_one_interrupted(store_at: str) -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        with Store.open(tmp_path) as store:
+        with Store.open(store_at) as store:
             run_id = new_run(store)
             store.set_worker(run_id, child.pid)
             assert store.get_run(run_id).status == "running"
@@ -58,14 +58,14 @@ def test_live_worker_shows_running_and_dead_one_interrupted(tmp_path: Path) -> N
         child.wait()
 
 
-def test_zombie_worker_counts_as_dead(tmp_path: Path) -> None:
+def test_zombie_worker_counts_as_dead(store_at: str) -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
         deadline = time.monotonic() + 10
         while _liveness._stat_fields(child.pid)[0] != "Z":  # type: ignore[index]
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        with Store.open(tmp_path) as store:
+        with Store.open(store_at) as store:
             run_id = new_run(store)
             store.set_worker(run_id, child.pid)
             assert store.get_run(run_id).status == "interrupted"
@@ -99,8 +99,8 @@ def test_worker_on_another_host_is_judged_by_its_heartbeat() -> None:
     assert not _liveness.worker_alive(**args, heartbeat=now - _liveness.STALE_AFTER - 1, now=now)
 
 
-def test_control_request_is_taken_once(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_control_request_is_taken_once(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         assert store.take_control(run_id) is None
         store.request_control(run_id, "pause")
@@ -113,16 +113,16 @@ def unpriced_record(model: str) -> AgentRecord:
                        usage=Usage(input_tokens=30, output_tokens=12, unpriced_tokens=42))
 
 
-def test_journal_round_trips_unpriced_tokens(tmp_path: Path) -> None:
+def test_journal_round_trips_unpriced_tokens(store_at: str) -> None:
     record = unpriced_record("qwen3")
-    with Store.open(tmp_path) as store:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         store.append_journal(run_id, "k", record)
         assert [e.record for e in store.journal(run_id)] == [record]
 
 
-def test_a_live_and_a_finished_run_total_the_unpriced_tokens(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_a_live_and_a_finished_run_total_the_unpriced_tokens(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         store.set_worker(run_id, os.getpid())
         store.append_journal(run_id, "a", unpriced_record("a"))
@@ -136,8 +136,8 @@ def test_a_live_and_a_finished_run_total_the_unpriced_tokens(tmp_path: Path) -> 
                                        "unpriced_tokens": 84}
 
 
-def test_finish_stores_result_and_totals_and_rm_deletes_everything(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_finish_stores_result_and_totals_and_rm_deletes_everything(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         store.finish(run_id, RunResult(status="completed", value={"x": [1]}))
         info = store.get_run(run_id)
@@ -154,8 +154,8 @@ def keyed_run(store: Store, key: str | None) -> tuple[str, bool]:
                                  args=None, options={}, background=True)
 
 
-def test_an_idempotency_key_creates_its_run_once(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_an_idempotency_key_creates_its_run_once(store_at: str) -> None:
+    with Store.open(store_at) as store:
         first = keyed_run(store, "job-1")
         assert first[1] is True
         assert keyed_run(store, "job-1") == (first[0], False)
@@ -175,19 +175,19 @@ print(run_id)
 """
 
 
-def test_racing_processes_with_one_key_get_one_run(tmp_path: Path) -> None:
-    with Store.open(tmp_path):
+def test_racing_processes_with_one_key_get_one_run(store_at: str) -> None:
+    with Store.open(store_at):
         pass  # created and migrated once, before the race
-    procs = [subprocess.Popen([sys.executable, "-c", RACE, str(tmp_path)],
+    procs = [subprocess.Popen([sys.executable, "-c", RACE, store_at],
                               stdout=subprocess.PIPE, text=True) for _ in range(6)]
     ids = {p.communicate(timeout=120)[0].strip() for p in procs}
     assert len(ids) == 1
-    with Store.open(tmp_path) as store:
+    with Store.open(store_at) as store:
         assert [r.id for r in store.list_runs()] == list(ids)
 
 
-def test_runs_are_listed_by_status(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_runs_are_listed_by_status(store_at: str) -> None:
+    with Store.open(store_at) as store:
         done, failed, other = new_run(store), new_run(store), new_run(store)
         store.finish(done, RunResult(status="completed", value=1))
         store.finish(failed, RunResult(status="failed", value=None, error="x"))
@@ -197,8 +197,8 @@ def test_runs_are_listed_by_status(tmp_path: Path) -> None:
         assert [r.id for r in store.list_runs(status="failed")] == [failed]
 
 
-def test_running_labels_show_while_the_run_is_live_only(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_running_labels_show_while_the_run_is_live_only(store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         store.claim(run_id, pid=os.getpid())
         store.set_running(run_id, [("a", 1.5), ("b", 2.5)])
@@ -209,8 +209,8 @@ def test_running_labels_show_while_the_run_is_live_only(tmp_path: Path) -> None:
 
 
 def test_events_come_after_a_cursor_up_to_a_limit_and_the_last_of_a_kind(
-        tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+        store_at: str) -> None:
+    with Store.open(store_at) as store:
         run_id = new_run(store)
         now = time.time()
         store.append_events([(run_id, now, "phase", "one"), (run_id, now, "log", "x"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from flowdsl._store import Store, usage_groups
 from flowdsl._types import AgentRecord, AgentRequest, Usage
@@ -22,8 +21,8 @@ def new_run(store: Store, name: str) -> str:
                             options={}, background=False)
 
 
-def test_groups_sum_each_phase_and_model_of_each_run(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_groups_sum_each_phase_and_model_of_each_run(store_at: str) -> None:
+    with Store.open(store_at) as store:
         first, second = new_run(store, "a"), new_run(store, "b")
         store.append_journal_batch(first, [
             ("1", record("p1", "Scan", None, tokens=5, cost=0.5)),
@@ -43,8 +42,8 @@ def test_groups_sum_each_phase_and_model_of_each_run(tmp_path: Path) -> None:
         assert [g.run_id for g in usage_groups(store, run_id=second)] == [second]
 
 
-def test_since_keeps_runs_created_from_then(tmp_path: Path) -> None:
-    with Store.open(tmp_path) as store:
+def test_since_keeps_runs_created_from_then(store_at: str) -> None:
+    with Store.open(store_at) as store:
         old = new_run(store, "old")
         store.append_journal_batch(old, [("1", record("p", None, None))])
         cut = time.time()
