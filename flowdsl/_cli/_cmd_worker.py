@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
                              "together (the worker started last sets it; default: no limit)")
     worker.add_argument("--rate-period", type=seconds, default=60.0, metavar="SECONDS",
                         help="the window of --rate-limit (default 60)")
-    worker.add_argument("--dead-after", type=seconds, default=15.0, metavar="SECONDS",
+    worker.add_argument("--dead-after", type=seconds, metavar="SECONDS",
                         help="a worker silent this long is dead: the live workers run its "
                              "agents again (default 15)")
     worker.set_defaults(handler=cmd_worker)
@@ -60,7 +60,7 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     if importlib.util.find_spec("dbos") is None:
         raise UsageError("flowdsl worker needs the distributed extra: "
                          "pip install 'flowdsl[distributed]'")
-    from .._distributed import WorkerSettings, serve
+    from .._distributed import DEAD_AFTER, WorkerSettings, serve
     from .._options import RunOptions
     from .._store import Store, resolve_store_location
     from .._store._location import mask_url
@@ -74,12 +74,13 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     with Store.open(location):  # the store's one-line error if it cannot be reached
         pass
     executor_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    dead_after = ns.dead_after or DEAD_AFTER
     settings = WorkerSettings(url=location, workdir=project, concurrency=ns.concurrency,
                               global_concurrency=ns.global_concurrency,
                               rate_limit=None if ns.rate_limit is None else (
                                   ns.rate_limit, ns.rate_period),
-                              executor_id=executor_id, dead_after=ns.dead_after,
-                              beat_every=min(2.0, ns.dead_after / 4))
+                              executor_id=executor_id, dead_after=dead_after,
+                              beat_every=min(2.0, dead_after / 4))
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -17,8 +17,10 @@ Imports DBOS (the ``distributed`` extra) only when used.
 
 from ._backend import QueueBackend as QueueBackend
 from ._backend import cancel_queued as cancel_queued
+from ._queue import DEAD_AFTER as DEAD_AFTER
 from ._worker import BackendFactory as BackendFactory
 from ._worker import WorkerSettings as WorkerSettings
 from ._worker import serve as serve
 
-__all__ = ["BackendFactory", "QueueBackend", "WorkerSettings", "cancel_queued", "serve"]
+__all__ = ["DEAD_AFTER", "BackendFactory", "QueueBackend", "WorkerSettings", "cancel_queued",
+           "serve"]

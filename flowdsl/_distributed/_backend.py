@@ -22,8 +22,9 @@ import anyio
 from .._store._location import mask_url
 from .._types import AgentRequest, AgentResult
 from ..errors import BackendConfigError, RemoteAgentError
+from ._heartbeats import live_workers
 from ._payload import decode_outcome, encode_call, encode_failure
-from ._queue import APP_VERSION, QUEUE, WORKFLOW, queue_url
+from ._queue import APP_VERSION, DEAD_AFTER, QUEUE, WORKFLOW, queue_url
 
 __all__ = ["QueueBackend", "cancel_queued"]
 
@@ -158,6 +159,10 @@ class QueueBackend:
             event = self._waiting.get(workflow_id)
             if event is not None:
                 event.set()
+
+    def workers(self) -> int:
+        """How many workers serve the queue now (their heartbeat is fresh)."""
+        return live_workers(self.url, DEAD_AFTER)
 
     def close(self) -> None:
         self._client.destroy()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-__all__ = ["Heartbeats"]
+__all__ = ["Heartbeats", "live_workers"]
 
 _SCHEMA = "flowdsl_workers"
 _CREATE = (
@@ -28,6 +28,19 @@ _CREATE = (
     )""",
 )
 _NOW = "extract(epoch from clock_timestamp())"
+
+
+def live_workers(url: str, within: float) -> int:
+    """How many workers beat in the last ``within`` seconds (0 when none ever did)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        table = conn.execute("SELECT to_regclass(%s)", (f"{_SCHEMA}.workers",)).fetchone()
+        if table is None or table[0] is None:  # no worker ever started here
+            return 0
+        row = conn.execute(f"SELECT count(*) FROM {_SCHEMA}.workers WHERE heartbeat >= "
+                           f"{_NOW} - %s", (within,)).fetchone()
+        return int(row[0]) if row else 0
 
 
 class Heartbeats:

@@ -16,11 +16,15 @@ from typing import Any
 from .._store._location import mask_url
 from ..errors import UsageError
 
-__all__ = ["APP_NAME", "APP_VERSION", "QUEUE", "WORKFLOW", "dbos_config", "queue_url"]
+__all__ = ["APP_NAME", "APP_VERSION", "DEAD_AFTER", "QUEUE", "WORKFLOW", "dbos_config",
+           "queue_url"]
 
 APP_NAME = "flowdsl"
 APP_VERSION = "flowdsl-queue-1"
 """Bumped when the payload or the workflow changes incompatibly."""
+DEAD_AFTER = 15.0
+"""Seconds without a heartbeat after which a worker is dead (``flowdsl worker``'s
+default ``--dead-after``)."""
 QUEUE = "flowdsl-agents"
 WORKFLOW = "flowdsl_agent"
 

@@ -30,7 +30,7 @@ from ..backends import AgentBackend
 from ..errors import AgentTimeout, RemoteAgentError, StoreError
 from ._heartbeats import Heartbeats
 from ._payload import decode_call, encode_failure, encode_result
-from ._queue import QUEUE, WORKFLOW, dbos_config, queue_url
+from ._queue import DEAD_AFTER, QUEUE, WORKFLOW, dbos_config, queue_url
 
 __all__ = ["CANCEL_POLL", "BackendFactory", "WorkerSettings", "serve"]
 
@@ -61,7 +61,7 @@ class WorkerSettings:
     (the queue's, partitioned by model; the worker started last sets it)."""
     executor_id: str
     beat_every: float = 2.0
-    dead_after: float = 15.0
+    dead_after: float = DEAD_AFTER
     """A worker whose beat is older than this is dead; its agents are re-enqueued."""
     poll_every: float = 0.1
     """How often the worker looks for queued agents (DBOS's queue polling)."""

@@ -129,6 +129,9 @@ async def _execute_once(
         store.finish(run_id, RunResult(status="failed", error=error, run_id=run_id))
         raise
     store.keep_reserve()
+    if queue is not None and not queue.workers():
+        _tell(observers, "no flowdsl worker serves this queue now: the agents wait until one "
+                         f"starts (flowdsl worker --store {store.shown})")
     if journal.size:
         journal.note("status", f"resuming: {journal.size} finished agents in the journal")
     observer = StoreObserver(journal)

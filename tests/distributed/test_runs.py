@@ -297,3 +297,20 @@ def test_the_python_api_runs_distributed_too(project: Project, workers: Workers)
     assert result.status == "completed", result.error
     assert result.value == ["done 0", "done 1", "done 2"]
     assert len(_starts(project.events())) == 3
+
+
+def test_a_run_without_a_worker_says_so_and_waits(project: Project, workers: Workers) -> None:
+    script = _fan(project)
+    run = project.start_run(script, "--distributed", "--store", project.url, *PROBE,
+                            *_args(2, 0.0))
+    assert run.stderr is not None
+    first = run.stderr.readline()
+    while "flowdsl worker" not in first:  # the live view's lines come first off a terminal
+        first = run.stderr.readline()
+        assert first, "the run ended without saying that no worker serves the queue"
+    assert "no flowdsl worker serves this queue now" in first
+    assert ":s3cret" not in first  # the store as messages show it: no password
+    workers.start(1)  # the queued agents run as soon as one does
+    _, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert len(_starts(project.events())) == 2
