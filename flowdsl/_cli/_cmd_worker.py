@@ -19,6 +19,7 @@ from ._argtypes import positive_int, seconds
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .._distributed import BackendFactory
     from ..backends import AgentBackend
 
 __all__ = ["register"]
@@ -95,7 +96,7 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _backend_factory(project: Path) -> Any:
+def _backend_factory(project: Path) -> BackendFactory:
     """Backends as this machine's configuration builds them (keys, base URLs, CLIs)."""
     from .._durable import choose_backend
     from .._options import RunOptions

@@ -23,7 +23,7 @@ from .._store._location import mask_url
 from .._types import AgentRequest, AgentResult
 from ..errors import BackendConfigError, RemoteAgentError
 from ._heartbeats import live_workers
-from ._payload import decode_outcome, encode_call, encode_failure
+from ._payload import decode_outcome, encode_call, encode_failure, succeeded
 from ._queue import APP_VERSION, DEAD_AFTER, QUEUE, WORKFLOW, queue_url
 
 __all__ = ["QueueBackend", "cancel_queued"]
@@ -40,14 +40,6 @@ def _attempt_number(base: str, workflow_id: str) -> int | None:
     if rest.startswith(_RETRY) and rest[len(_RETRY):].isdigit():
         return int(rest[len(_RETRY):])
     return None
-
-
-def _succeeded(outcome: str) -> bool:
-    try:
-        decode_outcome(outcome)
-    except Exception:
-        return False
-    return True
 
 
 class QueueBackend:
@@ -123,7 +115,7 @@ class QueueBackend:
         latest = attempts[number]
         failed = latest.status in _ENDED and not (
             latest.status == "SUCCESS" and isinstance(latest.output, str)
-            and _succeeded(latest.output))
+            and succeeded(latest.output))
         return f"{base}{_RETRY}{number + 1}" if failed else latest.workflow_id
 
     async def _outcome(self, workflow_id: str) -> str:

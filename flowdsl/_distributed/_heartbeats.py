@@ -81,12 +81,5 @@ class Heartbeats:
         self._conn.execute(f"UPDATE {_SCHEMA}.workers SET heartbeat = 0 WHERE executor_id = %s",
                            (self.executor_id,))
 
-    def live(self, dead_after: float) -> list[tuple[str, str, int, int]]:
-        """``(executor id, host, pid, concurrency)`` of the workers beating now."""
-        rows = self._conn.execute(
-            f"SELECT executor_id, host, pid, concurrency FROM {_SCHEMA}.workers "
-            f"WHERE heartbeat >= {_NOW} - %s ORDER BY started_at", (dead_after,)).fetchall()
-        return [(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
-
     def close(self) -> None:
         self._conn.close()

@@ -17,7 +17,7 @@ from .._types import AgentRequest, AgentResult, JSONValue, ToolCall, Usage
 from ..errors import BackendError, QuotaExhausted, RemoteAgentError
 
 __all__ = ["AgentCall", "decode_call", "decode_outcome", "encode_call", "encode_failure",
-           "encode_result"]
+           "encode_result", "succeeded"]
 
 _REQUEST_FIELDS = ("label", "phase", "model", "schema", "effort", "agent_type", "isolation",
                    "timeout", "max_turns")
@@ -82,6 +82,11 @@ def encode_failure(exc: BaseException) -> str:
         "tool_calls": [call.to_json() for call in tools if isinstance(call, ToolCall)],
         "resets_at": getattr(exc, "resets_at", None),
     })
+
+
+def succeeded(text: str) -> bool:
+    """Whether an outcome is an agent's result (not its failure)."""
+    return bool(json.loads(text).get("ok"))
 
 
 def decode_outcome(text: str) -> AgentResult:

@@ -12,6 +12,7 @@ from flowdsl._distributed._payload import (
     encode_call,
     encode_failure,
     encode_result,
+    succeeded,
 )
 from flowdsl._types import AgentRequest, AgentResult, ToolCall, Usage
 from flowdsl.errors import (
@@ -49,6 +50,11 @@ def test_a_result_round_trips_with_usage_and_tool_calls() -> None:
 def test_the_payload_is_json_text() -> None:
     text = encode_result(AgentResult(output="x", usage=USAGE))
     assert json.loads(text)["ok"] is True
+
+
+def test_an_outcome_says_whether_the_agent_succeeded() -> None:
+    assert succeeded(encode_result(AgentResult(output=None)))
+    assert not succeeded(encode_failure(ValueError("no")))
 
 
 @pytest.mark.parametrize(("raised", "expected", "message"), [
