@@ -10,10 +10,9 @@ share the queue whatever else differs between their machines.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .._store._location import mask_url
+from .._store._location import is_url, mask_url
 from ..errors import UsageError
 
 __all__ = ["APP_NAME", "APP_VERSION", "DEAD_AFTER", "QUEUE", "WORKFLOW", "dbos_config",
@@ -28,19 +27,16 @@ default ``--dead-after``)."""
 QUEUE = "flowdsl-agents"
 WORKFLOW = "flowdsl_agent"
 
-_URL = re.compile(r"^postgres(?:ql)?(?:\+psycopg)?://", re.IGNORECASE)
-
-
 def queue_url(url: str) -> str:
     """The PostgreSQL URL the queue lives in (DBOS's ``dbos`` schema beside the store's).
 
     Raises:
         UsageError: not a ``postgresql://`` URL (distribution needs PostgreSQL).
     """
-    if not _URL.match(url):
+    if not is_url(url):
         raise UsageError(f"distributed runs need a PostgreSQL store (postgresql://…), not "
                          f"{mask_url(url)!r}")
-    return _URL.sub("postgresql://", url)
+    return "postgresql://" + url.partition("://")[2]  # DBOS takes this scheme only
 
 
 def dbos_config(url: str, executor_id: str) -> dict[str, Any]:

@@ -123,6 +123,8 @@ class RunInfo:
 
     def to_json(self) -> dict[str, JSONValue]:
         """The ``--json`` object of ``runs status``."""
+        from .._types import pause_json  # here: a run row alone loads no value types
+
         return {
             "run_id": self.id,
             "name": self.name,
@@ -140,7 +142,7 @@ class RunInfo:
             "finished_at": self.finished_at,
             "heartbeat": self.heartbeat,
             "workers": self.workers,
-            "paused": _pause_json(self.resets_at) if self.paused_for_quota else None,
+            "paused": pause_json(self.resets_at) if self.paused_for_quota else None,
             "running": list(self.running),
             "running_since": [since for _, since in self.running_since],
         }
@@ -295,9 +297,3 @@ def _running_agents(text: str) -> tuple[tuple[str, float | None], ...]:
     """``runs.running``: ``[[label, started at], ...]``; plain labels in rows of before."""
     return tuple((str(item[0]), float(item[1])) if isinstance(item, list) else (str(item), None)
                  for item in json.loads(text))
-
-
-def _pause_json(resets_at: float | None) -> dict[str, JSONValue]:
-    from .._types import pause_json
-
-    return pause_json(resets_at)

@@ -28,7 +28,12 @@ __all__ = ["BACKENDS", "AgentBackend", "load_backend"]
 
 @runtime_checkable
 class AgentBackend(Protocol):
-    """Runs one subagent. Raise to fail the call; ``agent()`` then returns None."""
+    """Runs one subagent. Raise to fail the call; ``agent()`` then returns None.
+
+    A backend that names its work by the call's content (the distributed queue) sets a
+    class attribute ``needs_call_key = True``: the runtime then puts the journal's key on
+    each request of a journaled run (``request.call_key``).
+    """
 
     async def run(self, request: AgentRequest) -> AgentResult: ...
 

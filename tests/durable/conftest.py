@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,13 +10,7 @@ import pytest
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))  # flowstore_helpers, also for worker subprocesses (PYTHONPATH)
-
-
-@dataclass
-class Proc:
-    code: int
-    out: str
-    err: str
+from flowstore_helpers import Proc  # noqa: E402
 
 
 @pytest.fixture

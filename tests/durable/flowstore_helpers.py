@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -24,6 +25,15 @@ phase("Reduce")
 summary = await agent("summarize " + ",".join(o or "-" for o in outs), label="sum")
 return {"outs": outs, "summary": summary}
 '''
+
+
+@dataclass
+class Proc:
+    """What a CLI run the tests started gave back."""
+
+    code: int
+    out: str
+    err: str
 
 
 def answer(prompt: str) -> str:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,9 @@ from flowdsl._store import Store
 ROOT = Path(__file__).resolve().parents[2]
 HELPERS = ROOT / "tests" / "durable"  # flowstore_helpers: the counting backend, FANOUT
 sys.path.insert(0, str(HELPERS))
-from flowstore_helpers import FANOUT, answer, executions  # noqa: E402
+from flowstore_helpers import FANOUT, Proc, answer, executions  # noqa: E402
 
 BACKEND = "flowstore_helpers:CountingBackend"
-
-
-@dataclass
-class Proc:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture
