@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from flowdsl._store import Store
 from flowdsl.errors import UsageError
 
 from .conftest import Event, Project, Workers
@@ -314,3 +315,44 @@ def test_a_run_without_a_worker_says_so_and_waits(project: Project, workers: Wor
     _, stderr = run.communicate(timeout=120)
     assert run.returncode == 0, stderr
     assert len(_starts(project.events())) == 2
+
+
+def test_the_failure_policy_stops_sending_agents(project: Project, workers: Workers) -> None:
+    (project.root / "policy.flow.py").write_text(
+        'meta = {"name": "policy", "description": "failing agents one after another"}\n'
+        "import json\n"
+        "for i in range(5):\n"
+        '    await agent(json.dumps({"i": i, "fail": "ValueError"}))\n'
+        "return 'all sent'\n", encoding="utf-8")
+    workers.start(1)
+    out = _run(project, "policy.flow.py", "--max-failures", "2")
+    assert out["status"] == "failed", out
+    assert "more than max_failures=2" in out["error"], out
+    assert len(_starts(project.events())) == 3  # the fourth was refused, never sent
+
+
+def test_a_paused_run_sends_no_agent_until_resumed(project: Project,
+                                                   workers: Workers) -> None:
+    (project.root / "seq2.flow.py").write_text(
+        'meta = {"name": "seq2", "description": "slow agents one after another"}\n'
+        "import json\n"
+        "return [await agent(json.dumps({'i': i, 'sleep': 4.0})) for i in range(3)]\n",
+        encoding="utf-8")
+    workers.start(1)
+    run = project.start_run("seq2.flow.py", "--distributed", "--store", project.url, *PROBE,
+                            "--json")
+    _wait_for(lambda: len(_starts(project.events())) == 1, message="the first agent running")
+    with Store.open(project.url, create=False) as store:  # quicker than `runs list`
+        (run_id,) = [run.id for run in store.list_runs()]
+    paused = project.flowdsl("runs", "pause", run_id, "--store", project.url)
+    assert paused.returncode == 0, paused.stderr
+    _wait_for(lambda: any(e.kind == "end" for e in project.events()),
+              message="the first agent ended")
+    time.sleep(1.5)  # a run that still sent agents would have started the next by now
+    assert len(_starts(project.events())) == 1
+    resumed = project.flowdsl("runs", "resume", run_id, "--store", project.url)
+    assert resumed.returncode == 0, resumed.stderr
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 0, stderr
+    assert json.loads(stdout)["result"] == ["done 0", "done 1", "done 2"]
+    assert len(_starts(project.events())) == 3
