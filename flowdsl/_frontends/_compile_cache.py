@@ -27,6 +27,7 @@ optimisation: any error in it is silent.
 
 from __future__ import annotations
 
+import _thread
 import copy
 import dataclasses
 import functools
@@ -37,7 +38,6 @@ import marshal
 import os
 import stat
 import sys
-import threading
 from collections import OrderedDict
 from pathlib import Path
 from types import CodeType
@@ -76,7 +76,7 @@ class CompileCache:
         self.size = size
         self.memory_hits = self.disk_hits = self.misses = 0
         self._entries: OrderedDict[tuple[str, str], CompiledWorkflow] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()  # not threading: ~3.5 ms of start-up
 
     def get(self, source: str, path: str) -> CompiledWorkflow | None:
         """The cached compile of ``source`` at ``path`` (a private copy of its meta)."""

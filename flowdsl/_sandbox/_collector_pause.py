@@ -17,8 +17,8 @@ next collection after the pause, so nothing is lost, only moved past the compile
 
 from __future__ import annotations
 
+import _thread
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,7 +27,7 @@ __all__ = ["collector_paused"]
 class _Pauses:
     """How many pauses are running, and whether the collector was on before the first."""
 
-    lock = threading.Lock()
+    lock = _thread.allocate_lock()  # threading itself costs ~3.5 ms of start-up
     running = 0
     collector_was_on = False
 

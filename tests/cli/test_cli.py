@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flowdsl._cli import main
+from flowdsl._cli import _Parser, build_parser, main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -107,6 +108,14 @@ def test_base_url_help_names_every_backend_it_applies_to(capsys):
     base_url_help = text.rsplit("--base-url URL", 1)[1].split(" --", 1)[0]  # not the usage
     for backend in ("openai", "anthropic", "claude", "codex"):
         assert backend in base_url_help
+
+
+@pytest.mark.parametrize("columns", [40, 100])
+def test_help_is_as_wide_as_argparse_makes_it(monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    ours = build_parser().format_help()
+    monkeypatch.setattr(_Parser, "_get_formatter", argparse.ArgumentParser._get_formatter)
+    assert build_parser().format_help() == ours  # argparse's own width, from shutil
 
 
 def test_script_error_exits_2_with_location(capsys, script):
