@@ -77,14 +77,24 @@ async def bare_fanout(n: int) -> float:
     return time.perf_counter() - started
 
 
-async def _flow_run(compiled: CompiledWorkflow, n: int) -> float:
+class ScopedOracleBackend(OracleBackend):
+    """The same fake agent without the promise that it opens no cancel scope before it
+    waits: each of its agents runs under its timeout's cancel scope from the start, as
+    an agent of an HTTP or CLI backend does."""
+
+    opens_no_scope_before_waiting = False
+
+
+async def _flow_run(compiled: CompiledWorkflow, n: int,
+                    backend: type[OracleBackend] = OracleBackend) -> float:
     options = RunOptions(concurrency=CONCURRENCY, max_agents=max(1000, n), isolation="inline")
-    _, elapsed = await run_workflow(compiled, backend=OracleBackend(), options=options,
+    _, elapsed = await run_workflow(compiled, backend=backend(), options=options,
                                     args={"n": n})
     return elapsed
 
 
-async def _measure_python(frontend: Frontend | None, n: int, repeats: int) -> dict[str, Any]:
+async def _measure_python(frontend: Frontend | None, n: int, repeats: int,
+                          backend: type[OracleBackend] = OracleBackend) -> dict[str, Any]:
     compiled = None
     if frontend is not None:
         source = FANOUT_JS if frontend == "js" else FANOUT_PY
@@ -93,7 +103,7 @@ async def _measure_python(frontend: Frontend | None, n: int, repeats: int) -> di
     async def once(count: int) -> float:
         if compiled is None:
             return await bare_fanout(count) if count else 0.0
-        return await _flow_run(compiled, count)
+        return await _flow_run(compiled, count, backend)
 
     for _ in range(WARMUP):
         await once(n)
@@ -140,6 +150,11 @@ async def _all_python(n: int, repeats: int) -> dict[str, Any]:
     for name, frontend in plan:
         try:
             variants[name] = await _measure_python(frontend, n, repeats)
+            if name == "flowdsl_py":
+                variants["flowdsl_py_scoped"] = await _measure_python(
+                    frontend, n, repeats, ScopedOracleBackend)
+                progress(f"flowdsl_py_scoped: "
+                         f"{variants['flowdsl_py_scoped']['per_agent_us']:.1f} µs/agent")
             progress(f"{name}: {variants[name]['per_agent_us']:.1f} µs/agent")
         except Skipped as exc:
             variants[name] = {"skipped": str(exc)}
@@ -183,6 +198,7 @@ def run(quick: bool) -> dict[str, Any]:
         "variants": variants,
         "ratios": {
             "py_vs_node": _ratio(variants, "flowdsl_py", "node_reference"),
+            "py_scoped_vs_node": _ratio(variants, "flowdsl_py_scoped", "node_reference"),
             "js_vs_node": _ratio(variants, "flowdsl_js", "node_reference"),
             "py_uvloop_vs_node": _ratio(variants, "flowdsl_py_uvloop", "node_reference"),
             "js_uvloop_vs_node": _ratio(variants, "flowdsl_js_uvloop", "node_reference"),

@@ -63,6 +63,8 @@ def oracle_value(schema: Any, seed_text: str, where: str) -> Any:
 class OracleBackend:
     """The js-oracle fake agent: output from sha256(prompt), usage ceil(bytes/4) + 50."""
 
+    opens_no_scope_before_waiting = True  # it never waits (see AgentBackend)
+
     def __init__(self) -> None:
         self.requests: list[AgentRequest] = []
 
@@ -79,6 +81,8 @@ class OracleBackend:
 
 class SleepBackend:
     """Sleeps ``latency`` seconds (± ``jitter``, seeded) then answers; counts calls."""
+
+    opens_no_scope_before_waiting = True  # its only wait is anyio.sleep (see AgentBackend)
 
     def __init__(
         self,

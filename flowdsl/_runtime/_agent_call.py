@@ -5,28 +5,34 @@ an output that breaks the schema become a ``failed``/``timeout`` record, and the
 is handed back so the run can act on its class (a configuration error ends the run, a
 quota refusal pauses it). Cancellation (the run ending) propagates.
 
-An answer must not be booked before the calls the script made together with it have
-passed the run's gate, nor reach the script before the tasks ready then have run. A
-backend that waits for anything (a socket, a timer) gives the event loop turns anyway;
-one that answers at once (a fake, the simulator) does not. So unless the run says
-another agent started meanwhile (``others_started``: proof that the loop had a turn),
-``call_agent`` gives the loop one turn itself, shielded in the agent's own scope (the
-answer is paid for: the run's end must not lose it). An unconditional turn before the
-call cost a loop pass per agent and started every agent one pass late.
+A backend that promises to enter no cancel scope before it first waits
+(``opens_no_scope_before_waiting``) runs to its first wait before the timeout's scope
+exists — a timeout cannot cut short code that never waits — and the rest of the call is
+awaited under the scope (:func:`_resumed`), its deadline counted from the call's start.
+An answer that comes without waiting (a fake, the simulator) then costs no cancel scope,
+which was a third of a zero-latency agent's cost. Any other backend's call is awaited
+under its scope from the start, as a scope entered after the backend's own would not nest.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 import anyio
-import anyio.lowlevel
 
 from .._json_schema import check_output
-from .._types import AgentRecord, AgentRequest, AgentStatus, ToolCall, Usage, build_agent_record
+from .._types import (
+    AgentRecord,
+    AgentRequest,
+    AgentResult,
+    AgentStatus,
+    ToolCall,
+    Usage,
+    build_agent_record,
+)
 from ..backends import AgentBackend
 from ..errors import AgentTimeout, BackendError
 from ._deadlines import AgentDeadlines
@@ -36,8 +42,7 @@ __all__ = ["call_agent"]
 
 async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: float,
                      validator: Any, turns_usage: Callable[[], Usage],
-                     deadlines: AgentDeadlines | None = None,
-                     others_started: Callable[[], bool] | None = None,
+                     deadlines: AgentDeadlines | None = None, scope_later: bool = False,
                      ) -> tuple[AgentRecord, Exception | None]:
     """Run ``request`` on ``backend``; its record, and the error it failed with (if any).
 
@@ -48,37 +53,26 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
             usage of its own costs that.
         deadlines: the run's deadline watchdog; while it watches, the agent's timeout is
             filed there instead of arming a timer of its own.
-        others_started: whether another agent started since this one passed the run's
-            gate; when it says no, the event loop gets a turn before this returns. None:
-            the caller gives the loop its turn itself (before the call, or after it and
-            before the booking: the journal's group commit).
+        scope_later: the backend opens no cancel scope before it first waits; the
+            timeout's scope is entered only then.
     """
     started = time.perf_counter()
-    watch = None
-    if deadlines is not None and deadlines.watching:
-        watch = deadlines.watch(seconds)
-        scope = watch[2]
-    else:
-        scope = anyio.CancelScope(deadline=anyio.current_time() + seconds)
+    result: AgentResult | None = None
+    error: Exception | None = None
+    timed_out = False
     try:
-        with scope:
-            try:
-                result, error = await backend.run(request), None
-            except Exception as exc:
-                result, error = None, exc
-            if others_started is not None and not others_started():
-                # the answer is in: no timeout applies to it any more, and the run's end
-                # must not lose it while the loop takes its turn
-                if deadlines is not None and watch is not None:
-                    deadlines.done(watch)
-                else:
-                    scope.deadline = math.inf
-                scope.shield = True
-                await anyio.lowlevel.checkpoint()
-    finally:
-        if deadlines is not None and watch is not None:
-            deadlines.done(watch)
-    if scope.cancelled_caught:
+        call: Awaitable[AgentResult] = backend.run(request)
+        if scope_later:
+            steps = call.__await__()
+            call = _resumed(steps, steps.send(None))
+    except StopIteration as answered:  # it answered without waiting
+        result = answered.value
+    except Exception as exc:
+        error = exc
+    else:
+        result, error, timed_out = await _within(
+            call, seconds - (time.perf_counter() - started), deadlines)
+    if timed_out:
         return _ended(request, started, "timeout", usage=turns_usage(),
                       error=str(AgentTimeout(seconds, request.label))), None
     if error is not None:
@@ -99,6 +93,54 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
                           tools=result.tool_calls), None
     return _ended(request, started, "ok", result.output, usage=usage,
                   tools=result.tool_calls), None
+
+
+async def _within(call: Awaitable[AgentResult], seconds: float,
+                  deadlines: AgentDeadlines | None,
+                  ) -> tuple[AgentResult | None, Exception | None, bool]:
+    """Await ``call``, cut short ``seconds`` from now: its result or its error, and whether
+    it ran out of time."""
+    watch = None
+    if deadlines is not None and deadlines.watching:
+        watch = deadlines.watch(seconds)
+        scope = watch[2]
+    else:
+        scope = anyio.CancelScope(deadline=anyio.current_time() + seconds)
+    result = error = None
+    try:
+        with scope:
+            try:
+                result = await call
+            except Exception as exc:
+                error = exc
+    finally:
+        if deadlines is not None and watch is not None:
+            deadlines.done(watch)
+    return result, error, scope.cancelled_caught
+
+
+@types.coroutine
+def _resumed(steps: Generator[Any, Any, AgentResult], waiting_for: Any,
+             ) -> Generator[Any, Any, AgentResult]:
+    """Await the rest of a call that ran to its first wait outside this coroutine: what
+    it waits for goes to the event loop, and what comes back (a value, a cancellation, a
+    close) goes to it."""
+    while True:
+        try:
+            sent = yield waiting_for
+        except GeneratorExit:
+            steps.close()
+            raise
+        except BaseException as exc:
+            try:
+                waiting_for = steps.throw(exc)
+            except StopIteration as answered:
+                return answered.value  # type: ignore[no-any-return]
+        else:
+            try:
+                waiting_for = steps.send(sent)
+            except StopIteration as answered:
+                return answered.value  # type: ignore[no-any-return]
 
 
 def _ended(request: AgentRequest, started: float, status: AgentStatus, output: Any = None,

@@ -7,7 +7,7 @@ sends the request to the run's owner through the :class:`RunPort`, which gates, 
 or runs it and accounts for it. A replayed result waits for its turn in the original
 completion order (:class:`ReplayOrder`). Between an agent passing its gate and its answer
 being booked the event loop gets at least one turn (``Run.agent``; after an answer that
-came without one, ``call_agent``), so the calls made with it pass the gate first and the
+came without one, ``Run._book``), so the calls made with it pass the gate first and the
 tasks ready then run before even a zero-latency answer.
 
 A call awaited by script code is first checked for stack headroom (:func:`check_headroom`);

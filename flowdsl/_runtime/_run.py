@@ -112,6 +112,8 @@ class Run:
         """A token budget or a cost cap applies (each agent gets a budget gate)."""
         self._call_keys = bool(getattr(backend, "needs_call_key", False))
         """The backend names its work by the journal's key (``request.call_key``)."""
+        self._scope_later = bool(getattr(backend, "opens_no_scope_before_waiting", False))
+        """The backend opens no cancel scope before it first waits (``call_agent``)."""
         self._group_commit: Callable[[str, AgentRecord], Awaitable[None]] | None = (
             getattr(journal, "commit", None))
         """The journal's group commit (:class:`~._journal.GroupCommitJournal`), if it has
@@ -180,11 +182,11 @@ class Run:
                 # the calls the script made together with this one pass the budget gate
                 # before it reports any usage (a backend reports each turn as it ends);
                 # uncapped, the turn comes before its booking: the group commit's, or
-                # call_agent's when no other agent started meanwhile
+                # _book's when no other agent started meanwhile
                 await anyio.lowlevel.checkpoint()
+            gated = self.agents_started  # another start after this proves the loop had a turn
             record = await self._call(index, request, validator, key)
-            output = (await self.record_batched(index, key, record) if key
-                      else self.record(index, key, record))  # no journal: nothing to await
+            output = await self._book(index, key, record, gated)
             reply = AgentReply(output, self.spent, worktree=_worktree_json(record))
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
@@ -242,7 +244,6 @@ class Run:
                     key: str) -> AgentRecord:
         """The agent in its workspace (a worktree of its own, if isolated), on the backend
         (which gets the journal's ``key`` if it names its work by it)."""
-        gated = self.agents_started  # another start after this proves the loop had a turn
         if self._call_keys and key:
             request = request_with_call_key(request, key)
         workspaces = self.workspaces
@@ -262,8 +263,7 @@ class Run:
             record, error = await call_agent(
                 self.backend, request, seconds=timeout, validator=validator,
                 turns_usage=lambda: self.ledger.running_usage(index), deadlines=self.deadlines,
-                others_started=None if self._capped or self._group_commit is not None
-                else lambda: self.agents_started != gated)
+                scope_later=self._scope_later)
         except anyio.get_cancelled_exc_class():
             if tree is not None:
                 await workspaces.discard(tree)
@@ -273,6 +273,30 @@ class Run:
         elif isinstance(error, QuotaExhausted):
             self.control.pause_for_quota(error)
         return await workspaces.leave(tree, record) if tree is not None else record
+
+    async def _book(self, index: int, key: str, record: AgentRecord, gated: int) -> Any:
+        """Account an answered agent (``gated``: the agents started when it passed the
+        gate); what ``agent()`` gives the script.
+
+        The event loop has a turn before the booking: the calls the script made with it
+        pass the run's gate first, and the tasks ready then run before the script sees it.
+        The journal's group commit waits for that turn anyway, and an answer that waited
+        for something had one (another agent started meanwhile proves it); otherwise it
+        is taken here. The answer is paid for: if the run ends during the turn, it is
+        booked before the cancellation goes on."""
+        if key and self._group_commit is not None:
+            return await self.record_batched(index, key, record)
+        if not self._capped and self.agents_started == gated:
+            try:
+                await anyio.lowlevel.checkpoint()
+            except anyio.get_cancelled_exc_class():
+                try:
+                    self.record(index, key, record)
+                except (Exception, Halt):
+                    pass  # the run is ending anyway
+                self._settled |= {index}  # finished, not cut short
+                raise
+        return self.record(index, key, record)
 
     def _record_cut_short(self, index: int, key: str, request: AgentRequest, *,
                           sent: bool) -> None:
@@ -341,16 +365,15 @@ class Run:
         return self._finished(index, record)
 
     async def record_batched(self, index: int, key: str, record: AgentRecord) -> Any:
-        """:meth:`record` of an answered agent, by group commit when the journal has it
+        """:meth:`record` of an answered agent by the journal's group commit
         (:class:`~._journal.GroupCommitJournal`): the row shares one transaction with the
         agents finishing in the same loop turn, and this returns once that is durable.
 
         Uncapped, the agent is booked after the commit's loop turn: that turn is the one
-        an answer waits for before its booking (``call_agent`` skips its own). Capped,
+        an answer waits for before its booking (:meth:`_book` takes no other). Capped,
         it is booked first, as its budget gate already saw its usage."""
-        commit = self._group_commit if key else None
-        if commit is None:
-            return self.record(index, key, record)
+        commit = self._group_commit
+        assert commit is not None  # only called when the journal commits in groups
         booked = self._capped
         if booked:
             self._account(index, record)

@@ -30,9 +30,17 @@ __all__ = ["BACKENDS", "AgentBackend", "load_backend"]
 class AgentBackend(Protocol):
     """Runs one subagent. Raise to fail the call; ``agent()`` then returns None.
 
-    A backend that names its work by the call's content (the distributed queue) sets a
-    class attribute ``needs_call_key = True``: the runtime then puts the journal's key on
-    each request of a journaled run (``request.call_key``).
+    Optional class attributes, each a promise the runtime relies on:
+
+    - ``needs_call_key = True``: the backend names its work by the call's content (the
+      distributed queue); the runtime puts the journal's key on each request of a
+      journaled run (``request.call_key``).
+    - ``opens_no_scope_before_waiting = True``: ``run`` enters no cancel scope — no task
+      group, ``fail_after``/``move_on_after`` or thread call — before it first waits for
+      anything. The runtime then starts the call before it arms the agent's timeout
+      (counted from the start all the same), so an answer that comes without waiting
+      costs no cancel scope. A backend that breaks the promise fails its agents with
+      anyio's "cancel scope that isn't the current task's" error.
     """
 
     async def run(self, request: AgentRequest) -> AgentResult: ...

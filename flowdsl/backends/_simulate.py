@@ -28,6 +28,8 @@ def estimate_tokens(text: str) -> int:
 class SimulateBackend:
     """Returns synthetic results at no cost; usage is estimated from the prompt."""
 
+    opens_no_scope_before_waiting = True  # it never waits (see AgentBackend)
+
     def __init__(self, *, output_tokens: int = _OUTPUT_TOKENS_TEXT) -> None:
         self.output_tokens = output_tokens
 
