@@ -82,8 +82,6 @@ class OracleBackend:
 class SleepBackend:
     """Sleeps ``latency`` seconds (± ``jitter``, seeded) then answers; counts calls."""
 
-    opens_no_scope_before_waiting = True  # its only wait is anyio.sleep (see AgentBackend)
-
     def __init__(
         self,
         latency: float = 0.0,

@@ -14,8 +14,9 @@ import pytest
 import flowdsl
 from flowdsl import AgentRequest, AgentResult, Usage
 from flowdsl._runtime._agent_call import call_agent
+from flowdsl.backends._simulate import SimulateBackend
 from flowdsl.errors import BackendConfigError
-from flowdsl.testing import FunctionBackend
+from flowdsl.testing import FunctionBackend, OracleBackend
 
 
 @pytest.fixture
@@ -56,6 +57,17 @@ async def test_an_answer_without_waiting_needs_no_scope_only_when_promised(
     assert (record.status, record.output, error) == ("ok", "answer", None)
     assert backend.deadline_at_start is not None
     assert math.isfinite(backend.deadline_at_start) is scoped
+
+
+@pytest.mark.parametrize("backend", [SimulateBackend(), OracleBackend()],
+                         ids=["simulate", "oracle"])
+def test_the_backends_that_promise_it_answer_without_waiting(backend: Any) -> None:
+    assert backend.opens_no_scope_before_waiting is True
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    for request in (AgentRequest(prompt="p"), AgentRequest(prompt="p", schema=schema)):
+        call = backend.run(request)
+        with pytest.raises(StopIteration):  # answered at the first step: nothing awaited
+            call.send(None)
 
 
 @pytest.mark.anyio
