@@ -101,9 +101,27 @@ def run_suite(keys: Sequence[str], quick: bool) -> dict[str, Any]:
     return doc
 
 
-def _update(path: Path, keys: Sequence[str]) -> dict[str, Any]:
-    """Re-run ``keys`` and put their results into the results file at ``path``."""
-    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+def _read_results(parser: argparse.ArgumentParser, path: Path) -> dict[str, Any]:
+    """A results file, or one line on stderr and exit 2."""
+    problem = None
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problem = f"{path}: {exc.strerror or exc}"
+    except json.JSONDecodeError as exc:
+        problem = f"{path}:{exc.lineno}:{exc.colno}: not a results file ({exc.msg})"
+    except UnicodeDecodeError:
+        problem = f"{path}: not a results file (not UTF-8 text)"
+    else:
+        if not isinstance(doc, dict) or not isinstance(doc.get("scenarios"), dict):
+            problem = f"{path}: not a results file (no \"scenarios\" object)"
+    if problem is not None:
+        parser.exit(2, f"{parser.prog}: error: {problem}\n")
+    return doc  # type: ignore[no-any-return]
+
+
+def _update(doc: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """Re-run ``keys`` and put their results into the results ``doc``."""
     fresh = run_suite(keys, bool(doc.get("quick")))
     doc["scenarios"].update(fresh["scenarios"])
     doc.setdefault("updates", []).append(
@@ -170,17 +188,18 @@ def _plots_available() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ns = _parser().parse_args(argv)
+    parser = _parser()
+    ns = parser.parse_args(argv)
     if ns.child:
         return _child(ns.child, ns.quick)
     if ns.case:
         return _case(*ns.case)
     partial = bool(ns.only)
     if ns.report:
-        doc = json.loads(ns.report.read_text(encoding="utf-8"))
+        doc = _read_results(parser, ns.report)
         partial = False
     elif ns.update:
-        doc = _update(ns.update, ns.only or SCENARIOS)
+        doc = _update(_read_results(parser, ns.update), ns.only or SCENARIOS)
         partial = False
     else:
         doc = run_suite(ns.only or SCENARIOS, ns.quick)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = ("efficiency", "overhead", "js_compile", "limits", "resume", "timeouts", "http",
              "boundary", "worktree", "startup")
@@ -33,3 +35,24 @@ def test_quick_suite_writes_every_scenario(tmp_path: Path) -> None:
             assert scenario["reason"], key
     table = result_file.with_suffix(".md").read_text(encoding="utf-8")
     assert "| figure | measured | target | result |" in table
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "No such file or directory"),
+    ('{"a":', ":1:6: not a results file (Expecting value)"),
+    ("[1]", 'not a results file (no "scenarios" object)'),
+])
+def test_a_bad_results_file_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path, content: str | None,
+                                                   says: str) -> None:
+    from benchmarks.__main__ import main
+
+    path = tmp_path / "results.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        main(["--report", str(path)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1
+    assert says in err
