@@ -335,12 +335,16 @@ def _overhead_table(doc: Doc) -> list[str]:
     variants = over.get("variants")
     if not variants:
         return []
-    lines = ["", f"Per-agent overhead at zero latency ({over['conditions']['n']} agents, C=16, "
-             "median of (T(N) − T(0)) / N):", "", "| variant | µs / agent |", "|---|---|"]
+    conditions = over["conditions"]
+    rounds = conditions.get("rounds", 1)
+    lines = ["", f"Per-agent overhead at zero latency ({conditions['n']} agents, C=16, "
+             f"(T(N) − T(0)) / N, the median of {rounds} round(s); every round's figure "
+             "beside it):", "", "| variant | µs / agent | rounds |", "|---|---|---|"]
     for name, v in variants.items():
         shown = f"{v['per_agent_us']:.1f}" if "per_agent_us" in v else (
             f"skipped: {_short(v.get('skipped', '?'), 70)}")
-        lines.append(f"| {name} | {shown} |")
+        each = ", ".join(f"{x:.1f}" for x in v.get("rounds_us", []))
+        lines.append(f"| {name} | {shown} | {each} |")
     return lines
 
 

@@ -2,11 +2,11 @@
 // Times the Node reference runtime (js-oracle's runScript) in-process, for scenario 2.
 //
 // usage: node oracle_bench.mjs ORACLE.mjs SCRIPT.js N REPEATS CONCURRENCY
-// Prints {"n": N, "ms": [...], "empty_ms": [...]}: wall times of the script with
-// args {n: N} and with {n: 0} (fixed costs: reading the file, the vm context), each run
-// REPEATS times after five warm-up runs (V8 needs them to JIT the path), interleaved.
+// Prints {"n": N, "ms": [...], "empty_ms": [...]}: CPU times (user + system of the whole
+// process, V8's helper threads included: process.cpuUsage) of the script with args {n: N}
+// and with {n: 0} (fixed costs: reading the file, the vm context), each run REPEATS times
+// after five warm-up runs (V8 needs them to JIT the path), interleaved.
 
-import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -18,9 +18,10 @@ const concurrency = Number(concurrencyText);
 const file = resolve(script);
 
 async function once(count) {
-  const started = performance.now();
+  const started = process.cpuUsage();
   const trace = await runScript(file, { args: { n: count }, concurrency });
-  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(started);
+  const elapsed = (used.user + used.system) / 1000;
   if (trace.status !== "completed" || trace.result !== count) {
     throw new Error(`oracle run failed: ${trace.status} ${trace.error ?? ""} result=${trace.result}`);
   }
