@@ -69,9 +69,24 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
         result = answered.value
     except Exception as exc:
         error = exc
-    else:
-        result, error, timed_out = await _within(
-            call, seconds - (time.perf_counter() - started), deadlines)
+    else:  # under the timeout (its own coroutine would cost a waiting agent a frame)
+        watch = None
+        remaining = seconds - (time.perf_counter() - started)
+        if deadlines is not None and deadlines.watching:
+            watch = deadlines.watch(remaining)
+            scope = watch[2]
+        else:
+            scope = anyio.CancelScope(deadline=anyio.current_time() + remaining)
+        try:
+            with scope:
+                try:
+                    result = await call
+                except Exception as exc:
+                    error = exc
+        finally:
+            if deadlines is not None and watch is not None:
+                deadlines.done(watch)
+        timed_out = scope.cancelled_caught
     if timed_out:
         return _ended(request, started, "timeout", usage=turns_usage(),
                       error=str(AgentTimeout(seconds, request.label))), None
@@ -93,30 +108,6 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
                           tools=result.tool_calls), None
     return _ended(request, started, "ok", result.output, usage=usage,
                   tools=result.tool_calls), None
-
-
-async def _within(call: Awaitable[AgentResult], seconds: float,
-                  deadlines: AgentDeadlines | None,
-                  ) -> tuple[AgentResult | None, Exception | None, bool]:
-    """Await ``call``, cut short ``seconds`` from now: its result or its error, and whether
-    it ran out of time."""
-    watch = None
-    if deadlines is not None and deadlines.watching:
-        watch = deadlines.watch(seconds)
-        scope = watch[2]
-    else:
-        scope = anyio.CancelScope(deadline=anyio.current_time() + seconds)
-    result = error = None
-    try:
-        with scope:
-            try:
-                result = await call
-            except Exception as exc:
-                error = exc
-    finally:
-        if deadlines is not None and watch is not None:
-            deadlines.done(watch)
-    return result, error, scope.cancelled_caught
 
 
 @types.coroutine
