@@ -147,3 +147,18 @@ def test_an_answer_is_booked_when_the_run_ends_during_its_turn(script) -> None:
     assert result.status == "failed"
     statuses = {a.request.prompt: a.status for a in result.agents}
     assert statuses == {"a": "ok", "b": "failed"}
+
+
+def test_a_waiting_call_started_outside_its_scope_is_cut_short_by_the_run_end(script) -> None:
+    class Hangs:
+        opens_no_scope_before_waiting = True
+
+        async def run(self, request: AgentRequest) -> AgentResult:
+            await anyio.sleep(30)
+            return AgentResult(output="never")
+
+    result = flowdsl.run(script('return await agent("hang")'), backend=Hangs(),
+                         isolation="inline", run_timeout=0.3, agent_timeout=60)
+    assert result.status == "failed"
+    [hung] = result.agents
+    assert hung.status == "cancelled"  # the run's end, not the agent's timeout
