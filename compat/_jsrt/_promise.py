@@ -12,15 +12,14 @@ script body with :func:`scheduling`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import anyio
-import anyio.lowlevel
 
+from flowdsl._event_loop import is_awaitable, loop_turn
 from flowdsl._sandbox import Scheduler
 
 from ._values import JSObjectBase, JSTypeError, is_callable, js_caught, js_throw, undefined
@@ -30,10 +29,12 @@ __all__ = ["JSPromise", "adopt", "js_async", "js_await", "scheduling"]
 class _Loop:
     """One run's promise machinery: its scheduler, and a count of promise activity."""
 
-    __slots__ = ("activity", "scheduler")
+    __slots__ = ("activity", "scheduler", "turn")
 
     def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
+        self.turn = loop_turn()
+        """A checkpoint of the loop running the script (made in its task)."""
         self.activity = 0
         """Bumped whenever promise work runs (a task starts or ends, a promise settles, an
         await resumes): an agent's answer waits for a loop pass in which it did not move."""
@@ -250,20 +251,20 @@ async def _answer(loop: _Loop, call: Awaitable[Any]) -> Any:
     value = await call
     while True:
         seen = loop.activity
-        await anyio.lowlevel.checkpoint()
+        await loop.turn()
         if loop.activity == seen:
             return value
 
 
 def is_thenable(value: Any) -> bool:
-    return isinstance(value, JSPromise) or inspect.isawaitable(value) or (
+    return isinstance(value, JSPromise) or is_awaitable(value) or (
         isinstance(value, dict) and is_callable(value.get("then")))
 
 
 async def adopt(value: Any) -> Any:
     """Await ``value`` while it is a promise (JS resolution adopts thenables)."""
     while True:
-        if isinstance(value, JSPromise) or inspect.isawaitable(value):
+        if isinstance(value, JSPromise) or is_awaitable(value):
             value = await value
         elif isinstance(value, dict) and is_callable(value.get("then")):
             value = await _thenable(value)
@@ -282,7 +283,7 @@ def js_await(value: Any) -> Any:
     """The awaitable behind JS ``await value`` (non-promises are already settled)."""
     if isinstance(value, JSPromise):
         return value
-    if inspect.isawaitable(value):
+    if is_awaitable(value):
         return JSPromise.spawn(lambda: value)
     return _settled(value)
 

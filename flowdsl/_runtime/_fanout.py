@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from .._event_loop import is_awaitable
 from ..errors import ItemLimitExceeded, RunError
 from ._dispatch import AgentCall, check_headroom
 from ._halt import raise_from_group
@@ -61,7 +62,7 @@ def _positional_arity(fn: Callable[..., Any]) -> int:
 
 
 async def _resolve(value: Any) -> Any:
-    if inspect.isawaitable(value):
+    if is_awaitable(value):
         return await value
     return value
 
@@ -105,7 +106,7 @@ def _outcome(value: Any) -> Awaitable[Any]:
         return value
     if isinstance(value, _Raised):
         return _raise(value.error)
-    if inspect.isawaitable(value):
+    if is_awaitable(value):
         return value
     return _plain(value)
 

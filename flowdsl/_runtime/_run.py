@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from .._event_loop import loop_turn
 from .._frontends import CompiledWorkflow, compile_file
 from .._json_schema import schema_validator
 from .._options import RunOptions
@@ -118,6 +119,9 @@ class Run:
             getattr(journal, "commit", None))
         """The journal's group commit (:class:`~._journal.GroupCommitJournal`), if it has
         one: its wait for the loop turn is the turn an answer waits for before booking."""
+        self._turn = loop_turn()
+        """A checkpoint of the loop the run was made in (a run is made in the task that
+        executes it)."""
 
     # -- what the script asks for (through its port) -----------------------------------
 
@@ -143,7 +147,8 @@ class Run:
             self._check_agent_type(request.agent_type)
         if request.isolation is not None:
             await self.workspaces.check(request.isolation)  # IsolationError before dispatch
-        index = self.start_agent()
+        index = self.agents_started  # counted against the cap; its 0-based start order
+        self.agents_started = index + 1
         if self._capped:
             request = request_with_budget_gate(request, self.ledger.gate(
                 index, self.options.budget, self.options.max_cost))
@@ -183,11 +188,12 @@ class Run:
                 # before it reports any usage (a backend reports each turn as it ends);
                 # uncapped, the turn comes before its booking: the group commit's, or
                 # _book's when no other agent started meanwhile
-                await anyio.lowlevel.checkpoint()
+                await self._turn()
             gated = self.agents_started  # another start after this proves the loop had a turn
             record = await self._call(index, request, validator, key)
             output = await self._book(index, key, record, gated)
-            reply = AgentReply(output, self.spent, worktree=_worktree_json(record))
+            reply = AgentReply(output, self.ledger.spent, None,  # no replay_seq: ran now
+                               _worktree_json(record))
         except anyio.get_cancelled_exc_class():
             self._record_cut_short(index, key, request, sent=sent)
             raise
@@ -288,7 +294,7 @@ class Run:
             return await self.record_batched(index, key, record)
         if not self._capped and self.agents_started == gated:
             try:
-                await anyio.lowlevel.checkpoint()
+                await self._turn()
             except anyio.get_cancelled_exc_class():
                 try:
                     self.record(index, key, record)
@@ -336,12 +342,6 @@ class Run:
     def load_workflow(self, name: str, script_path: str) -> CompiledWorkflow:
         """Find and compile the workflow ``workflow(name)`` names."""
         return compile_file(find_child_workflow(name, script_path, self.find_workflow))
-
-    def start_agent(self) -> int:
-        """Count one more agent against the cap; its 0-based index in start order."""
-        index = self.agents_started
-        self.agents_started += 1
-        return index
 
     _settled: frozenset[int] = frozenset()
     """Agents accounted by :meth:`record_batched` whose wait for the commit was cancelled:
