@@ -1,4 +1,4 @@
-"""The event loop every flowdsl entry point runs on, and two checks for the agent path.
+"""The event loop every flowdsl entry point runs on, and two helpers for the agent path.
 
 asyncio through anyio, on uvloop when it is installed (``pip install 'flowdsl[fast]'``):
 its loop schedules tasks and timers in C, which shortens the per-agent path of a large
@@ -63,6 +63,11 @@ def _asyncio_turn() -> Generator[None, None, None]:
     yield  # asyncio's Task steps a coroutine that yields None again in the next pass
 
 
+ITERABLE_COROUTINE = 0x100
+"""``inspect.CO_ITERABLE_COROUTINE``, the flag ``types.coroutine`` sets (``inspect`` costs
+``flowdsl --version`` 8 ms to import)."""
+
+
 def is_awaitable(value: object) -> TypeGuard[Awaitable[Any]]:
     """Whether ``await value`` works: ``inspect.isawaitable`` without its
     ``collections.abc.Awaitable`` check, the costliest step of a JS agent's path (a tenth
@@ -70,8 +75,3 @@ def is_awaitable(value: object) -> TypeGuard[Awaitable[Any]]:
     return hasattr(type(value), "__await__") or (
         isinstance(value, types.GeneratorType)
         and bool(value.gi_code.co_flags & ITERABLE_COROUTINE))
-
-
-ITERABLE_COROUTINE = 0x100
-"""``inspect.CO_ITERABLE_COROUTINE``, the flag ``types.coroutine`` sets (``inspect`` costs
-``flowdsl --version`` 8 ms to import)."""

@@ -25,8 +25,8 @@ from __future__ import annotations
 import time
 
 import anyio
-import anyio.lowlevel
 
+from .._event_loop import loop_turn
 from .._runtime import (
     AgentFinished,
     AgentStarted,
@@ -57,8 +57,8 @@ class _Batch:
 class StoreJournal:
     """The :class:`~flowdsl._runtime.GroupCommitJournal` of one run, backed by the store."""
 
-    __slots__ = ("_batch", "_earlier", "_pending", "_replay", "_rows", "_store", "batches",
-                 "recorded", "replayed", "run_id")
+    __slots__ = ("_batch", "_earlier", "_pending", "_replay", "_rows", "_store", "_turn",
+                 "batches", "recorded", "replayed", "run_id")
 
     def __init__(self, store: Store, run_id: str, *, preload: bool = True) -> None:
         self._store = store
@@ -72,6 +72,7 @@ class StoreJournal:
         self._pending: list[tuple[str, float, str, str]] = []
         self._rows: list[tuple[str, AgentRecord]] = []  # not committed yet, in completion order
         self._batch: _Batch | None = None  # the waiters of those rows
+        self._turn = loop_turn()  # made in the task that executes the run, as the Run is
         self.replayed = 0
         self.recorded = 0
         self.batches = 0
@@ -115,7 +116,7 @@ class StoreJournal:
         if batch is None:  # the first of this turn: let the others add their rows, commit
             batch = self._batch = _Batch()
             try:
-                await anyio.lowlevel.checkpoint()
+                await self._turn()
             finally:
                 if self._batch is batch:  # not written meanwhile by ``record``
                     self._write()
@@ -124,7 +125,7 @@ class StoreJournal:
                 # the batch's opener yielded first, so it resumes first in the next turn
                 # and commits: most waiters find the batch done after one turn (cheaper
                 # than an event's wake-up); a loop that orders wake-ups otherwise waits
-                await anyio.lowlevel.checkpoint()
+                await self._turn()
                 if not batch.done.is_set():
                     await batch.done.wait()
             except anyio.get_cancelled_exc_class():
