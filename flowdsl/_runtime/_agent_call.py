@@ -12,6 +12,10 @@ awaited under the scope (:func:`_resumed`), its deadline counted from the call's
 An answer that comes without waiting (a fake, the simulator) then costs no cancel scope,
 which was a third of a zero-latency agent's cost. Any other backend's call is awaited
 under its scope from the start, as a scope entered after the backend's own would not nest.
+
+On asyncio the run's watchdog needs no scope at all: it cancels the agent's task in place
+(:mod:`._task_timeout`), and the call tells that cancellation from the run's end by what
+its :class:`~._task_timeout.TaskTimeout` counted.
 """
 
 from __future__ import annotations
@@ -52,7 +56,8 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
         turns_usage: what the agent's turns reported so far; an agent that reported no
             usage of its own costs that.
         deadlines: the run's deadline watchdog; while it watches, the agent's timeout is
-            filed there instead of arming a timer of its own.
+            filed there instead of arming a timer of its own (and on asyncio the call
+            runs in no scope: the watchdog cancels its task).
         scope_later: the backend opens no cancel scope before it first waits; the
             timeout's scope is entered only then.
     """
@@ -70,23 +75,45 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
     except Exception as exc:
         error = exc
     else:  # under the timeout (its own coroutine would cost a waiting agent a frame)
-        watch = None
         remaining = seconds - (time.perf_counter() - started)
-        if deadlines is not None and deadlines.watching:
-            watch = deadlines.watch(remaining)
-            scope = watch[2]
-        else:
-            scope = anyio.CancelScope(deadline=anyio.current_time() + remaining)
-        try:
-            with scope:
-                try:
-                    result = await call
-                except Exception as exc:
-                    error = exc
-        finally:
-            if deadlines is not None and watch is not None:
+        if deadlines is not None and deadlines.watching and deadlines.in_place:
+            watch = deadlines.watch_task(remaining)  # the watchdog cancels this task
+            try:
+                result = await call
+            except deadlines.cancelled:
+                if not watch[2].caught():
+                    raise  # the run's end (or another canceller's): not the timeout
+                timed_out = True
+            except Exception as exc:
+                error = exc
+            finally:
                 deadlines.done(watch)
-        timed_out = scope.cancelled_caught
+        else:
+            watch = None
+            if deadlines is not None and deadlines.watching:
+                watch = deadlines.watch(remaining)
+                scope = watch[2]
+            else:
+                scope = anyio.CancelScope(deadline=anyio.current_time() + remaining)
+            try:
+                with scope:
+                    try:
+                        result = await call
+                    except Exception as exc:
+                        error = exc
+            finally:
+                if deadlines is not None and watch is not None:
+                    deadlines.done(watch)
+            timed_out = scope.cancelled_caught
+    return _record(request, started, seconds, result, error, timed_out, turns_usage,
+                   validator)
+
+
+def _record(request: AgentRequest, started: float, seconds: float, result: AgentResult | None,
+            error: Exception | None, timed_out: bool, turns_usage: Callable[[], Usage],
+            validator: Any) -> tuple[AgentRecord, Exception | None]:
+    """The record of a call that ended (and the error to hand back): nothing here awaits
+    or raises, the call is paid for."""
     if timed_out:
         return _ended(request, started, "timeout", usage=turns_usage(),
                       error=str(AgentTimeout(seconds, request.label))), None
@@ -98,7 +125,6 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
                           error=f"{type(error).__name__}: {error}"), error
         return _ended(request, started, "failed", usage=turns_usage(),
                       error=f"{type(error).__name__}: {error}"), error
-    # From here on nothing awaits and nothing raises: the call is paid for.
     assert result is not None
     usage = result.usage or turns_usage()  # a backend that reported none
     if validator is not None:
@@ -106,8 +132,9 @@ async def call_agent(backend: AgentBackend, request: AgentRequest, *, seconds: f
         if problem is not None:
             return _ended(request, started, "failed", usage=usage, error=problem,
                           tools=result.tool_calls), None
-    return _ended(request, started, "ok", result.output, usage=usage,
-                  tools=result.tool_calls), None
+    return build_agent_record(request, "ok", result.output, usage,
+                              time.perf_counter() - started, None, result.tool_calls,
+                              None), None
 
 
 @types.coroutine

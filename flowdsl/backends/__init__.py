@@ -37,9 +37,10 @@ class AgentBackend(Protocol):
       journaled run (``request.call_key``).
     - ``opens_no_scope_before_waiting = True``: ``run`` enters no cancel scope — no task
       group, ``fail_after``/``move_on_after`` or thread call — before it first waits for
-      anything. The runtime then starts the call before it arms the agent's timeout
+      anything. The runtime then starts the call before it files the agent's timeout
       (counted from the start all the same), so an answer that comes without waiting
-      costs no cancel scope. A backend that breaks the promise fails its agents with
+      costs no timeout at all. Where agents get a cancel scope each (trio; on asyncio
+      the timeout needs none), a backend that breaks the promise fails its agents with
       anyio's "cancel scope that isn't the current task's" error.
     """
 

@@ -6,6 +6,7 @@ import time
 
 import anyio
 import anyio.lowlevel
+import pytest
 
 import flowdsl
 from flowdsl import AgentRequest
@@ -48,13 +49,15 @@ def test_a_deadline_earlier_than_those_filed_wakes_the_watchdog(script):
     assert time.monotonic() - started < 5
 
 
-def test_finished_agents_do_not_pile_up_in_the_deadline_heap() -> None:
+@pytest.mark.parametrize("file", ["watch", "watch_task"], ids=["scope", "in-place"])
+def test_finished_agents_do_not_pile_up_in_the_deadline_heap(file: str) -> None:
     async def main() -> int:
         deadlines = AgentDeadlines()
         async with anyio.create_task_group() as tg:
             deadlines.start(tg)
+            watch = getattr(deadlines, file)
             for _ in range(10_000):
-                deadlines.done(deadlines.watch(600.0))
+                deadlines.done(watch(600.0))
             await anyio.lowlevel.checkpoint()
             tg.cancel_scope.cancel()
         return len(deadlines._heap)
