@@ -8,7 +8,9 @@ with no latency) runs as:
 - ``flowdsl_unsandboxed``: the ``.flow.py`` text compiled without the sandbox, on the runtime;
 - ``flowdsl_py``: the ``.flow.py`` through flowdsl's sandboxed frontend;
 - ``flowdsl_py_scoped``: the same with a fake agent that does not promise to open no cancel
-  scope before it waits, so every agent runs under its timeout's scope (as an HTTP one);
+  scope before it waits, so every agent's timeout is filed with the run's watchdog (as an
+  HTTP one's): on asyncio its task is then cancelled in place, elsewhere it runs in a
+  cancel scope (the name is from when it was a scope everywhere);
 - ``flowdsl_js``: the equivalent ``.js`` through the JS layer;
 - ``node_reference``: the same ``.js`` in ``js-oracle/oracle.mjs``'s ``runScript``, timed
   in-process by ``oracle_bench.mjs`` (after warm-up: V8 needs a few runs to JIT).

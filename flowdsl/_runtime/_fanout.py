@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Iterable, Iterator
 from contextvars import ContextVar
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
@@ -170,28 +170,26 @@ class FanOut:
         return taken
 
     async def _each(self, items: list[Any], work: Callable[[int], Coroutine[Any, Any, None]],
-                    *, script_code: bool = False) -> None:
-        """Run ``work(i)`` for every item, all at once (``script_code``: ``work`` itself
-        runs script code for every item, so every item gets a task).
+                    agents: Callable[[Iterator[int]], Coroutine[Any, Any, None]] | None = None,
+                    ) -> None:
+        """Run ``work(i)`` for every item, all at once; ``agents``: a worker that awaits
+        the ``agent()`` calls of the indices it draws (None: ``work`` runs script code for
+        every item, so every item gets a task).
 
         An item that runs script code (a coroutine, a nested fan-out) gets a task of its
         own, started now in input order: it may wait for what a later item produces. An
         ``agent()`` call waits for nothing the script does, so the calls share
-        ``runner.width`` worker tasks in input order (only that many are dispatched at
-        once anyway, and a task costs tens of microseconds). Anything else is already
+        ``runner.width`` ``agents`` workers in input order (only that many are dispatched
+        at once anyway, and a task costs tens of microseconds). Anything else is already
         running (a JS promise) or a value: the fan-out itself awaits it.
         """
         depth = _NESTING.get()
         if depth >= MAX_NESTING:
             raise RunError(f"parallel()/pipeline() nested more than {MAX_NESTING} deep")
-        own = [True] * len(items) if script_code else [isinstance(item, _OWN_TASK)
-                                                        for item in items]
+        own = [True] * len(items) if agents is None else [isinstance(item, _OWN_TASK)
+                                                          for item in items]
         calls = [i for i, item in enumerate(items) if not own[i] and isinstance(item, AgentCall)]
-        pending = iter(calls)
-
-        async def agent_worker() -> None:
-            for index in pending:  # shared: each next() hands one call to one worker
-                await work(index)
+        pending = iter(calls)  # shared: each next() hands one call to one worker
 
         token = _NESTING.set(depth + 1)  # the tasks started below inherit it
         try:
@@ -200,8 +198,9 @@ class FanOut:
                 for index in range(len(items)):
                     if own[index]:
                         start(work, index, name="flowdsl fan-out item")
-                for _ in range(min(len(calls), self.runner.width)):
-                    start(agent_worker, name="flowdsl fan-out agents")
+                if agents is not None:
+                    for _ in range(min(len(calls), self.runner.width)):
+                        start(agents, pending, name="flowdsl fan-out agents")
                 for index, item in enumerate(items):
                     if not own[index] and not isinstance(item, AgentCall):
                         await work(index)
@@ -236,10 +235,22 @@ class FanOut:
             except Exception as exc:
                 self._note_failure(what, i, exc)
 
+        async def agents(pending: Iterator[int]) -> None:
+            for i in pending:  # the calls, one after another (one() a frame less each)
+                call = started[i]
+                call.queue()
+                try:
+                    results[i] = await call
+                except MemoryError:
+                    raise
+                except Exception as exc:
+                    self._note_failure(what, i, exc)
+
         try:
-            await self._each(started, one)
-        finally:
+            await self._each(started, one, agents)
+        except BaseException:
             _close_unstarted(started)  # a cancelled run leaves items no task reached
+            raise
         return results
 
     def pipeline(self, items: Iterable[Any], *stages: Callable[..., Any],
@@ -260,10 +271,13 @@ class FanOut:
         except BaseException:
             _close_unstarted(started)
             raise
+        if len(stages) == 1:  # what the first stage started is the result
+            return _Started(self._gather("pipeline", started), started)
         return _Started(self._flow(values, started, stages[1:], arities[1:]), started)
 
     async def _flow(self, values: list[Any], started: list[Any],
                     stages: tuple[Callable[..., Any], ...], arities: list[int]) -> list[Any]:
+        """The items through the later ``stages`` (at least one), a task each."""
         results: list[Any] = [None] * len(values)
 
         async def one(index: int) -> None:
@@ -279,9 +293,10 @@ class FanOut:
                 self._note_failure("pipeline", index, exc)
 
         try:
-            await self._each(started, one, script_code=bool(stages))
-        finally:
+            await self._each(started, one)  # every item runs its stages: a task each
+        except BaseException:
             _close_unstarted(started)
+            raise
         return results
 
     def _note_failure(self, what: str, index: int, exc: Exception) -> None:

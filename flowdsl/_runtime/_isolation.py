@@ -13,6 +13,7 @@ again.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -75,6 +76,23 @@ class Workspaces:
         if self.project is None or request.workspace is not None:
             return request
         return request_with_workspace(request, self.project)
+
+    async def isolated(self, index: int, request: AgentRequest,
+                       call: Callable[[AgentRequest], Awaitable[AgentRecord]]) -> AgentRecord:
+        """``call`` the agent in a worktree of its own: its changes committed on its
+        branch afterwards, or discarded (a failed or cancelled agent, or a git failure)."""
+        try:
+            request, tree = await self.enter(index, request)
+        except IsolationError as exc:
+            return AgentRecord(request=request, status="failed",
+                               error=f"{type(exc).__name__}: {exc}")
+        try:
+            record = await call(request)
+        except anyio.get_cancelled_exc_class():
+            if tree is not None:
+                await self.discard(tree)
+            raise
+        return await self.leave(tree, record) if tree is not None else record
 
     async def enter(self, index: int, request: AgentRequest) -> tuple[AgentRequest,
                                                                       Worktree | None]:

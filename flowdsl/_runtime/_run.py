@@ -12,6 +12,7 @@ wall-clock limit, a journal that cannot write) cancels every in-flight agent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,6 @@ from ..errors import (
     AgentLimitExceeded,
     BackendConfigError,
     FlowError,
-    IsolationError,
     QuotaExhausted,
     RunError,
 )
@@ -140,11 +140,7 @@ class Run:
            match the schema makes ``agent()`` return None;
         5. :meth:`record` accounts for it — whatever happened after the backend answered.
         """
-        self._check_start(request)
-        schema = request.schema
-        validator = schema_validator(schema) if schema is not None else None
-        if request.agent_type is not None:
-            self._check_agent_type(request.agent_type)
+        validator = self._admit(request)
         if request.isolation is not None:
             await self.workspaces.check(request.isolation)  # IsolationError before dispatch
         index = self.agents_started  # counted against the cap; its 0-based start order
@@ -158,23 +154,12 @@ class Run:
             key = self.keys.key(request)
             replayed = journal.replay(key)
             if replayed is not None:
-                done, seq = replayed
-                # the calls made together with this one are replayed (or pass the gate) first
-                await anyio.lowlevel.cancel_shielded_checkpoint()
-                record = AgentRecord(request=request, status="replayed", output=done.output,
-                                     usage=done.usage, worktree=done.worktree)
-                return AgentReply(self.record(index, key, record, journal=False),
-                                  self.spent, seq, _worktree_json(record))
+                return await self._replayed(index, key, request, *replayed)
         limiter, control = self.limiter, self.control
         acquired = sent = False
         try:
-            if control.holding:
-                await control.wait_unpaused()
-            # the agent's index is its borrower: unique, and no lookup of the current task
-            try:
-                limiter.acquire_on_behalf_of_nowait(index)  # no extra trip through the loop
-            except anyio.WouldBlock:
-                await limiter.acquire_on_behalf_of(index)
+            if control.holding or not self._acquire_now(index):
+                await self._acquire(index)
             acquired = True
             if control.holding:
                 await control.wait_unpaused()
@@ -190,8 +175,17 @@ class Run:
                 # _book's when no other agent started meanwhile
                 await self._turn()
             gated = self.agents_started  # another start after this proves the loop had a turn
-            record = await self._call(index, request, validator, key)
-            output = await self._book(index, key, record, gated)
+            if request.isolation is None:  # no coroutine of its own: a frame less per wake-up
+                record, error = await self._on_backend(index, self.workspaces.shared(request),
+                                                       validator, key)
+                self._after_call(error)
+            else:
+                record = await self.workspaces.isolated(
+                    index, request, functools.partial(self._answered, index, validator, key))
+            if not key and self.agents_started != gated:
+                output = self.record(index, key, record)  # it had its turn (see _book)
+            else:
+                output = await self._book(index, key, record, gated)
             reply = AgentReply(output, self.ledger.spent, None,  # no replay_seq: ran now
                                _worktree_json(record))
         except anyio.get_cancelled_exc_class():
@@ -206,6 +200,32 @@ class Run:
             await anyio.sleep_forever()  # the script sees nothing more: the run is pausing
         return reply
 
+    def _acquire_now(self, index: int) -> bool:
+        """Take a slot of the concurrency limiter for agent ``index`` if one is free (no
+        trip through the loop); the agent's index is its borrower: unique, and no lookup
+        of the current task."""
+        try:
+            self.limiter.acquire_on_behalf_of_nowait(index)
+        except anyio.WouldBlock:
+            return False
+        return True
+
+    async def _acquire(self, index: int) -> None:
+        """Wait for the run to be unpaused, then for a slot of the limiter."""
+        if self.control.holding:
+            await self.control.wait_unpaused()
+        await self.limiter.acquire_on_behalf_of(index)
+
+    async def _replayed(self, index: int, key: str, request: AgentRequest,
+                        done: AgentRecord, seq: int) -> AgentReply:
+        """The reply of a call the journal holds finished (``done``, ``seq``-th to finish)."""
+        # the calls made together with this one are replayed (or pass the gate) first
+        await anyio.lowlevel.cancel_shielded_checkpoint()
+        record = AgentRecord(request=request, status="replayed", output=done.output,
+                             usage=done.usage, worktree=done.worktree)
+        return AgentReply(self.record(index, key, record, journal=False),
+                          self.spent, seq, _worktree_json(record))
+
     def refuse_unsent(self, request: AgentRequest) -> None:
         """Record a call the script made that was never sent because the run ended."""
         record = AgentRecord(request=request, status="refused", error=self.control.not_sent())
@@ -213,6 +233,15 @@ class Run:
             self.record(self.agents_started, "", record, journal=False)
         except (Exception, Halt):
             pass  # the run is ending anyway
+
+    def _admit(self, request: AgentRequest) -> Any:
+        """Refuse a call that may not start (:meth:`_check_start`) or names an unusable
+        agent type; the validator of its schema (None: no schema)."""
+        self._check_start(request)
+        validator = schema_validator(request.schema) if request.schema is not None else None
+        if request.agent_type is not None:
+            self._check_agent_type(request.agent_type)
+        return validator
 
     def _check_start(self, request: AgentRequest) -> None:
         """Refuse a call that may not start: the run ending, the budget, the cost cap, the
@@ -246,39 +275,34 @@ class Run:
         grant_for(self.agent_types.get(name), self.options.config)  # AgentTypeError
         self._checked_types.add(name)
 
-    async def _call(self, index: int, request: AgentRequest, validator: Any,
-                    key: str) -> AgentRecord:
-        """The agent in its workspace (a worktree of its own, if isolated), on the backend
-        (which gets the journal's ``key`` if it names its work by it)."""
+    def _on_backend(self, index: int, request: AgentRequest, validator: Any, key: str,
+                    ) -> Coroutine[Any, Any, tuple[AgentRecord, Exception | None]]:
+        """The agent's call on the backend, under its timeout (its request has its
+        workspace; the backend gets the journal's ``key`` if it names its work by it)."""
         if self._call_keys and key:
             request = request_with_call_key(request, key)
-        workspaces = self.workspaces
-        tree = None
-        if request.isolation is None:
-            request = workspaces.shared(request)
-        else:
-            try:
-                request, tree = await workspaces.enter(index, request)
-            except IsolationError as exc:
-                return AgentRecord(request=request, status="failed",
-                                   error=f"{type(exc).__name__}: {exc}")
         if self.observers:
             self.emit(AgentStarted(index=index, request=request))
         timeout = request.timeout if request.timeout is not None else self.options.agent_timeout
-        try:
-            record, error = await call_agent(
-                self.backend, request, seconds=timeout, validator=validator,
-                turns_usage=lambda: self.ledger.running_usage(index), deadlines=self.deadlines,
-                scope_later=self._scope_later)
-        except anyio.get_cancelled_exc_class():
-            if tree is not None:
-                await workspaces.discard(tree)
-            raise
+        return call_agent(
+            self.backend, request, seconds=timeout, validator=validator,
+            turns_usage=lambda: self.ledger.running_usage(index), deadlines=self.deadlines,
+            scope_later=self._scope_later)
+
+    def _after_call(self, error: Exception | None) -> None:
+        """What an agent's error means for the run."""
         if isinstance(error, BackendConfigError):
             self.control.fail(error)  # no other agent can do better: end the run now
         elif isinstance(error, QuotaExhausted):
             self.control.pause_for_quota(error)
-        return await workspaces.leave(tree, record) if tree is not None else record
+
+    async def _answered(self, index: int, validator: Any, key: str,
+                        request: AgentRequest) -> AgentRecord:
+        """:meth:`_on_backend`, and what its error means for the run (an isolated agent's
+        call, in its worktree)."""
+        record, error = await self._on_backend(index, request, validator, key)
+        self._after_call(error)
+        return record
 
     async def _book(self, index: int, key: str, record: AgentRecord, gated: int) -> Any:
         """Account an answered agent (``gated``: the agents started when it passed the
