@@ -158,11 +158,10 @@ class AgentDeadlines:
                     else:
                         watch[2] = None
                         target.cancel()
+                due[:] = [watch for watch in due if watch[2] is not None]  # calls that ended
                 if due:  # delivered in every pass until the call ends (shielded meanwhile)
-                    due[:] = [watch for watch in due if watch[2] is not None]
                     for watch in due:
                         watch[2].deliver()
-                if due:
                     self._sleeping_until = -math.inf  # no wake-up needed: back next pass
                     await turn()
                     continue

@@ -62,8 +62,8 @@ class TaskTimeout:
         waiter = task._fut_waiter
         if waiter is not None and waiter.done():
             return  # it runs in this pass, with what it waited for (or a cancellation)
-        scope = self._states.get(task)
-        scope = scope.cancel_scope if scope is not None else None
+        state = self._states.get(task)
+        scope = state.cancel_scope if state is not None else None
         while scope is not None and scope is not self._base:
             if scope.shield:
                 return
